@@ -1,0 +1,140 @@
+/*
+ * protocol — what the engine may know about a mail protocol, and nothing more.
+ *
+ * Each protocol (pop3.c, imap.c, smtp.c; lmtp shares smtp.c) fills one `struct mc_protocol`: how
+ * a command goes on the wire, when the reply that follows it is complete, what its status is,
+ * and the short dialogues every scenario needs (log in, start TLS, authenticate, quit, ask for
+ * capabilities, hand over a message). The engine drives sessions only through this table, so it
+ * never names a protocol; adding one (ManageSieve, say) is one new file and one line in
+ * registry.c.
+ *
+ * Framing is resumable and line-based: the engine cuts the byte stream into lines (without the
+ * CRLF) and hands each to `feed_line`; a protocol that announces a literal (IMAP `{n}`) asks for
+ * exactly n raw bytes next, which arrive through `feed_literal`. A reply is therefore assembled
+ * however the bytes are split across reads, and every size is bounded by the limits below.
+ */
+#ifndef MC_PROTO_PROTOCOL_H
+#define MC_PROTO_PROTOCOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/buf.h"
+
+/* What started the reply being read. */
+enum mc_exchange {
+    MC_EX_GREETING, /* the server speaks first after connect (or after implicit TLS) */
+    MC_EX_COMMAND,  /* a new command was sent (IMAP: with a fresh tag) */
+    MC_EX_CONTINUE, /* more data for the command in progress (IMAP literal, SASL response, DONE) */
+    MC_EX_DATA,     /* SMTP: the message content after 354, ended by "." */
+};
+
+enum mc_reply_kind {
+    MC_REPLY_FINAL,        /* the command is complete: +OK/-ERR, tagged OK/NO/BAD, 2xx/4xx/5xx */
+    MC_REPLY_CONTINUATION, /* the server waits for more: IMAP/POP3 "+ ...", SMTP 3xx */
+};
+
+/* One complete reply, as the protocol understood it. */
+struct mc_reply {
+    enum mc_reply_kind kind;
+    char status[16];   /* "+OK" "-ERR" "+" | "OK" "NO" "BAD" "PREAUTH" "BYE" "+" | "250" */
+    int code;          /* SMTP/LMTP reply code; 0 for POP3 and IMAP */
+    char enhanced[16]; /* SMTP enhanced status code (RFC 3463) of the last line, "" if none */
+    char *status_line; /* the line that carries the status: POP3 first line, IMAP tagged (or
+                          continuation, or greeting) line, SMTP last line */
+    char *text;        /* status_line without its status token (and tag): the human text, or the
+                          base64 challenge of a continuation */
+    struct mc_strv lines; /* every line of the reply in arrival order, CRLF stripped; an IMAP
+                             literal is kept inside its line as "{n}\r\n<n bytes>" */
+    struct mc_strv data;  /* the lines scenario matchers look at ("lines"/"untagged" keys):
+                             SMTP: text of each line after "ddd-"; POP3: body lines after the
+                             status line, dot-unstuffed; IMAP: untagged lines, literals inline */
+    struct mc_strv literals; /* IMAP: the payload of each literal, in order */
+    bool positive;           /* the protocol's idea of success: +OK, OK/PREAUTH, 2xx/3xx */
+    char *violation;         /* non-NULL: the reply broke the protocol (why, with RFC section);
+                                set together with MC_FRAME_ERROR */
+};
+
+void mc_reply_reset(struct mc_reply *r); /* frees contents, zeroes */
+
+enum mc_frame {
+    MC_FRAME_MORE,    /* the reply goes on: feed the next line */
+    MC_FRAME_LITERAL, /* feed exactly *literal_len raw bytes next (IMAP literal) */
+    MC_FRAME_DONE,    /* the reply is complete (kind, status etc. are set) */
+    MC_FRAME_ERROR,   /* the peer broke framing; r->violation says how; stop reading */
+};
+
+/* Per-session protocol state (IMAP tags, POP3 "is this reply multi-line", ...). */
+struct mc_proto_state;
+
+/* Options of one exchange that a scenario may set. */
+struct mc_exchange_opts {
+    int multiline; /* POP3: -1 infer from the command, 0 single line, 1 multi-line body */
+};
+
+struct mc_protocol {
+    const char *name;        /* "pop3" */
+    uint16_t port;           /* 110: plain (and STARTTLS) port */
+    uint16_t tls_port;       /* 995: implicit TLS port, 0 if none */
+    size_t line_max;         /* longest reply line accepted, CRLF included (with its RFC, in
+                                the .c file); longer is a violation */
+    const char *lines_key;   /* expect key prefix for reply->data: "lines" or "untagged" */
+    const char *const *status_words; /* valid values of expect.status, NULL-terminated */
+
+    struct mc_proto_state *(*state_new)(void);
+    void (*state_free)(struct mc_proto_state *st);
+
+    /*
+     * Begin an exchange: write what goes on the wire into `wire` (for COMMAND and CONTINUE the
+     * line plus CRLF, IMAP adding a fresh tag for COMMAND; for GREETING nothing; for DATA the
+     * message dot-stuffed with its final ".") and prepare the framer for the reply.
+     * `line` is NULL for GREETING.
+     */
+    void (*begin)(struct mc_proto_state *st, enum mc_exchange ex, const char *line, size_t len,
+                  const struct mc_exchange_opts *opts, struct mc_buf *wire);
+
+    /* Feed one reply line (CRLF stripped; `len` excludes it). */
+    enum mc_frame (*feed_line)(struct mc_proto_state *st, const char *line, size_t len,
+                               struct mc_reply *r, size_t *literal_len);
+    /* Feed the raw bytes of a literal announced by MC_FRAME_LITERAL. */
+    enum mc_frame (*feed_literal)(struct mc_proto_state *st, const char *data, size_t len,
+                                  struct mc_reply *r);
+
+    /* The tag of the command in progress ("A0003"), or NULL for untagged protocols. */
+    const char *(*current_tag)(const struct mc_proto_state *st);
+
+    /* --- the short dialogues every scenario needs --- */
+
+    /* Command that asks for capabilities ("CAPA"), and how to read them out of its reply into
+       upper-cased names ("STLS", "SASL PLAIN LOGIN" -> "SASL", "SASL=PLAIN", ...). */
+    const char *capability_command;
+    void (*capabilities)(const struct mc_reply *r, struct mc_strv *out);
+    /* Capabilities carried by the greeting itself (IMAP "* OK [CAPABILITY ...]"); may be NULL. */
+    void (*greeting_capabilities)(const struct mc_reply *r, struct mc_strv *out);
+
+    const char *starttls_command; /* "STLS", "STARTTLS"; NULL if none */
+    const char *quit_command;     /* "QUIT", "LOGOUT" */
+    /* The commands of a plain login with user and password, in order (POP3: USER, PASS;
+       IMAP: LOGIN with quoted strings; SMTP: EHLO then AUTH PLAIN). Each must get a positive
+       final reply. */
+    void (*login_commands)(const char *user, const char *password, struct mc_strv *out);
+    /* SASL: the command that starts mechanism `mech`, with an initial response (base64, ""
+       for an empty one) when `initial` is non-NULL and the protocol carries one. */
+    void (*auth_command)(const char *mech, const char *initial, struct mc_buf *out);
+    bool auth_initial_response; /* true when auth_command can carry an initial response */
+    /* How a client cancels a SASL exchange ("*"). */
+    const char *auth_cancel;
+
+    /* SMTP family only (NULL elsewhere): the hello verb ("EHLO", "LHLO"). */
+    const char *hello_verb;
+};
+
+/* The registry: every protocol the harness speaks. */
+const struct mc_protocol *mc_protocol_find(const char *name);
+extern const struct mc_protocol mc_proto_pop3;
+extern const struct mc_protocol mc_proto_imap;
+extern const struct mc_protocol mc_proto_smtp;
+extern const struct mc_protocol mc_proto_lmtp;
+
+#endif
