@@ -71,6 +71,8 @@ struct mc_proto_state;
 /* Options of one exchange that a scenario may set. */
 struct mc_exchange_opts {
     int multiline; /* POP3: -1 infer from the command, 0 single line, 1 multi-line body */
+    bool raw;      /* COMMAND only: `line` is sent exactly as given (no tag, no CRLF added);
+                      IMAP takes its first word as the tag whose completion ends the reply */
 };
 
 struct mc_protocol {
@@ -123,11 +125,19 @@ struct mc_protocol {
        for an empty one) when `initial` is non-NULL and the protocol carries one. */
     void (*auth_command)(const char *mech, const char *initial, struct mc_buf *out);
     bool auth_initial_response; /* true when auth_command can carry an initial response */
+    /* Capability that must be advertised before an initial response may be sent (IMAP:
+       "SASL-IR", RFC 4959); NULL when the protocol always allows it. */
+    const char *auth_ir_capability;
     /* How a client cancels a SASL exchange ("*"). */
     const char *auth_cancel;
 
     /* SMTP family only (NULL elsewhere): the hello verb ("EHLO", "LHLO"). */
     const char *hello_verb;
+    /* SMTP family only: the commands that hand a message from `from` to `to` up to the
+       message content: hello, MAIL, RCPT, DATA. All but the last must get a positive final
+       reply; the last a continuation (354), after which the content goes as MC_EX_DATA. */
+    void (*delivery_commands)(const char *helo_name, const char *from, const char *to,
+                              struct mc_strv *out);
 };
 
 /* The registry: every protocol the harness speaks. */

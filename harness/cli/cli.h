@@ -1,0 +1,27 @@
+/*
+ * cli — the mailconform command: one function per subcommand, and the output helpers they
+ * share (colour only on a terminal, honouring NO_COLOR).
+ */
+#ifndef MC_CLI_CLI_H
+#define MC_CLI_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+/* Exit codes (docs/cli.md). */
+#define MC_EXIT_OK 0       /* everything passed / the files are clean */
+#define MC_EXIT_FAILURES 1 /* a scenario failed or could not run */
+#define MC_EXIT_USAGE 2    /* bad arguments, bad scenario or target files, setup error */
+
+int mc_cmd_run(int argc, char **argv);
+int mc_cmd_lint(int argc, char **argv);
+
+enum mc_color { MC_COLOR_AUTO, MC_COLOR_ALWAYS, MC_COLOR_NEVER };
+/* Decides once whether `f` gets colour. */
+void mc_cli_color_init(enum mc_color mode, FILE *f);
+/* ANSI sequence, or "" when colour is off. */
+const char *mc_cli_color(const char *name); /* "red" "green" "yellow" "cyan" "dim" "bold" "reset" */
+int mc_cli_parse_color(const char *s, enum mc_color *out);
+long mc_cli_number(const char *s, long min, long max, bool *ok);
+
+#endif

@@ -1,0 +1,45 @@
+/*
+ * main — the mailconform command line: dispatches to the subcommands.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const char usage_text[] =
+    "usage: mailconform COMMAND [OPTIONS] [ARGS]\n"
+    "\n"
+    "Conformance, interoperability and load tests for SMTP, POP3 and IMAP servers.\n"
+    "\n"
+    "commands:\n"
+    "  run PATH...    run scenarios (files or folders) against a target, write a report\n"
+    "  lint PATH...   check scenario files without running them\n"
+    "  help           this text; 'mailconform COMMAND --help' for a command's options\n"
+    "  version        print the version\n"
+    "\n"
+    "exit status: 0 all passed / clean, 1 failures, 2 usage or setup error\n"
+    "documentation: docs/cli.md, docs/scenario-format.md, docs/report-format.md\n";
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(usage_text, stderr);
+        return MC_EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "run") == 0)
+        return mc_cmd_run(argc - 1, argv + 1);
+    if (strcmp(cmd, "lint") == 0)
+        return mc_cmd_lint(argc - 1, argv + 1);
+    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        fputs(usage_text, stdout);
+        return MC_EXIT_OK;
+    }
+    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("mailconform %s\n", MC_VERSION);
+        return MC_EXIT_OK;
+    }
+    fprintf(stderr, "mailconform: unknown command '%s'\n\n%s", cmd, usage_text);
+    return MC_EXIT_USAGE;
+}

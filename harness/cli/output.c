@@ -1,0 +1,59 @@
+/*
+ * output — colour and number parsing shared by the subcommands.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+
+static bool color_on;
+
+void mc_cli_color_init(enum mc_color mode, FILE *f)
+{
+    if (mode == MC_COLOR_ALWAYS)
+        color_on = true;
+    else if (mode == MC_COLOR_NEVER)
+        color_on = false;
+    else /* https://no-color.org: any non-empty NO_COLOR turns colour off */
+        color_on = isatty(fileno(f)) && !(getenv("NO_COLOR") && *getenv("NO_COLOR")) &&
+                   !(getenv("TERM") && strcmp(getenv("TERM"), "dumb") == 0);
+}
+
+const char *mc_cli_color(const char *name)
+{
+    static const struct {
+        const char *name, *seq;
+    } table[] = {{"red", "\033[31m"},  {"green", "\033[32m"}, {"yellow", "\033[33m"},
+                 {"cyan", "\033[36m"}, {"dim", "\033[2m"},    {"bold", "\033[1m"},
+                 {"reset", "\033[0m"}};
+    if (!color_on)
+        return "";
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+        if (strcmp(table[i].name, name) == 0)
+            return table[i].seq;
+    return "";
+}
+
+int mc_cli_parse_color(const char *s, enum mc_color *out)
+{
+    if (strcmp(s, "auto") == 0)
+        *out = MC_COLOR_AUTO;
+    else if (strcmp(s, "always") == 0)
+        *out = MC_COLOR_ALWAYS;
+    else if (strcmp(s, "never") == 0)
+        *out = MC_COLOR_NEVER;
+    else
+        return -1;
+    return 0;
+}
+
+long mc_cli_number(const char *s, long min, long max, bool *ok)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    *ok = errno == 0 && end != s && *end == '\0' && v >= min && v <= max;
+    return v;
+}

@@ -1,0 +1,266 @@
+/*
+ * conn — a session's connection on libevent (see conn.h).
+ */
+#include "engine/conn.h"
+
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <openssl/err.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/tls.h"
+
+struct mc_conn {
+    struct event_base *base;
+    SSL_CTX *tls_ctx;
+    char *tls_name;
+    struct bufferevent *bev;
+    SSL *ssl;         /* owned by bev once attached */
+    bool tls_pending; /* a TLS handshake is under way */
+    bool closed;
+    size_t recorded; /* input bytes already handed to `record` */
+    struct mc_conn_handlers h;
+    void *arg;
+};
+
+static void conn_read_cb(struct bufferevent *bev, void *arg);
+static void conn_event_cb(struct bufferevent *bev, short what, void *arg);
+
+struct mc_conn *mc_conn_new(struct event_base *base, SSL_CTX *tls_ctx, const char *tls_name,
+                            const struct mc_conn_handlers *h, void *arg)
+{
+    struct mc_conn *c = mc_xcalloc(1, sizeof *c);
+    c->base = base;
+    c->tls_ctx = tls_ctx;
+    c->tls_name = mc_xstrdup(tls_name);
+    c->h = *h;
+    c->arg = arg;
+    return c;
+}
+
+void mc_conn_free(struct mc_conn *c)
+{
+    if (!c)
+        return;
+    if (c->bev)
+        bufferevent_free(c->bev); /* frees the SSL and the socket with it */
+    free(c->tls_name);
+    free(c);
+}
+
+static void conn_attach(struct mc_conn *c)
+{
+    bufferevent_setcb(c->bev, conn_read_cb, NULL, conn_event_cb, c);
+    bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+}
+
+static SSL *conn_new_ssl(struct mc_conn *c, struct mc_buf *err)
+{
+    if (!c->tls_ctx) {
+        mc_buf_append_str(err, "no TLS context");
+        return NULL;
+    }
+    SSL *ssl = mc_tls_client_ssl(c->tls_ctx, c->tls_name);
+    if (!ssl)
+        mc_buf_append_str(err, "cannot create a TLS session");
+    return ssl;
+}
+
+int mc_conn_connect(struct mc_conn *c, const char *host, int port, bool implicit_tls,
+                    struct mc_buf *err)
+{
+    if (implicit_tls) {
+        if (!(c->ssl = conn_new_ssl(c, err)))
+            return -1;
+        c->bev = bufferevent_openssl_socket_new(c->base, -1, c->ssl, BUFFEREVENT_SSL_CONNECTING,
+                                                BEV_OPT_CLOSE_ON_FREE);
+        if (c->bev)
+            bufferevent_openssl_set_allow_dirty_shutdown(c->bev, 1);
+        c->tls_pending = false; /* CONNECTED is only reported after the handshake */
+    } else {
+        c->bev = bufferevent_socket_new(c->base, -1, BEV_OPT_CLOSE_ON_FREE);
+    }
+    if (!c->bev) {
+        mc_buf_append_str(err, "cannot create a socket");
+        return -1;
+    }
+    conn_attach(c);
+    if (bufferevent_socket_connect_hostname(c->bev, NULL, AF_UNSPEC, host, port) != 0) {
+        mc_buf_printf(err, "cannot connect to %s port %d: %s", host, port, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int mc_conn_start_tls(struct mc_conn *c, struct mc_buf *err)
+{
+    if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0) {
+        mc_buf_append_str(err, "the server sent data after its STARTTLS reply and before the "
+                               "TLS handshake; a client must not read it as part of the TLS "
+                               "session (RFC 3207 section 4, RFC 2595 section 3.1, "
+                               "CVE-2011-0411)");
+        return -1;
+    }
+    SSL *ssl = conn_new_ssl(c, err);
+    if (!ssl)
+        return -1;
+    struct bufferevent *tls = bufferevent_openssl_filter_new(
+        c->base, c->bev, ssl, BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE);
+    if (!tls) {
+        SSL_free(ssl);
+        mc_buf_append_str(err, "cannot start TLS on the connection");
+        return -1;
+    }
+    bufferevent_openssl_set_allow_dirty_shutdown(tls, 1);
+    c->bev = tls;
+    c->ssl = ssl;
+    c->tls_pending = true;
+    c->recorded = 0;
+    conn_attach(c);
+    return 0;
+}
+
+bool mc_conn_is_tls(const struct mc_conn *c)
+{
+    return c->ssl != NULL && !c->tls_pending;
+}
+
+void mc_conn_tls_description(const struct mc_conn *c, struct mc_buf *out)
+{
+    if (c->ssl)
+        mc_tls_describe(c->ssl, out);
+}
+
+void mc_conn_write(struct mc_conn *c, const void *data, size_t len)
+{
+    if (!c->bev || c->closed)
+        return;
+    if (c->h.record)
+        c->h.record(c->arg, MC_DIR_CLIENT, data, len);
+    bufferevent_write(c->bev, data, len);
+}
+
+size_t mc_conn_input_length(const struct mc_conn *c)
+{
+    return c->bev ? evbuffer_get_length(bufferevent_get_input(c->bev)) : 0;
+}
+
+long mc_conn_find_line(const struct mc_conn *c, size_t *total, bool *bare_lf)
+{
+    struct evbuffer *in = bufferevent_get_input(c->bev);
+    struct evbuffer_ptr lf = evbuffer_search(in, "\n", 1, NULL);
+    if (lf.pos < 0)
+        return -1;
+    size_t n = (size_t)lf.pos;
+    *total = n + 1;
+    *bare_lf = true;
+    if (n > 0) {
+        char cr;
+        struct evbuffer_ptr before;
+        evbuffer_ptr_set(in, &before, n - 1, EVBUFFER_PTR_SET);
+        if (evbuffer_copyout_from(in, &before, &cr, 1) == 1 && cr == '\r') {
+            *bare_lf = false;
+            n--;
+        }
+    }
+    return (long)n;
+}
+
+void mc_conn_take(struct mc_conn *c, size_t len, struct mc_buf *out)
+{
+    struct evbuffer *in = bufferevent_get_input(c->bev);
+    mc_buf_reset(out);
+    if (len) {
+        char *p = (char *)evbuffer_pullup(in, (ev_ssize_t)len);
+        mc_buf_append(out, p, len);
+        evbuffer_drain(in, len);
+    }
+    c->recorded = c->recorded > len ? c->recorded - len : 0;
+    /* Reading may have stopped at the high-water mark: there is room again. */
+    bufferevent_enable(c->bev, EV_READ);
+}
+
+void mc_conn_set_read_limit(struct mc_conn *c, size_t limit)
+{
+    if (c->bev)
+        bufferevent_setwatermark(c->bev, EV_READ, 0, limit);
+}
+
+/* Hands newly arrived complete lines (and, at close, a trailing partial line) to `record`. */
+static void conn_record_input(struct mc_conn *c, bool flush)
+{
+    if (!c->h.record || !c->bev)
+        return;
+    struct evbuffer *in = bufferevent_get_input(c->bev);
+    size_t len = evbuffer_get_length(in);
+    while (c->recorded < len) {
+        struct evbuffer_ptr from, lf;
+        evbuffer_ptr_set(in, &from, c->recorded, EVBUFFER_PTR_SET);
+        lf = evbuffer_search(in, "\n", 1, &from);
+        if (lf.pos < 0 && !flush)
+            break;
+        size_t n = lf.pos >= 0 ? (size_t)lf.pos + 1 - c->recorded : len - c->recorded;
+        char *bytes = mc_xmalloc(n);
+        evbuffer_copyout_from(in, &from, bytes, n);
+        c->h.record(c->arg, MC_DIR_SERVER, bytes, n);
+        free(bytes);
+        c->recorded += n;
+    }
+}
+
+static void conn_read_cb(struct bufferevent *bev, void *arg)
+{
+    (void)bev;
+    struct mc_conn *c = arg;
+    conn_record_input(c, false);
+    if (c->h.readable)
+        c->h.readable(c->arg);
+}
+
+static void conn_describe_error(struct mc_conn *c, short what, struct mc_buf *why)
+{
+    unsigned long ssl_err = c->ssl ? bufferevent_get_openssl_error(c->bev) : 0;
+    int sock_err = EVUTIL_SOCKET_ERROR();
+    if (ssl_err || (c->ssl && (c->tls_pending || !(what & BEV_EVENT_EOF)) && !sock_err)) {
+        mc_buf_append_str(why, "TLS failed: ");
+        mc_tls_failure(c->ssl, ssl_err, why);
+    } else if (sock_err) {
+        mc_buf_append_str(why, evutil_socket_error_to_string(sock_err));
+    } else {
+        mc_buf_append_str(why, "connection error");
+    }
+}
+
+static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+    (void)bev;
+    struct mc_conn *c = arg;
+    if (what & BEV_EVENT_CONNECTED) {
+        if (c->tls_pending) {
+            c->tls_pending = false;
+            if (c->h.tls_done)
+                c->h.tls_done(c->arg);
+        } else if (c->h.connected) {
+            c->h.connected(c->arg);
+        }
+        return;
+    }
+    if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
+        if (c->closed)
+            return;
+        c->closed = true;
+        conn_record_input(c, true);
+        struct mc_buf why = {0};
+        bool error = (what & BEV_EVENT_ERROR) != 0 || c->tls_pending;
+        if (error)
+            conn_describe_error(c, what, &why);
+        else
+            mc_buf_append_str(&why, "the server closed the connection");
+        if (c->h.closed)
+            c->h.closed(c->arg, error, why.data);
+        mc_buf_free(&why);
+    }
+}

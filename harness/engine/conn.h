@@ -1,0 +1,62 @@
+/*
+ * conn — one TCP connection of a session, plain or TLS, on the libevent loop.
+ *
+ * It connects (to an IP literal or a name), optionally wraps the socket in TLS at once
+ * (implicit TLS, RFC 8314) or later (STARTTLS/STLS: a TLS filter over the plain bufferevent),
+ * writes bytes and lets its owner read complete lines and exact-length blocks out of the input
+ * buffer. It records every byte in both directions, in order of arrival, through the `record`
+ * callback (the transcript): incoming bytes are recorded line by line as soon as they arrive,
+ * not when a framer consumes them, so the transcript keeps the true order of both sides.
+ *
+ * It knows no protocol. Limits: the input buffer stops growing past the read limit the owner
+ * sets (libevent's high-water mark), so a peer that never sends a line end cannot exhaust
+ * memory.
+ */
+#ifndef MC_ENGINE_CONN_H
+#define MC_ENGINE_CONN_H
+
+#include <event2/event.h>
+#include <openssl/ssl.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "engine/result.h"
+#include "lib/buf.h"
+
+struct mc_conn;
+
+struct mc_conn_handlers {
+    void (*connected)(void *arg);          /* TCP up (and implicit TLS handshake done) */
+    void (*tls_done)(void *arg);           /* STARTTLS handshake done */
+    void (*readable)(void *arg);           /* more input is there */
+    void (*closed)(void *arg, bool error, const char *why); /* EOF, reset, TLS failure */
+    void (*record)(void *arg, enum mc_transcript_dir dir, const char *data, size_t len);
+};
+
+struct mc_conn *mc_conn_new(struct event_base *base, SSL_CTX *tls_ctx, const char *tls_name,
+                            const struct mc_conn_handlers *h, void *arg);
+void mc_conn_free(struct mc_conn *c); /* closes without any goodbye */
+
+int mc_conn_connect(struct mc_conn *c, const char *host, int port, bool implicit_tls,
+                    struct mc_buf *err);
+/* Begins a TLS handshake over the open plain connection. -1 (with err) if input is pending:
+   bytes the server sent before the handshake must not be read as if they came over TLS
+   (RFC 3207 section 4, RFC 2595 section 3.1; CVE-2011-0411). */
+int mc_conn_start_tls(struct mc_conn *c, struct mc_buf *err);
+bool mc_conn_is_tls(const struct mc_conn *c);
+void mc_conn_tls_description(const struct mc_conn *c, struct mc_buf *out);
+
+void mc_conn_write(struct mc_conn *c, const void *data, size_t len);
+
+/* Input access for framers. */
+size_t mc_conn_input_length(const struct mc_conn *c);
+/* Finds the next line end ("\n"); returns the line length without "\r\n"/"\n" and sets
+   *total to the bytes including the line end and *bare_lf when there was no CR; -1 when no
+   complete line is buffered. */
+long mc_conn_find_line(const struct mc_conn *c, size_t *total, bool *bare_lf);
+/* Removes `len` bytes from the input into `out` (replacing its content). */
+void mc_conn_take(struct mc_conn *c, size_t len, struct mc_buf *out);
+/* Input beyond this many bytes is not read until the owner consumes some. */
+void mc_conn_set_read_limit(struct mc_conn *c, size_t limit);
+
+#endif

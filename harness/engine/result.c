@@ -1,0 +1,26 @@
+/*
+ * result — names of the values in the result model (result.h).
+ *
+ * The names are the report's vocabulary (docs/report-format.md): renderers and the report
+ * schema match on them, so they change only with the report's format_version.
+ */
+#include "engine/result.h"
+
+const char *mc_outcome_name(enum mc_outcome o)
+{
+    switch (o) {
+    case MC_OUTCOME_PASS:
+        return "pass";
+    case MC_OUTCOME_FAIL:
+        return "fail";
+    case MC_OUTCOME_SKIP:
+        return "skip";
+    case MC_OUTCOME_ERROR:
+        return "error";
+    case MC_OUTCOME_DEVIATION:
+        return "deviation";
+    case MC_OUTCOME_NOT_RUN:
+        return "not_run";
+    }
+    return "unknown";
+}

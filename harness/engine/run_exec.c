@@ -1,0 +1,341 @@
+/*
+ * run_exec — executes the ops of a step (see run_ops.c) and judges what comes back.
+ *
+ * Sessions report through mc_srun_session_event; the op in progress decides what the event
+ * means (a greeting, a reply, a finished handshake, a close). Replies are judged here: by the
+ * step's expectation through the matcher, or by the op's own need (a positive reply, a
+ * continuation). SASL exchanges run here too, challenge by challenge.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/matcher.h"
+#include "engine/run_internal.h"
+
+static const struct mc_step *current_step(struct mc_srun *r)
+{
+    return r->step >= 0 ? &r->sc->steps[r->step] : NULL;
+}
+
+static struct mc_op *current_op(struct mc_srun *r)
+{
+    return r->op_index < r->op_count ? &r->ops[r->op_index] : NULL;
+}
+
+static void quote_line(struct mc_buf *out, const char *s)
+{
+    if (!s || !*s) {
+        mc_buf_append_str(out, "nothing");
+        return;
+    }
+    size_t n = strlen(s);
+    mc_buf_printf(out, "'%.*s%s'", (int)(n > 200 ? 200 : n), s, n > 200 ? "..." : "");
+}
+
+static bool check_default(enum mc_op_check check, const struct mc_reply *rep, struct mc_buf *why)
+{
+    switch (check) {
+    case MC_CHECK_POSITIVE:
+        if (rep->positive && rep->kind == MC_REPLY_FINAL)
+            return true;
+        mc_buf_append_str(why, "expected a positive reply, got ");
+        break;
+    case MC_CHECK_CONTINUATION:
+        if (rep->kind == MC_REPLY_CONTINUATION)
+            return true;
+        mc_buf_append_str(why, "expected a continuation request, got ");
+        break;
+    case MC_CHECK_ANY:
+    case MC_CHECK_STEP:
+    default:
+        return true;
+    }
+    quote_line(why, rep->status_line);
+    return false;
+}
+
+/* Judges the reply of the current op; true when it passes. */
+static bool check_reply(struct mc_srun *r, struct mc_op *op, struct mc_buf *why)
+{
+    const struct mc_reply *rep = &op->s->reply;
+    const struct mc_step *st = current_step(r);
+    if (op->check == MC_CHECK_STEP && st && st->has_expect)
+        return mc_expect_check(&st->expect, op->s->proto, rep, r->vars, op->s->local, why);
+    return check_default(op->check == MC_CHECK_STEP ? op->fallback : op->check, rep, why);
+}
+
+static void op_fail_with_label(struct mc_srun *r, struct mc_op *op, const char *why)
+{
+    bool last = r->op_index + 1 == r->op_count;
+    struct mc_buf b = {0};
+    if (!last && op->kind == MC_OP_EXCHANGE) {
+        mc_buf_append_str(&b, "while sending ");
+        quote_line(&b, op->text.len < 300 ? op->text.data : "(message)");
+        mc_buf_append_str(&b, ": ");
+    } else if (op->kind == MC_OP_CONNECT && r->step >= 0 &&
+               current_step(r)->kind != MC_STEP_CONNECT) {
+        mc_buf_append_str(&b, "while opening the session: ");
+    }
+    mc_buf_append_str(&b, why);
+    mc_srun_op_done(r, false, b.data);
+    mc_buf_free(&b);
+}
+
+static void event_note(struct mc_srun *r, struct mc_session *s, const char *text)
+{
+    if (s->record)
+        s->record(r, s, MC_DIR_EVENT, text, strlen(text));
+}
+
+/* --- SASL --- */
+
+static bool auth_may_send_initial(struct mc_srun *r, struct mc_session *s)
+{
+    const char *cap = s->proto->auth_ir_capability;
+    if (!s->proto->auth_initial_response)
+        return false;
+    if (!cap)
+        return true;
+    for (size_t i = 0; i < r->runner->result->probe_count; i++) {
+        const struct mc_capability_probe *p = &r->runner->result->probes[i];
+        if (strcmp(p->endpoint, s->endpoint->name) == 0)
+            return mc_strv_contains_nocase(&p->plain, cap) ||
+                   mc_strv_contains_nocase(&p->after_tls, cap);
+    }
+    return false;
+}
+
+static void auth_start(struct mc_srun *r, struct mc_op *op)
+{
+    struct mc_session *s = op->s;
+    mc_sasl_free(r->sasl);
+    r->sasl = mc_sasl_new(op->text.data, s->user->name, s->user->password);
+    if (!r->sasl) {
+        mc_srun_op_done(r, false, "unknown SASL mechanism");
+        return;
+    }
+    struct mc_buf initial = {0}, b64 = {0}, cmd = {0};
+    bool has_initial = auth_may_send_initial(r, s) && mc_sasl_initial(r->sasl, &initial);
+    if (has_initial)
+        mc_base64_encode(initial.data, initial.len, &b64);
+    s->proto->auth_command(op->text.data, has_initial ? (b64.data ? b64.data : "") : NULL, &cmd);
+    struct mc_exchange_opts opts = {.multiline = 0};
+    mc_session_exchange(s, MC_EX_COMMAND, cmd.data, cmd.len, &opts);
+    mc_buf_free(&initial);
+    mc_buf_free(&b64);
+    mc_buf_free(&cmd);
+}
+
+static void auth_continue(struct mc_srun *r, struct mc_op *op)
+{
+    struct mc_session *s = op->s;
+    const char *text = s->reply.text ? s->reply.text : "";
+    struct mc_buf challenge = {0}, response = {0}, b64 = {0};
+    struct mc_exchange_opts opts = {.multiline = 0};
+    if (mc_base64_decode(text, strlen(text), &challenge) != 0) {
+        mc_buf_free(&challenge);
+        mc_srun_op_done(r, false,
+                        "the server's SASL challenge is not valid base64 "
+                        "(RFC 4422 section 5, RFC 4648)");
+        return;
+    }
+    enum mc_sasl_status st =
+        mc_sasl_step(r->sasl, challenge.data ? challenge.data : "", challenge.len, &response);
+    if (st == MC_SASL_FAIL) {
+        /* Cancel the exchange as the protocol says, then fail with the mechanism's reason. */
+        const char *cancel = s->proto->auth_cancel;
+        mc_session_exchange(s, MC_EX_CONTINUE, cancel, strlen(cancel), &opts);
+        mc_srun_op_done(r, false, mc_sasl_error(r->sasl));
+    } else {
+        mc_base64_encode(response.data ? response.data : "", response.len, &b64);
+        mc_session_exchange(s, MC_EX_CONTINUE, b64.data ? b64.data : "", b64.len, &opts);
+    }
+    mc_buf_free(&challenge);
+    mc_buf_free(&response);
+    mc_buf_free(&b64);
+}
+
+static void auth_reply(struct mc_srun *r, struct mc_op *op)
+{
+    const struct mc_reply *rep = &op->s->reply;
+    const struct mc_step *st = current_step(r);
+    bool expects_continuation = st && st->has_expect && st->expect.continuation;
+    if (rep->kind == MC_REPLY_CONTINUATION && !expects_continuation) {
+        auth_continue(r, op);
+        return;
+    }
+    struct mc_buf why = {0};
+    bool ok = check_reply(r, op, &why);
+    if (ok && rep->positive && rep->kind == MC_REPLY_FINAL && !mc_sasl_complete(r->sasl)) {
+        ok = false;
+        mc_buf_printf(&why, "the server accepted the authentication, but %s",
+                      mc_sasl_error(r->sasl) ? mc_sasl_error(r->sasl)
+                                             : "the exchange was not complete");
+    }
+    r->last_positive = rep->positive;
+    mc_srun_op_done(r, ok, why.data);
+    mc_buf_free(&why);
+}
+
+/* --- ops --- */
+
+static void sleep_done(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    mc_srun_op_done(arg, true, NULL);
+}
+
+static void op_start_connect(struct mc_srun *r, struct mc_op *op)
+{
+    struct mc_buf err = {0};
+    const struct mc_target *t = r->runner->target;
+    struct mc_session *s = op->s;
+    mc_conn_free(s->conn);
+    s->conn = NULL;
+    s->closed = false;
+    mc_buf_printf(&err, "connect %s:%d (%s%s)", s->endpoint->host, s->endpoint->port,
+                  s->endpoint->name, s->endpoint->tls == MC_TLS_IMPLICIT ? ", implicit TLS" : "");
+    event_note(r, s, err.data);
+    mc_buf_reset(&err);
+    if (mc_session_open(s, r->runner->base, r->runner->tls_ctx, t->tls_server_name, &err) != 0)
+        mc_srun_op_done(r, false, err.data);
+    mc_buf_free(&err);
+}
+
+void mc_srun_op_start(struct mc_srun *r)
+{
+    struct mc_op *op = current_op(r);
+    if (!op) {
+        mc_srun_op_done(r, true, NULL);
+        return;
+    }
+    struct mc_session *s = op->s;
+    if (s && op->kind != MC_OP_CONNECT && op->kind != MC_OP_ABORT &&
+        op->kind != MC_OP_EXPECT_CLOSE && !s->open) {
+        struct mc_buf why = {0};
+        mc_buf_printf(&why, "session '%s' is not connected (%s)", s->name,
+                      s->closed_why ? s->closed_why : "closed earlier");
+        mc_srun_op_done(r, false, why.data);
+        mc_buf_free(&why);
+        return;
+    }
+    struct mc_exchange_opts opts = {.multiline = -1};
+    const struct mc_step *st = current_step(r);
+    if (st && st->has_expect)
+        opts.multiline = st->expect.multiline;
+    switch (op->kind) {
+    case MC_OP_CONNECT:
+        op_start_connect(r, op);
+        break;
+    case MC_OP_EXCHANGE:
+        mc_session_exchange(s, op->ex, op->text.data, op->text.len, &opts);
+        break;
+    case MC_OP_RAW:
+        mc_session_send_raw(s, op->text.data, op->text.len, op->read_reply);
+        if (!op->read_reply)
+            mc_srun_op_done(r, true, NULL);
+        break;
+    case MC_OP_TLS: {
+        if (!r->last_positive) { /* STARTTLS refused as expected: no handshake */
+            mc_srun_op_done(r, true, NULL);
+            break;
+        }
+        struct mc_buf err = {0};
+        if (mc_session_start_tls(s, &err) != 0)
+            mc_srun_op_done(r, false, err.data);
+        mc_buf_free(&err);
+        break;
+    }
+    case MC_OP_AUTH:
+        auth_start(r, op);
+        break;
+    case MC_OP_AWAIT:
+        mc_session_await(s, &st->expect, r->vars);
+        break;
+    case MC_OP_EXPECT_CLOSE:
+        if (s->closed || !s->conn)
+            mc_srun_op_done(r, true, NULL);
+        break; /* else: MC_SEV_CLOSED or the deadline */
+    case MC_OP_ABORT:
+        if (s->conn) {
+            event_note(r, s, "the client drops the connection");
+            mc_session_abort(s);
+        }
+        mc_srun_op_done(r, true, NULL);
+        break;
+    case MC_OP_SLEEP:
+        if (op->sleep_ms < 0) { /* a step that could not even be built */
+            mc_srun_op_done(r, false, op->label);
+            break;
+        }
+        struct timeval tv = {op->sleep_ms / 1000, (op->sleep_ms % 1000) * 1000};
+        event_free(r->sleep);
+        r->sleep = evtimer_new(r->runner->base, sleep_done, r);
+        evtimer_add(r->sleep, &tv);
+        break;
+    }
+}
+
+static void on_reply(struct mc_srun *r, struct mc_op *op)
+{
+    if (op->kind == MC_OP_AUTH) {
+        auth_reply(r, op);
+        return;
+    }
+    struct mc_buf why = {0};
+    bool ok = check_reply(r, op, &why);
+    r->last_positive = op->s->reply.positive;
+    if (ok)
+        mc_srun_op_done(r, true, NULL);
+    else
+        op_fail_with_label(r, op, why.data);
+    mc_buf_free(&why);
+}
+
+void mc_srun_session_event(void *arg, struct mc_session *s, enum mc_session_event ev,
+                           const char *why)
+{
+    struct mc_srun *r = arg;
+    struct mc_op *op = current_op(r);
+    bool mine = op && op->s == s && !r->finished;
+    switch (ev) {
+    case MC_SEV_CONNECTED:
+        if (s->endpoint->tls == MC_TLS_IMPLICIT && s->conn) {
+            struct mc_buf d = {0};
+            mc_buf_append_str(&d, "TLS established: ");
+            mc_conn_tls_description(s->conn, &d);
+            event_note(r, s, d.data);
+            mc_buf_free(&d);
+        }
+        break;
+    case MC_SEV_REPLY:
+        if (mine)
+            on_reply(r, op);
+        break;
+    case MC_SEV_TLS_DONE: {
+        struct mc_buf d = {0};
+        mc_buf_append_str(&d, "TLS established: ");
+        mc_conn_tls_description(s->conn, &d);
+        event_note(r, s, d.data);
+        mc_buf_free(&d);
+        if (mine && op->kind == MC_OP_TLS)
+            mc_srun_op_done(r, true, NULL);
+        break;
+    }
+    case MC_SEV_CLOSED:
+        event_note(r, s, why);
+        if (mine && op->kind == MC_OP_EXPECT_CLOSE)
+            mc_srun_op_done(r, true, NULL);
+        else if (mine && op->kind != MC_OP_SLEEP)
+            op_fail_with_label(r, op, why);
+        break;
+    case MC_SEV_FAILED:
+        event_note(r, s, why);
+        if (mine && op->kind == MC_OP_EXPECT_CLOSE && s->closed)
+            mc_srun_op_done(r, true, NULL); /* closed by a reset: closed all the same */
+        else if (mine)
+            op_fail_with_label(r, op, why);
+        break;
+    }
+}

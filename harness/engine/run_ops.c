@@ -1,0 +1,316 @@
+/*
+ * run_ops — a step as a short list of operations on sessions, and their execution.
+ *
+ * Every scenario step becomes a few ops: "send STAT" on a session not yet open is
+ * CONNECT (greeting) + EXCHANGE; "login" is the protocol's login commands; "starttls" is the
+ * command and, if it was accepted, the TLS handshake; a fixture delivery is a whole SMTP/LMTP
+ * transaction on an internal connection. Ops run one after the other; the first that fails
+ * fails the step with an explanation that names it. Only the step's last op is checked against
+ * the step's own expectation; the ops before it must simply succeed.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/matcher.h"
+#include "engine/run_internal.h"
+#include "lib/message.h"
+
+#define MC_HELO_NAME "mailconform.invalid" /* RFC 2606: a name that can never be real */
+
+static struct mc_op *op_add(struct mc_srun *r, enum mc_op_kind kind, struct mc_session *s)
+{
+    if (r->op_count == MC_OPS_MAX)
+        return NULL;
+    struct mc_op *op = &r->ops[r->op_count++];
+    memset(op, 0, sizeof *op);
+    op->kind = kind;
+    op->s = s;
+    op->check = MC_CHECK_POSITIVE;
+    op->fallback = MC_CHECK_POSITIVE;
+    return op;
+}
+
+static void op_add_exchange(struct mc_srun *r, struct mc_session *s, enum mc_exchange ex,
+                            const char *text, size_t len, enum mc_op_check check)
+{
+    struct mc_op *op = op_add(r, MC_OP_EXCHANGE, s);
+    if (!op)
+        return;
+    op->ex = ex;
+    op->check = check;
+    mc_buf_append(&op->text, text, len);
+}
+
+void mc_srun_ops_clear(struct mc_srun *r)
+{
+    for (size_t i = 0; i < r->op_count; i++) {
+        mc_buf_free(&r->ops[i].text);
+        free(r->ops[i].label);
+    }
+    r->op_count = r->op_index = 0;
+}
+
+/* The ops that open a session: connect, read the greeting, and for tls "starttls" upgrade. */
+static void ops_open_session(struct mc_srun *r, struct mc_session *s, enum mc_tls_mode tls,
+                             enum mc_op_check greeting_check)
+{
+    struct mc_op *op = op_add(r, MC_OP_CONNECT, s);
+    if (op)
+        op->check = greeting_check;
+    if (tls != MC_TLS_STARTTLS || !s->proto->starttls_command)
+        return;
+    if (s->proto->hello_verb) { /* RFC 3207 4: STARTTLS is an extension learnt from EHLO */
+        struct mc_buf hello = {0};
+        mc_buf_printf(&hello, "%s %s", s->proto->hello_verb, MC_HELO_NAME);
+        op_add_exchange(r, s, MC_EX_COMMAND, hello.data, hello.len, MC_CHECK_POSITIVE);
+        mc_buf_free(&hello);
+    }
+    const char *cmd = s->proto->starttls_command;
+    op_add_exchange(r, s, MC_EX_COMMAND, cmd, strlen(cmd), MC_CHECK_POSITIVE);
+    op_add(r, MC_OP_TLS, s);
+}
+
+static void ops_open_if_needed(struct mc_srun *r, struct mc_session *s, int spec)
+{
+    if (!s->open && !s->closed)
+        ops_open_session(r, s, r->sc->sessions[spec].tls, MC_CHECK_POSITIVE);
+}
+
+/* Expands ${vars} of a step's text; on error the step fails before anything is sent. */
+static bool expand(struct mc_srun *r, struct mc_session *s, const char *in, size_t len,
+                   struct mc_buf *out)
+{
+    struct mc_buf err = {0};
+    int rc = mc_vars_expand(r->vars, s ? s->local : NULL, in, len, MC_EXPAND_TEXT, out, &err);
+    if (rc != 0) {
+        struct mc_op *op = op_add(r, MC_OP_SLEEP, s);
+        if (op) { /* an op that fails at once with the reason */
+            op->sleep_ms = -1;
+            op->label = mc_buf_steal(&err);
+        }
+    }
+    mc_buf_free(&err);
+    return rc == 0;
+}
+
+static void ops_login(struct mc_srun *r, struct mc_session *s)
+{
+    struct mc_strv cmds = {0};
+    s->proto->login_commands(s->user->name, s->user->password, &cmds);
+    for (size_t i = 0; i < cmds.count; i++) {
+        bool last = i + 1 == cmds.count;
+        op_add_exchange(r, s, MC_EX_COMMAND, cmds.items[i].ptr, cmds.items[i].len,
+                        last ? MC_CHECK_STEP : MC_CHECK_POSITIVE);
+    }
+    mc_strv_free(&cmds);
+}
+
+static void message_for(struct mc_srun *r, struct mc_session *s, const struct mc_message_spec *m,
+                        const char *to_default, int number, struct mc_buf *out)
+{
+    struct mc_buf subject = {0}, from = {0}, to = {0}, body = {0}, dflt = {0};
+    if (m->subject)
+        expand(r, s, m->subject, strlen(m->subject), &subject);
+    else
+        mc_buf_printf(&subject, "mailconform %s #%d", mc_vars_get(r->vars, "run_id", NULL), number);
+    if (m->from)
+        expand(r, s, m->from, strlen(m->from), &from);
+    else
+        mc_buf_printf(&from, "mailconform@%s", r->runner->target->domain);
+    if (m->to)
+        expand(r, s, m->to, strlen(m->to), &to);
+    else
+        mc_buf_append_str(&to, to_default);
+    if (m->body)
+        expand(r, s, m->body, strlen(m->body), &body);
+    mc_buf_printf(&dflt, "<%s.%d@mailconform.invalid>", mc_vars_get(r->vars, "run_id", NULL),
+                  number);
+    struct mc_message_params p = {
+        .from = from.data,
+        .to = to.data,
+        .subject = subject.data,
+        .body = m->body ? body.data : NULL,
+        .body_lines = m->body_lines,
+        .message_id = dflt.data,
+        .date = (long long)r->res->started,
+    };
+    mc_message_generate(&p, out);
+    mc_buf_free(&subject);
+    mc_buf_free(&from);
+    mc_buf_free(&to);
+    mc_buf_free(&body);
+    mc_buf_free(&dflt);
+}
+
+/* One SMTP/LMTP transaction on the fixture connection. */
+static void ops_delivery(struct mc_srun *r, struct mc_session *f, const struct mc_message_spec *m,
+                         int user, int number)
+{
+    const struct mc_user *u = r->users[user - 1];
+    struct mc_buf to = {0}, from = {0}, msg = {0};
+    if (u->address)
+        mc_buf_append_str(&to, u->address);
+    else
+        mc_buf_printf(&to, "%s@%s", u->name, r->runner->target->domain);
+    mc_buf_printf(&from, "mailconform@%s", r->runner->target->domain);
+    struct mc_strv cmds = {0};
+    f->proto->delivery_commands(MC_HELO_NAME, from.data, to.data, &cmds);
+    for (size_t i = 0; i < cmds.count; i++) {
+        bool last = i + 1 == cmds.count;
+        op_add_exchange(r, f, MC_EX_COMMAND, cmds.items[i].ptr, cmds.items[i].len,
+                        last ? MC_CHECK_CONTINUATION : MC_CHECK_POSITIVE);
+    }
+    message_for(r, NULL, m, to.data, number, &msg);
+    op_add_exchange(r, f, MC_EX_DATA, msg.data, msg.len, MC_CHECK_POSITIVE);
+    mc_strv_free(&cmds);
+    mc_buf_free(&to);
+    mc_buf_free(&from);
+    mc_buf_free(&msg);
+}
+
+static struct mc_session *fixture_session(struct mc_srun *r)
+{
+    const struct mc_target *t = r->runner->target;
+    const struct mc_endpoint *ep = mc_target_endpoint_named(t, t->deliver_endpoint);
+    mc_session_free(r->fixture);
+    r->fixture = mc_session_new(-1, "fixture", ep->proto, ep, NULL, t->domain);
+    r->fixture->cb = mc_srun_session_event;
+    r->fixture->cb_arg = r;
+    r->fixture->record = mc_srun_record;
+    return r->fixture;
+}
+
+static void ops_deliver(struct mc_srun *r, const struct mc_message_spec *m, int user, int count)
+{
+    struct mc_session *f = fixture_session(r);
+    ops_open_session(r, f, MC_TLS_NONE, MC_CHECK_POSITIVE);
+    for (int i = 1; i <= count; i++)
+        ops_delivery(r, f, m, user, i);
+    const char *quit = f->proto->quit_command;
+    op_add_exchange(r, f, MC_EX_COMMAND, quit, strlen(quit), MC_CHECK_ANY);
+    op_add(r, MC_OP_ABORT, f);
+}
+
+void mc_srun_build_fixture_ops(struct mc_srun *r)
+{
+    struct mc_message_spec m = {.body_lines = 3};
+    ops_deliver(r, &m, 1, r->sc->fixture_messages);
+}
+
+static void ops_raw(struct mc_srun *r, struct mc_session *s, const struct mc_step *st)
+{
+    struct mc_op *op = op_add(r, MC_OP_RAW, s);
+    if (!op)
+        return;
+    op->check = MC_CHECK_STEP;
+    op->fallback = MC_CHECK_ANY;
+    op->read_reply = st->has_expect;
+    for (size_t i = 0; i < st->raw_count; i++) {
+        struct mc_buf piece = {0};
+        if (!expand(r, s, st->raw[i].text, st->raw[i].len, &piece))
+            return;
+        for (size_t k = 0; k < st->raw[i].repeat; k++)
+            mc_buf_append(&op->text, piece.data, piece.len);
+        mc_buf_free(&piece);
+    }
+}
+
+static void ops_close(struct mc_srun *r, struct mc_session *s, const struct mc_step *st)
+{
+    if (strcmp(st->text, "abort") == 0) {
+        op_add(r, MC_OP_ABORT, s);
+        return;
+    }
+    if (!s->open)
+        return; /* never opened or already closed: nothing to say goodbye to */
+    const char *quit = s->proto->quit_command;
+    op_add_exchange(r, s, MC_EX_COMMAND, quit, strlen(quit), MC_CHECK_STEP);
+    op_add(r, MC_OP_EXPECT_CLOSE, s);
+}
+
+static void ops_send(struct mc_srun *r, struct mc_session *s, const struct mc_step *st)
+{
+    struct mc_buf line = {0};
+    if (expand(r, s, st->text, strlen(st->text), &line))
+        op_add_exchange(r, s, st->new_command ? MC_EX_COMMAND : MC_EX_CONTINUE, line.data, line.len,
+                        MC_CHECK_STEP);
+    if (r->op_count)
+        r->ops[r->op_count - 1].fallback = MC_CHECK_ANY;
+    mc_buf_free(&line);
+}
+
+static void ops_auth(struct mc_srun *r, struct mc_session *s, const struct mc_step *st)
+{
+    struct mc_op *op = op_add(r, MC_OP_AUTH, s);
+    if (!op)
+        return;
+    op->check = MC_CHECK_STEP;
+    mc_buf_append_str(&op->text, st->text);
+}
+
+static void ops_message(struct mc_srun *r, struct mc_session *s, const struct mc_step *st)
+{
+    struct mc_buf msg = {0};
+    message_for(r, s, &st->message, mc_vars_get(s->local, "address", NULL), 1, &msg);
+    op_add_exchange(r, s, MC_EX_DATA, msg.data, msg.len, MC_CHECK_STEP);
+    mc_buf_free(&msg);
+}
+
+void mc_srun_build_ops(struct mc_srun *r, const struct mc_step *st)
+{
+    struct mc_session *s = st->session >= 0 ? r->sessions[st->session] : NULL;
+    bool needs_open = st->kind != MC_STEP_CONNECT && st->kind != MC_STEP_CLOSE &&
+                      st->kind != MC_STEP_EXPECT_CLOSE && st->kind != MC_STEP_AWAIT;
+    if (s && needs_open)
+        ops_open_if_needed(r, s, st->session);
+    switch (st->kind) {
+    case MC_STEP_CONNECT:
+        if (s->open)
+            mc_session_abort(s); /* connect again: a fresh connection */
+        s->closed = false;
+        ops_open_session(r, s, r->sc->sessions[st->session].tls, MC_CHECK_STEP);
+        break;
+    case MC_STEP_SEND:
+        ops_send(r, s, st);
+        break;
+    case MC_STEP_SEND_RAW:
+        ops_raw(r, s, st);
+        break;
+    case MC_STEP_AWAIT: {
+        struct mc_op *op = op_add(r, MC_OP_AWAIT, s);
+        if (op)
+            op->check = MC_CHECK_STEP;
+        break;
+    }
+    case MC_STEP_LOGIN:
+        ops_login(r, s);
+        break;
+    case MC_STEP_AUTH:
+        ops_auth(r, s, st);
+        break;
+    case MC_STEP_STARTTLS: {
+        const char *cmd = s->proto->starttls_command;
+        op_add_exchange(r, s, MC_EX_COMMAND, cmd, strlen(cmd), MC_CHECK_STEP);
+        op_add(r, MC_OP_TLS, s);
+        break;
+    }
+    case MC_STEP_SEND_MESSAGE:
+        ops_message(r, s, st);
+        break;
+    case MC_STEP_DELIVER:
+        ops_deliver(r, &st->message, st->deliver_user, 1);
+        break;
+    case MC_STEP_CLOSE:
+        ops_close(r, s, st);
+        break;
+    case MC_STEP_EXPECT_CLOSE:
+        op_add(r, MC_OP_EXPECT_CLOSE, s);
+        break;
+    case MC_STEP_WAIT: {
+        struct mc_op *op = op_add(r, MC_OP_SLEEP, NULL);
+        if (op)
+            op->sleep_ms = st->wait_ms;
+        break;
+    }
+    }
+}

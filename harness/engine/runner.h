@@ -1,0 +1,36 @@
+/*
+ * runner — runs a set of scenarios against a target and fills a struct mc_run_result.
+ *
+ * One libevent loop drives everything: the capability probe of each endpoint first (what the
+ * server announces decides which scenarios are skipped), then up to `jobs` scenarios at once.
+ * Each running scenario gets its own test users from the target's pool, emptied beforehand by
+ * the target's reset command, so parallel scenarios never share a mailbox.
+ */
+#ifndef MC_ENGINE_RUNNER_H
+#define MC_ENGINE_RUNNER_H
+
+#include "engine/result.h"
+#include "engine/scenario.h"
+#include "engine/target.h"
+
+/* Default deadline of one step. RFC 5321 4.5.3.2 lets an SMTP client wait minutes for some
+   replies, RFC 3501 5.4 and RFC 1939 3 give servers 30 and 10 minutes of patience; a test
+   suite wants an answer sooner, and every scenario may set its own timeout_ms. */
+#define MC_STEP_TIMEOUT_DEFAULT_MS 10000
+
+struct mc_run_options {
+    const struct mc_target *target;
+    int jobs;            /* scenarios at once (>= 1) */
+    int step_timeout_ms; /* default deadline of a step */
+    /* Called when a scenario finishes (for progress output); may be NULL. */
+    void (*finished)(void *arg, const struct mc_scenario_result *r, size_t done, size_t total);
+    void *arg;
+};
+
+/* Runs the scenarios (borrowed; they must outlive `out`). Returns 0, or -1 with a message in
+   err when the run could not start at all (TLS context, event loop). */
+int mc_run(struct mc_scenario *const *scenarios, size_t count, const struct mc_run_options *o,
+           struct mc_run_result *out, struct mc_buf *err);
+void mc_run_result_free(struct mc_run_result *r);
+
+#endif

@@ -1,0 +1,283 @@
+/*
+ * session — framing replies out of a connection (see session.h).
+ */
+#include "engine/session.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/matcher.h"
+
+/* Harness safety limit on one complete reply (all its lines and literals). No RFC bounds a
+   reply (a FETCH of a whole mailbox is one IMAP reply); a test reply never needs this much. */
+#define SESSION_REPLY_MAX ((size_t)256 * 1024 * 1024)
+
+static void session_pump(struct mc_session *s);
+
+static void session_on_connected(void *arg)
+{
+    struct mc_session *s = arg;
+    s->open = true;
+    s->cb(s->cb_arg, s, MC_SEV_CONNECTED, NULL);
+}
+
+static void session_on_tls_done(void *arg)
+{
+    struct mc_session *s = arg;
+    s->cb(s->cb_arg, s, MC_SEV_TLS_DONE, NULL);
+}
+
+static void session_on_readable(void *arg)
+{
+    session_pump(arg);
+}
+
+static void session_on_closed(void *arg, bool error, const char *why)
+{
+    struct mc_session *s = arg;
+    bool was_reading = s->reading;
+    /* Lines that arrived just before the close may complete the reply. */
+    session_pump(s);
+    s->open = false;
+    s->closed = true;
+    free(s->closed_why);
+    s->closed_why = mc_xstrdup(why);
+    if (s->reading || was_reading) {
+        if (s->reading) {
+            s->reading = false;
+            struct mc_buf b = {0};
+            mc_buf_printf(&b, "%s before the reply was complete", why);
+            s->cb(s->cb_arg, s, MC_SEV_FAILED, b.data);
+            mc_buf_free(&b);
+        }
+        return;
+    }
+    s->cb(s->cb_arg, s, error ? MC_SEV_FAILED : MC_SEV_CLOSED, why);
+}
+
+static void session_on_record(void *arg, enum mc_transcript_dir dir, const char *data, size_t len)
+{
+    struct mc_session *s = arg;
+    if (s->record)
+        s->record(s->cb_arg, s, dir, data, len);
+}
+
+static const struct mc_conn_handlers session_handlers = {
+    .connected = session_on_connected,
+    .tls_done = session_on_tls_done,
+    .readable = session_on_readable,
+    .closed = session_on_closed,
+    .record = session_on_record,
+};
+
+struct mc_session *mc_session_new(int index, const char *name, const struct mc_protocol *proto,
+                                  const struct mc_endpoint *ep, const struct mc_user *user,
+                                  const char *domain)
+{
+    struct mc_session *s = mc_xcalloc(1, sizeof *s);
+    s->index = index;
+    s->name = name;
+    s->proto = proto;
+    s->endpoint = ep;
+    s->user = user;
+    s->pst = proto->state_new();
+    s->local = mc_vars_new();
+    if (user) {
+        mc_vars_set(s->local, "user", user->name, strlen(user->name));
+        mc_vars_set(s->local, "password", user->password, strlen(user->password));
+        struct mc_buf addr = {0};
+        if (user->address)
+            mc_buf_append_str(&addr, user->address);
+        else
+            mc_buf_printf(&addr, "%s@%s", user->name, domain);
+        mc_vars_set(s->local, "address", addr.data, addr.len);
+        mc_buf_free(&addr);
+    }
+    return s;
+}
+
+void mc_session_free(struct mc_session *s)
+{
+    if (!s)
+        return;
+    mc_conn_free(s->conn);
+    s->proto->state_free(s->pst);
+    mc_reply_reset(&s->reply);
+    mc_vars_free(s->local);
+    free(s->closed_why);
+    free(s);
+}
+
+int mc_session_open(struct mc_session *s, struct event_base *base, SSL_CTX *tls_ctx,
+                    const char *tls_name, struct mc_buf *err)
+{
+    s->conn =
+        mc_conn_new(base, tls_ctx, tls_name ? tls_name : s->endpoint->host, &session_handlers, s);
+    mc_conn_set_read_limit(s->conn, s->proto->line_max);
+    struct mc_buf wire = {0};
+    struct mc_exchange_opts opts = {.multiline = -1};
+    mc_reply_reset(&s->reply);
+    s->proto->begin(s->pst, MC_EX_GREETING, NULL, 0, &opts, &wire);
+    mc_buf_free(&wire);
+    s->reading = true;
+    s->reply_bytes = 0;
+    s->literal_need = 0;
+    return mc_conn_connect(s->conn, s->endpoint->host, s->endpoint->port,
+                           s->endpoint->tls == MC_TLS_IMPLICIT, err);
+}
+
+static void session_begin_read(struct mc_session *s)
+{
+    s->reading = true;
+    s->awaiting = false;
+    s->literal_need = 0;
+    s->reply_bytes = 0;
+    mc_conn_set_read_limit(s->conn, s->proto->line_max);
+}
+
+void mc_session_exchange(struct mc_session *s, enum mc_exchange ex, const char *line, size_t len,
+                         const struct mc_exchange_opts *opts)
+{
+    struct mc_buf wire = {0};
+    mc_reply_reset(&s->reply);
+    s->proto->begin(s->pst, ex, line, len, opts, &wire);
+    session_begin_read(s);
+    mc_conn_write(s->conn, wire.data, wire.len);
+    mc_buf_free(&wire);
+    session_pump(s); /* a reply may already be buffered (pipelining, early replies) */
+}
+
+void mc_session_send_raw(struct mc_session *s, const char *data, size_t len, bool read_reply)
+{
+    if (!read_reply) {
+        mc_conn_write(s->conn, data, len);
+        return;
+    }
+    struct mc_exchange_opts opts = {.multiline = -1, .raw = true};
+    mc_session_exchange(s, MC_EX_COMMAND, data, len, &opts);
+}
+
+void mc_session_await(struct mc_session *s, const struct mc_expect *e, const struct mc_vars *v)
+{
+    struct mc_buf none = {0};
+    struct mc_exchange_opts opts = {.multiline = -1};
+    mc_reply_reset(&s->reply);
+    s->proto->begin(s->pst, MC_EX_CONTINUE, NULL, 0, &opts, &none);
+    mc_buf_free(&none);
+    session_begin_read(s);
+    s->awaiting = true;
+    s->await_expect = e;
+    s->await_vars = v;
+    session_pump(s);
+}
+
+int mc_session_start_tls(struct mc_session *s, struct mc_buf *err)
+{
+    return mc_conn_start_tls(s->conn, err);
+}
+
+void mc_session_stop_reading(struct mc_session *s)
+{
+    s->reading = false;
+    s->awaiting = false;
+}
+
+void mc_session_abort(struct mc_session *s)
+{
+    mc_conn_free(s->conn);
+    s->conn = NULL;
+    s->open = false;
+    s->closed = true;
+    s->reading = false;
+}
+
+/* Ends the read with a failure the owner reports. */
+static void session_fail(struct mc_session *s, const char *why)
+{
+    s->reading = false;
+    s->awaiting = false;
+    s->cb(s->cb_arg, s, MC_SEV_FAILED, why);
+}
+
+static bool session_reply_grows(struct mc_session *s, size_t n)
+{
+    s->reply_bytes += n;
+    if (s->reply_bytes <= SESSION_REPLY_MAX)
+        return true;
+    session_fail(s, "the reply exceeds the harness limit of 256 MiB (SESSION_REPLY_MAX)");
+    return false;
+}
+
+/* One framing step; returns false when reading must stop for now. */
+static bool session_frame_one(struct mc_session *s, struct mc_buf *chunk)
+{
+    enum mc_frame fr;
+    size_t literal = 0;
+    if (s->literal_need) {
+        if (mc_conn_input_length(s->conn) < s->literal_need) {
+            mc_conn_set_read_limit(s->conn, s->literal_need + s->proto->line_max);
+            return false;
+        }
+        mc_conn_take(s->conn, s->literal_need, chunk);
+        s->literal_need = 0;
+        mc_conn_set_read_limit(s->conn, s->proto->line_max);
+        fr = s->proto->feed_literal(s->pst, chunk->data, chunk->len, &s->reply);
+    } else {
+        size_t total;
+        bool bare_lf;
+        long n = mc_conn_find_line(s->conn, &total, &bare_lf);
+        if (n < 0) {
+            if (mc_conn_input_length(s->conn) >= s->proto->line_max) {
+                struct mc_buf why = {0};
+                mc_buf_printf(&why, "a reply line exceeds %zu octets without a line end",
+                              s->proto->line_max);
+                session_fail(s, why.data);
+                mc_buf_free(&why);
+            }
+            return false;
+        }
+        if (!session_reply_grows(s, total))
+            return false;
+        mc_conn_take(s->conn, total, chunk);
+        if (bare_lf) {
+            session_fail(s, "a reply line ended in a bare LF; mail protocols end every line "
+                            "with CRLF (RFC 5321 section 2.3.8, RFC 1939 section 3, RFC 3501 "
+                            "section 2.2)");
+            return false;
+        }
+        fr = s->proto->feed_line(s->pst, chunk->data, (size_t)n, &s->reply, &literal);
+    }
+    switch (fr) {
+    case MC_FRAME_MORE:
+        if (s->awaiting &&
+            mc_expect_lines_arrived(s->await_expect, &s->reply, s->await_vars, s->local)) {
+            s->reading = s->awaiting = false;
+            s->cb(s->cb_arg, s, MC_SEV_REPLY, NULL);
+            return false;
+        }
+        return true;
+    case MC_FRAME_LITERAL:
+        if (!session_reply_grows(s, literal))
+            return false;
+        s->literal_need = literal;
+        if (literal == 0)
+            return s->proto->feed_literal(s->pst, "", 0, &s->reply) != MC_FRAME_ERROR;
+        return true;
+    case MC_FRAME_DONE:
+        s->reading = s->awaiting = false;
+        s->cb(s->cb_arg, s, MC_SEV_REPLY, NULL);
+        return false;
+    case MC_FRAME_ERROR:
+    default:
+        session_fail(s, s->reply.violation ? s->reply.violation : "the reply broke the protocol");
+        return false;
+    }
+}
+
+static void session_pump(struct mc_session *s)
+{
+    struct mc_buf chunk = {0};
+    while (s->reading && s->conn && session_frame_one(s, &chunk))
+        ;
+    mc_buf_free(&chunk);
+}

@@ -1,0 +1,473 @@
+/*
+ * target — target profiles and target URLs (see target.h, docs/target-format.md).
+ */
+#include "engine/target.h"
+
+#include <ctype.h>
+#include <fnmatch.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TARGET_PROFILE_MAX (1024 * 1024) /* a profile is a small hand-written file */
+
+/* URL schemes: which protocol, TLS mode and default port each names. */
+struct url_scheme {
+    const char *scheme;
+    const char *protocol;
+    enum mc_tls_mode tls;
+    int port;
+    bool auth_required;
+};
+
+static const struct url_scheme url_schemes[] = {
+    {"imap", "imap", MC_TLS_NONE, 143, false},
+    {"imaps", "imap", MC_TLS_IMPLICIT, 993, false}, /* RFC 8314 */
+    {"pop3", "pop3", MC_TLS_NONE, 110, false},
+    {"pop3s", "pop3", MC_TLS_IMPLICIT, 995, false}, /* RFC 8314 */
+    {"smtp", "smtp", MC_TLS_NONE, 25, false},
+    {"smtps", "smtp", MC_TLS_IMPLICIT, 465, true},  /* RFC 8314 */
+    {"submission", "smtp", MC_TLS_NONE, 587, true}, /* RFC 6409 */
+    {"lmtp", "lmtp", MC_TLS_NONE, 24, false},       /* RFC 2033 */
+};
+
+static void endpoint_clear(struct mc_endpoint *e)
+{
+    free(e->name);
+    free(e->host);
+}
+
+static void user_clear(struct mc_user *u)
+{
+    free(u->name);
+    free(u->password);
+    free(u->address);
+}
+
+void mc_target_free(struct mc_target *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->endpoint_count; i++)
+        endpoint_clear(&t->endpoints[i]);
+    for (size_t i = 0; i < t->user_count; i++)
+        user_clear(&t->users[i]);
+    for (size_t i = 0; i < t->deviation_count; i++) {
+        free(t->deviations[i].scenario);
+        free(t->deviations[i].reason);
+    }
+    if (t->reset_command)
+        for (char **a = t->reset_command; *a; a++)
+            free(*a);
+    free(t->reset_command);
+    free(t->endpoints);
+    free(t->users);
+    free(t->deviations);
+    free(t->deliver_endpoint);
+    free(t->name);
+    free(t->source);
+    free(t->domain);
+    free(t->ca_file);
+    free(t->tls_server_name);
+    free(t);
+}
+
+static struct mc_endpoint *target_add_endpoint(struct mc_target *t)
+{
+    t->endpoints = mc_xrealloc(t->endpoints, (t->endpoint_count + 1) * sizeof *t->endpoints);
+    struct mc_endpoint *e = &t->endpoints[t->endpoint_count++];
+    memset(e, 0, sizeof *e);
+    return e;
+}
+
+static struct mc_user *target_add_user(struct mc_target *t)
+{
+    t->users = mc_xrealloc(t->users, (t->user_count + 1) * sizeof *t->users);
+    struct mc_user *u = &t->users[t->user_count++];
+    memset(u, 0, sizeof *u);
+    return u;
+}
+
+/* ---- profiles ---- */
+
+struct profile_ctx {
+    const char *path;
+    struct mc_buf *errors;
+    int failures;
+};
+
+static void profile_error(struct profile_ctx *c, const char *field, const char *why)
+{
+    mc_buf_printf(c->errors, "%s: %s: %s\n", c->path, field, why);
+    c->failures++;
+}
+
+static const char *profile_string(struct profile_ctx *c, json_t *obj, const char *key,
+                                  const char *field, bool required)
+{
+    json_t *v = json_object_get(obj, key);
+    if (!v) {
+        if (required)
+            profile_error(c, field, "is required");
+        return NULL;
+    }
+    if (!json_is_string(v)) {
+        profile_error(c, field, "must be a string");
+        return NULL;
+    }
+    return json_string_value(v);
+}
+
+static int parse_tls_mode(const char *s, enum mc_tls_mode *out)
+{
+    if (strcmp(s, "none") == 0)
+        *out = MC_TLS_NONE;
+    else if (strcmp(s, "implicit") == 0)
+        *out = MC_TLS_IMPLICIT;
+    else
+        return -1;
+    return 0;
+}
+
+static void profile_endpoint(struct profile_ctx *c, struct mc_target *t, const char *name,
+                             json_t *spec)
+{
+    char field[160];
+    snprintf(field, sizeof field, "endpoints.%s", name);
+    if (!json_is_object(spec)) {
+        profile_error(c, field, "must be an object");
+        return;
+    }
+    struct mc_endpoint *e = target_add_endpoint(t);
+    e->name = mc_xstrdup(name);
+    char sub[200];
+    snprintf(sub, sizeof sub, "%s.protocol", field);
+    const char *proto = profile_string(c, spec, "protocol", sub, true);
+    if (proto && !(e->proto = mc_protocol_find(proto)))
+        profile_error(c, sub, "must be one of pop3, imap, smtp, lmtp");
+    snprintf(sub, sizeof sub, "%s.host", field);
+    const char *host = profile_string(c, spec, "host", sub, false);
+    e->host = mc_xstrdup(host ? host : "127.0.0.1");
+    json_t *port = json_object_get(spec, "port");
+    if (!json_is_integer(port) || json_integer_value(port) < 1 ||
+        json_integer_value(port) > 65535) {
+        snprintf(sub, sizeof sub, "%s.port", field);
+        profile_error(c, sub, "must be an integer from 1 to 65535");
+    } else {
+        e->port = (int)json_integer_value(port);
+    }
+    snprintf(sub, sizeof sub, "%s.tls", field);
+    const char *tls = profile_string(c, spec, "tls", sub, false);
+    if (tls && parse_tls_mode(tls, &e->tls) != 0)
+        profile_error(c, sub, "must be \"none\" (STARTTLS is negotiated on it) or \"implicit\"");
+    e->auth_required = json_is_true(json_object_get(spec, "auth_required"));
+}
+
+static void profile_users(struct profile_ctx *c, struct mc_target *t, json_t *users)
+{
+    if (!users)
+        return;
+    if (!json_is_array(users)) {
+        profile_error(c, "users", "must be an array");
+        return;
+    }
+    size_t i;
+    json_t *u;
+    json_array_foreach(users, i, u)
+    {
+        char field[64];
+        snprintf(field, sizeof field, "users[%zu]", i);
+        const char *name = profile_string(c, u, "user", field, true);
+        const char *pass = profile_string(c, u, "password", field, true);
+        if (!name || !pass)
+            continue;
+        const char *addr = profile_string(c, u, "address", field, false);
+        struct mc_user *mu = target_add_user(t);
+        mu->name = mc_xstrdup(name);
+        mu->password = mc_xstrdup(pass);
+        if (addr)
+            mu->address = mc_xstrdup(addr);
+    }
+}
+
+static void profile_reset(struct profile_ctx *c, struct mc_target *t, json_t *reset)
+{
+    if (!reset)
+        return;
+    if (!json_is_array(reset) || json_array_size(reset) == 0) {
+        profile_error(c, "reset", "must be a non-empty array: the command and its arguments");
+        return;
+    }
+    t->reset_command = mc_xcalloc(json_array_size(reset) + 1, sizeof(char *));
+    size_t i;
+    json_t *a;
+    json_array_foreach(reset, i, a)
+    {
+        if (!json_is_string(a)) {
+            profile_error(c, "reset", "every element must be a string");
+            t->reset_command[i] = mc_xstrdup("");
+            continue;
+        }
+        t->reset_command[i] = mc_xstrdup(json_string_value(a));
+    }
+}
+
+static void profile_deviations(struct profile_ctx *c, struct mc_target *t, json_t *devs)
+{
+    if (!devs)
+        return;
+    if (!json_is_array(devs)) {
+        profile_error(c, "deviations", "must be an array");
+        return;
+    }
+    t->deviations = mc_xcalloc(json_array_size(devs) + 1, sizeof *t->deviations);
+    size_t i;
+    json_t *d;
+    json_array_foreach(devs, i, d)
+    {
+        char field[64];
+        snprintf(field, sizeof field, "deviations[%zu]", i);
+        const char *sc = profile_string(c, d, "scenario", field, true);
+        const char *why = profile_string(c, d, "reason", field, true);
+        if (!sc || !why)
+            continue;
+        t->deviations[t->deviation_count].scenario = mc_xstrdup(sc);
+        t->deviations[t->deviation_count].reason = mc_xstrdup(why);
+        t->deviation_count++;
+    }
+}
+
+static void profile_fill(struct profile_ctx *c, struct mc_target *t, json_t *root)
+{
+    const char *s;
+    t->name = mc_xstrdup((s = profile_string(c, root, "name", "name", false)) ? s : "unnamed");
+    t->domain =
+        mc_xstrdup((s = profile_string(c, root, "domain", "domain", false)) ? s : "localhost");
+    if ((s = profile_string(c, root, "ca_file", "ca_file", false)))
+        t->ca_file = mc_xstrdup(s);
+    if ((s = profile_string(c, root, "tls_server_name", "tls_server_name", false)))
+        t->tls_server_name = mc_xstrdup(s);
+    json_t *eps = json_object_get(root, "endpoints");
+    if (!json_is_object(eps) || json_object_size(eps) == 0) {
+        profile_error(c, "endpoints", "must be a non-empty object: name -> endpoint");
+    } else {
+        const char *name;
+        json_t *spec;
+        json_object_foreach(eps, name, spec) profile_endpoint(c, t, name, spec);
+    }
+    profile_users(c, t, json_object_get(root, "users"));
+    json_t *fx = json_object_get(root, "fixtures");
+    if (fx && (s = profile_string(c, fx, "deliver", "fixtures.deliver", false))) {
+        if (!mc_target_endpoint_named(t, s))
+            profile_error(c, "fixtures.deliver", "names no endpoint of this profile");
+        else
+            t->deliver_endpoint = mc_xstrdup(s);
+    }
+    profile_reset(c, t, json_object_get(root, "reset"));
+    profile_deviations(c, t, json_object_get(root, "deviations"));
+}
+
+struct mc_target *mc_target_load_profile(const char *path, struct mc_buf *errors)
+{
+    json_error_t jerr;
+    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root) {
+        mc_buf_printf(errors, "%s:%d:%d: %s\n", path, jerr.line, jerr.column, jerr.text);
+        return NULL;
+    }
+    struct profile_ctx c = {.path = path, .errors = errors};
+    struct mc_target *t = mc_xcalloc(1, sizeof *t);
+    if (!json_is_object(root))
+        profile_error(&c, "(top level)", "must be an object");
+    else
+        profile_fill(&c, t, root);
+    json_decref(root);
+    t->source = mc_xstrdup(path);
+    if (c.failures) {
+        mc_target_free(t);
+        return NULL;
+    }
+    return t;
+}
+
+/* ---- URLs ---- */
+
+static int hexval(int ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    ch = tolower(ch);
+    return ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
+}
+
+/* RFC 3986 2.1 percent-decoding of the userinfo parts. */
+static char *percent_decode(const char *s, size_t len)
+{
+    struct mc_buf b = {0};
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '%' && i + 2 < len && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
+            mc_buf_append_char(&b, (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2])));
+            i += 2;
+        } else {
+            mc_buf_append_char(&b, s[i]);
+        }
+    }
+    return mc_buf_steal(&b);
+}
+
+static const struct url_scheme *url_scheme_find(const char *s, size_t len)
+{
+    for (size_t i = 0; i < sizeof url_schemes / sizeof url_schemes[0]; i++)
+        if (strlen(url_schemes[i].scheme) == len && strncmp(url_schemes[i].scheme, s, len) == 0)
+            return &url_schemes[i];
+    return NULL;
+}
+
+static void url_add_user(struct mc_target *t, const char *userinfo, size_t len)
+{
+    const char *colon = memchr(userinfo, ':', len);
+    size_t ulen = colon ? (size_t)(colon - userinfo) : len;
+    char *name = percent_decode(userinfo, ulen);
+    for (size_t i = 0; i < t->user_count; i++) {
+        if (strcmp(t->users[i].name, name) == 0) {
+            free(name);
+            return;
+        }
+    }
+    struct mc_user *u = target_add_user(t);
+    u->name = name;
+    u->password = colon ? percent_decode(colon + 1, len - ulen - 1) : mc_xstrdup("");
+}
+
+/* Splits "host:port", "[v6]:port" or "host". */
+static int url_host_port(const char *s, size_t len, char **host, int *port)
+{
+    const char *end = s + len, *colon = NULL;
+    if (len && s[0] == '[') {
+        const char *close = memchr(s, ']', len);
+        if (!close)
+            return -1;
+        *host = mc_xstrndup(s + 1, (size_t)(close - s - 1));
+        colon = close + 1 < end && close[1] == ':' ? close + 1 : NULL;
+    } else {
+        colon = memchr(s, ':', len);
+        *host = mc_xstrndup(s, colon ? (size_t)(colon - s) : len);
+    }
+    if (!**host)
+        return -1;
+    if (colon) {
+        char *stop;
+        long p = strtol(colon + 1, &stop, 10);
+        if (stop != end || p < 1 || p > 65535)
+            return -1;
+        *port = (int)p;
+    }
+    return 0;
+}
+
+int mc_target_add_url(struct mc_target **tp, const char *url, struct mc_buf *errors)
+{
+    const char *sep = strstr(url, "://");
+    const struct url_scheme *sch = sep ? url_scheme_find(url, (size_t)(sep - url)) : NULL;
+    if (!sch) {
+        mc_buf_printf(errors,
+                      "%s: not a target URL: expected imap://, imaps://, pop3://, pop3s://, "
+                      "smtp://, smtps://, submission:// or lmtp://\n",
+                      url);
+        return -1;
+    }
+    const char *auth = sep + 3;
+    size_t rest = strcspn(auth, "/?#");
+    const char *at = NULL;
+    for (const char *p = auth; p < auth + rest; p++)
+        if (*p == '@')
+            at = p; /* the last '@': passwords may contain '@' unencoded */
+    const char *hostpart = at ? at + 1 : auth;
+    char *host = NULL;
+    int port = sch->port;
+    if (url_host_port(hostpart, (size_t)(auth + rest - hostpart), &host, &port) != 0) {
+        mc_buf_printf(errors, "%s: bad host or port\n", url);
+        free(host);
+        return -1;
+    }
+    if (!*tp) {
+        *tp = mc_xcalloc(1, sizeof **tp);
+        (*tp)->name = mc_xstrdup(host);
+        (*tp)->domain = mc_xstrdup("localhost");
+    }
+    struct mc_target *t = *tp;
+    struct mc_buf src = {0};
+    if (t->source)
+        mc_buf_printf(&src, "%s ", t->source);
+    mc_buf_printf(&src, "%s://%s", sch->scheme, hostpart); /* never the password */
+    free(t->source);
+    t->source = mc_buf_steal(&src);
+    struct mc_endpoint *e = target_add_endpoint(t);
+    e->name = mc_xstrdup(sch->scheme);
+    e->proto = mc_protocol_find(sch->protocol);
+    e->host = host;
+    e->port = port;
+    e->tls = sch->tls;
+    e->auth_required = sch->auth_required;
+    if (at)
+        url_add_user(t, auth, (size_t)(at - auth));
+    return 0;
+}
+
+/* ---- lookups ---- */
+
+const struct mc_endpoint *mc_target_endpoint_named(const struct mc_target *t, const char *name)
+{
+    for (size_t i = 0; i < t->endpoint_count; i++)
+        if (strcmp(t->endpoints[i].name, name) == 0)
+            return &t->endpoints[i];
+    return NULL;
+}
+
+const struct mc_endpoint *mc_target_endpoint_for(const struct mc_target *t,
+                                                 const struct mc_session_spec *spec,
+                                                 struct mc_buf *why)
+{
+    if (spec->endpoint) {
+        const struct mc_endpoint *e = mc_target_endpoint_named(t, spec->endpoint);
+        if (!e)
+            mc_buf_printf(why, "the target has no endpoint named '%s'", spec->endpoint);
+        else if (e->proto != spec->proto)
+            mc_buf_printf(why, "the target's endpoint '%s' speaks %s, not %s", e->name,
+                          e->proto->name, spec->proto->name);
+        else if ((spec->tls == MC_TLS_IMPLICIT) != (e->tls == MC_TLS_IMPLICIT))
+            mc_buf_printf(why, "the target's endpoint '%s' %s implicit TLS", e->name,
+                          e->tls == MC_TLS_IMPLICIT ? "uses" : "does not use");
+        else
+            return e;
+        return NULL;
+    }
+    bool implicit = spec->tls == MC_TLS_IMPLICIT;
+    const struct mc_endpoint *best = NULL;
+    for (size_t i = 0; i < t->endpoint_count; i++) {
+        const struct mc_endpoint *e = &t->endpoints[i];
+        if (e->proto != spec->proto || (e->tls == MC_TLS_IMPLICIT) != implicit)
+            continue;
+        /* Prefer the endpoint named after the protocol ("imap", "imaps"), so that
+           "smtp" is chosen over "submission" for plain SMTP. */
+        size_t n = strlen(spec->proto->name);
+        bool canonical = strncmp(e->name, spec->proto->name, n) == 0 &&
+                         (e->name[n] == '\0' || (implicit && strcmp(e->name + n, "s") == 0));
+        if (canonical)
+            return e;
+        if (!best)
+            best = e;
+    }
+    if (!best)
+        mc_buf_printf(why, "the target has no %s endpoint%s", spec->proto->name,
+                      implicit ? " with implicit TLS" : "");
+    return best;
+}
+
+const struct mc_deviation *mc_target_deviation_for(const struct mc_target *t, const char *id)
+{
+    for (size_t i = 0; i < t->deviation_count; i++)
+        if (fnmatch(t->deviations[i].scenario, id, 0) == 0)
+            return &t->deviations[i];
+    return NULL;
+}

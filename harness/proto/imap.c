@@ -1,0 +1,405 @@
+/*
+ * imap — the IMAP framer: when an IMAP response to a command is complete and what it says.
+ *
+ * The client tags each command ("A0001 NOOP"); the server may send any number of untagged
+ * lines ("* 3 EXISTS") and ends with the line carrying the same tag and OK, NO or BAD
+ * (RFC 3501 / RFC 9051 2.2.1, 7.1), or asks for more with a continuation request "+ ...".
+ * Untagged data may carry literals: a line ending in "{n}" is followed by exactly n raw octets
+ * and then the rest of the same logical line (RFC 9051 4.3; "{n+}" of LITERAL+, RFC 7888, is
+ * tolerated). The framer reassembles such a logical line across literals, however the engine
+ * received the bytes, and keeps every size bounded before anything is allocated. It also knows
+ * IMAP's short dialogues: CAPABILITY, STARTTLS, LOGIN, AUTHENTICATE (with SASL-IR, RFC 4959),
+ * LOGOUT. It never touches the socket.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto/protocol.h"
+#include "proto/syntax.h"
+
+#define IMAP_PORT 143     /* RFC 9051 (IANA "imap") */
+#define IMAP_TLS_PORT 993 /* RFC 8314 3 (implicit TLS), IANA "imaps" */
+/* Hard cap the engine applies to any line. RFC 9051 sets no limit on the length of a response
+   line; 1 MiB is a harness safety limit (literals are counted apart, below). */
+#define IMAP_LINE_MAX (1024u * 1024u)
+/* Largest literal accepted. RFC 9051 4.3 allows up to 2^63-1 octets (number64); this is a
+   harness safety limit, checked before a single octet is stored. */
+#define IMAP_LITERAL_MAX (64u * 1024u * 1024u)
+/* Digits of a literal length worth reading: number64 has at most 19 (RFC 9051 9). */
+#define IMAP_LITERAL_DIGITS_MAX 19
+
+enum imap_phase {
+    IMAP_WAIT_GREETING, /* the first untagged line is the whole reply */
+    IMAP_WAIT_RESPONSE, /* untagged lines until the tagged line or a continuation request */
+    IMAP_IN_LITERAL,    /* raw literal octets come next through feed_literal */
+    IMAP_COMPLETE,      /* the reply is complete; nothing more belongs to it */
+};
+
+struct mc_proto_state {
+    enum imap_phase phase;
+    unsigned tag_counter;
+    struct mc_buf tag;     /* tag of the command in progress, empty before the first */
+    struct mc_buf logical; /* the untagged line being reassembled across literals */
+    bool continued;        /* `logical` was cut by a literal: the next line continues it */
+    size_t literal_off;    /* where the literal in progress starts in `logical` */
+    size_t literal_left;   /* octets of it still to come */
+    struct mc_syn_budget budget;
+};
+
+static const char *const imap_status_words[] = {"OK", "NO", "BAD", "PREAUTH", "BYE", NULL};
+
+static struct mc_proto_state *imap_state_new(void)
+{
+    struct mc_proto_state *st = mc_xcalloc(1, sizeof *st);
+    st->phase = IMAP_WAIT_GREETING; /* as if begin(GREETING) */
+    return st;
+}
+
+static void imap_state_free(struct mc_proto_state *st)
+{
+    if (!st)
+        return;
+    mc_buf_free(&st->logical);
+    mc_buf_free(&st->tag);
+    free(st);
+}
+
+static void imap_begin(struct mc_proto_state *st, enum mc_exchange ex, const char *line, size_t len,
+                       const struct mc_exchange_opts *opts, struct mc_buf *wire)
+{
+    bool raw = opts && opts->raw && ex == MC_EX_COMMAND;
+    mc_buf_reset(&st->logical);
+    st->continued = false;
+    st->literal_left = 0;
+    st->budget = (struct mc_syn_budget){0};
+    st->phase = IMAP_WAIT_RESPONSE;
+    switch (ex) {
+    case MC_EX_GREETING:
+        st->phase = IMAP_WAIT_GREETING;
+        mc_buf_reset(&st->tag);
+        return;
+    case MC_EX_COMMAND:
+        mc_buf_reset(&st->tag);
+        if (raw) { /* the scenario wrote its own tag: the first word of the first line */
+            size_t first = line ? mc_syn_first_line_len(line, len) : 0;
+            mc_buf_append(&st->tag, line ? line : "", mc_syn_token_len(line ? line : "", first));
+        } else {
+            mc_buf_printf(&st->tag, "A%04u", ++st->tag_counter);
+            mc_buf_printf(wire, "%s ", st->tag.data);
+        }
+        break;
+    case MC_EX_CONTINUE: /* literal data, SASL response, DONE: same tag still awaited */
+    case MC_EX_DATA:
+        break;
+    }
+    mc_syn_write_command(wire, line, len, raw);
+}
+
+enum imap_literal_mark { IMAP_NO_LITERAL, IMAP_LITERAL, IMAP_LITERAL_TOO_BIG };
+
+/* Does the line end in a literal announcement "{n}" or "{n+}" (RFC 9051 4.3, RFC 7888)? */
+static enum imap_literal_mark imap_literal_marker(const char *s, size_t len, size_t *n)
+{
+    if (len < 3 || s[len - 1] != '}')
+        return IMAP_NO_LITERAL;
+    size_t end = len - 1;
+    if (s[end - 1] == '+')
+        end--;
+    size_t start = end;
+    while (start > 0 && s[start - 1] >= '0' && s[start - 1] <= '9')
+        start--;
+    if (start == end || start == 0 || s[start - 1] != '{')
+        return IMAP_NO_LITERAL;
+    if (end - start > IMAP_LITERAL_DIGITS_MAX)
+        return IMAP_LITERAL_TOO_BIG;
+    unsigned long long v = 0;
+    for (size_t i = start; i < end; i++)
+        v = v * 10 + (unsigned long long)(s[i] - '0'); /* 19 digits fit in 64 bits */
+    if (v > IMAP_LITERAL_MAX)
+        return IMAP_LITERAL_TOO_BIG;
+    *n = (size_t)v;
+    return IMAP_LITERAL;
+}
+
+/* The logical untagged line in `logical` is complete: it is data. */
+static void imap_untagged_done(struct mc_proto_state *st, struct mc_reply *r)
+{
+    mc_strv_push(&r->lines, st->logical.data, st->logical.len);
+    mc_strv_push(&r->data, st->logical.data, st->logical.len);
+    mc_buf_reset(&st->logical);
+    st->continued = false;
+}
+
+/* An untagged line, or the rest of one after a literal: it may announce a literal. */
+static enum mc_frame imap_untagged_segment(struct mc_proto_state *st, const char *line, size_t len,
+                                           struct mc_reply *r, size_t *literal_len)
+{
+    size_t n = 0;
+    enum imap_literal_mark mark = imap_literal_marker(line, len, &n);
+    if (mark == IMAP_LITERAL_TOO_BIG) {
+        char *ex = mc_syn_excerpt_dup(line + (len > 24 ? len - 24 : 0), len > 24 ? 24 : len);
+        mc_syn_violation(r,
+                         "literal announced at the end of ...%s exceeds %u octets (harness "
+                         "safety limit; RFC 9051 4.3)",
+                         ex, IMAP_LITERAL_MAX);
+        free(ex);
+        return MC_FRAME_ERROR;
+    }
+    if (mark == IMAP_LITERAL && !mc_syn_budget_take(&st->budget, 0, n + 2, r))
+        return MC_FRAME_ERROR; /* refused before a single literal octet is stored */
+    mc_buf_append(&st->logical, line, len);
+    if (mark == IMAP_NO_LITERAL) {
+        imap_untagged_done(st, r);
+        return MC_FRAME_MORE;
+    }
+    mc_buf_append(&st->logical, "\r\n", 2);
+    st->literal_off = st->logical.len;
+    st->continued = true;
+    if (n == 0) { /* "{0}": nothing to read, the line goes on with the next one */
+        mc_strv_push(&r->literals, "", 0);
+        return MC_FRAME_MORE;
+    }
+    st->literal_left = n;
+    st->phase = IMAP_IN_LITERAL;
+    *literal_len = n;
+    return MC_FRAME_LITERAL;
+}
+
+/* "TAG SP STATUS [SP text]" or "* SP STATUS [SP text]": the status word (upper-cased into
+   `word`) and where the text starts. False when the status is missing. */
+static bool imap_status_word(const char *line, size_t len, size_t after_tag, char *word,
+                             size_t word_size, size_t *text_off)
+{
+    if (after_tag >= len || line[after_tag] != ' ')
+        return false;
+    size_t pos = after_tag + 1;
+    size_t wlen = mc_syn_token_len(line + pos, len - pos);
+    if (wlen == 0 || wlen >= word_size)
+        return false;
+    for (size_t i = 0; i < wlen; i++) {
+        char c = line[pos + i];
+        word[i] = (c >= 'a' && c <= 'z') ? (char)(c - 'a' + 'A') : c;
+    }
+    word[wlen] = '\0';
+    pos += wlen;
+    *text_off = pos < len && line[pos] == ' ' ? pos + 1 : pos;
+    return true;
+}
+
+/* The greeting: "* OK", "* PREAUTH" or "* BYE" (RFC 9051 7.1, rule "greeting" in 9). */
+static enum mc_frame imap_greeting(struct mc_proto_state *st, const char *line, size_t len,
+                                   struct mc_reply *r)
+{
+    char word[16];
+    size_t text_off = 0;
+    if (len >= 1 && line[0] == '*' &&
+        imap_status_word(line, len, 1, word, sizeof word, &text_off) &&
+        (!strcmp(word, "OK") || !strcmp(word, "PREAUTH") || !strcmp(word, "BYE"))) {
+        mc_strv_push(&r->lines, line, len);
+        mc_strv_push(&r->data, line, len);
+        mc_syn_finish(r, MC_REPLY_FINAL, word, line, len, text_off, strcmp(word, "BYE") != 0);
+        st->phase = IMAP_COMPLETE;
+        return MC_FRAME_DONE;
+    }
+    char *ex = mc_syn_excerpt_dup(line, len);
+    mc_syn_violation(r,
+                     "greeting %s is not \"* OK\", \"* PREAUTH\" or \"* BYE\" (RFC 3501 7.1 / "
+                     "RFC 9051 7.1, rule greeting)",
+                     ex);
+    free(ex);
+    return MC_FRAME_ERROR;
+}
+
+/* A line that is neither untagged nor a continuation request must carry our tag. */
+static enum mc_frame imap_tagged(struct mc_proto_state *st, const char *line, size_t len,
+                                 struct mc_reply *r)
+{
+    size_t tag_len = mc_syn_token_len(line, len);
+    if (st->tag.len == 0 || tag_len != st->tag.len || memcmp(line, st->tag.data, tag_len)) {
+        char *ex = mc_syn_excerpt_dup(line, len);
+        char *tag = st->tag.len ? mc_syn_excerpt_dup(st->tag.data, st->tag.len) : NULL;
+        mc_syn_violation(r,
+                         "response line %s is neither untagged (\"* \"), a continuation "
+                         "request (\"+ \") nor tagged with the command's tag %s (RFC 3501 "
+                         "2.2.1 / RFC 9051 2.2.1)",
+                         ex, tag ? tag : "(none)");
+        free(ex);
+        free(tag);
+        return MC_FRAME_ERROR;
+    }
+    char word[16];
+    size_t text_off = 0;
+    if (!imap_status_word(line, len, tag_len, word, sizeof word, &text_off) ||
+        (strcmp(word, "OK") && strcmp(word, "NO") && strcmp(word, "BAD"))) {
+        char *ex = mc_syn_excerpt_dup(line, len);
+        mc_syn_violation(r,
+                         "tagged response %s has no status OK, NO or BAD (RFC 3501 7.1 / "
+                         "RFC 9051 7.1)",
+                         ex);
+        free(ex);
+        return MC_FRAME_ERROR;
+    }
+    mc_strv_push(&r->lines, line, len);
+    mc_syn_finish(r, MC_REPLY_FINAL, word, line, len, text_off, strcmp(word, "OK") == 0);
+    st->phase = IMAP_COMPLETE;
+    return MC_FRAME_DONE;
+}
+
+static enum mc_frame imap_feed_line(struct mc_proto_state *st, const char *line, size_t len,
+                                    struct mc_reply *r, size_t *literal_len)
+{
+    if (!line) {
+        line = "";
+        len = 0;
+    }
+    if (st->phase == IMAP_COMPLETE || st->phase == IMAP_IN_LITERAL) {
+        mc_syn_violation(r, st->phase == IMAP_COMPLETE
+                                ? "line received after the reply was complete"
+                                : "line received while literal octets were expected");
+        return MC_FRAME_ERROR;
+    }
+    if (!mc_syn_budget_take(&st->budget, 1, len, r))
+        return MC_FRAME_ERROR;
+    if (st->continued) /* the rest of an untagged line after a literal */
+        return imap_untagged_segment(st, line, len, r, literal_len);
+    if (st->phase == IMAP_WAIT_GREETING)
+        return imap_greeting(st, line, len, r);
+    if (len >= 2 && line[0] == '*' && line[1] == ' ')
+        return imap_untagged_segment(st, line, len, r, literal_len);
+    if (len >= 1 && line[0] == '+' && (len == 1 || line[1] == ' ')) {
+        /* continuation request: "+" SP (resp-text / base64) (RFC 9051 7.5) */
+        mc_strv_push(&r->lines, line, len);
+        mc_syn_finish(r, MC_REPLY_CONTINUATION, "+", line, len, len > 1 ? 2 : 1, true);
+        st->phase = IMAP_COMPLETE;
+        return MC_FRAME_DONE;
+    }
+    return imap_tagged(st, line, len, r);
+}
+
+static enum mc_frame imap_feed_literal(struct mc_proto_state *st, const char *data, size_t len,
+                                       struct mc_reply *r)
+{
+    if (st->phase != IMAP_IN_LITERAL) {
+        mc_syn_violation(r, "literal octets received but no literal was announced");
+        return MC_FRAME_ERROR;
+    }
+    if (len > st->literal_left) {
+        mc_syn_violation(r, "%zu literal octets fed, only %zu announced", len, st->literal_left);
+        return MC_FRAME_ERROR;
+    }
+    if (len)
+        mc_buf_append(&st->logical, data, len);
+    st->literal_left -= len;
+    if (st->literal_left > 0)
+        return MC_FRAME_LITERAL; /* the rest of the same literal comes next */
+    mc_strv_push(&r->literals, st->logical.data + st->literal_off,
+                 st->logical.len - st->literal_off);
+    st->phase = IMAP_WAIT_RESPONSE;
+    return MC_FRAME_MORE; /* the rest of the logical line comes next */
+}
+
+static const char *imap_current_tag(const struct mc_proto_state *st)
+{
+    return st && st->tag.len ? st->tag.data : NULL;
+}
+
+/* Atoms from s[pos..len) up to `stop` (or the end), upper-cased into out. */
+static void imap_push_atoms(const char *s, size_t len, size_t pos, char stop, struct mc_strv *out)
+{
+    while (pos < len && s[pos] != stop) {
+        pos += mc_syn_skip_space(s + pos, len - pos);
+        size_t a = pos;
+        while (a < len && s[a] != ' ' && s[a] != '\t' && s[a] != stop)
+            a++;
+        if (a > pos)
+            mc_syn_push_upper(out, s + pos, a - pos);
+        pos = a;
+    }
+}
+
+/* A resp-text starting with "[CAPABILITY a b c]" (RFC 9051 7.1, resp-text-code). */
+static void imap_code_capabilities(const char *text, size_t len, struct mc_strv *out)
+{
+    static const char code[] = "[CAPABILITY ";
+    size_t n = sizeof code - 1;
+    if (text && len > n && mc_syn_token_eq(text, n, code))
+        imap_push_atoms(text, len, n, ']', out);
+}
+
+/* "* CAPABILITY ..." untagged lines (RFC 9051 7.2.2) and a CAPABILITY response code on the
+   final line. */
+static void imap_capabilities(const struct mc_reply *r, struct mc_strv *out)
+{
+    static const char prefix[] = "* CAPABILITY ";
+    size_t n = sizeof prefix - 1;
+    for (size_t i = 0; i < r->data.count; i++) {
+        const struct mc_str *l = &r->data.items[i];
+        if (l->len >= n && mc_syn_token_eq(l->ptr, n, prefix))
+            imap_push_atoms(l->ptr, l->len, n, '\0', out);
+    }
+    if (r->text)
+        imap_code_capabilities(r->text, strlen(r->text), out);
+}
+
+/* "* OK [CAPABILITY ...] ready" (RFC 9051 7.1.1). */
+static void imap_greeting_capabilities(const struct mc_reply *r, struct mc_strv *out)
+{
+    if (r->text)
+        imap_code_capabilities(r->text, strlen(r->text), out);
+}
+
+/* A quoted string (RFC 9051 4.3, rule quoted): \ and " escaped. */
+static void imap_append_quoted(struct mc_buf *b, const char *s)
+{
+    mc_buf_append_char(b, '"');
+    for (; *s; s++) {
+        if (*s == '\\' || *s == '"')
+            mc_buf_append_char(b, '\\');
+        mc_buf_append_char(b, *s);
+    }
+    mc_buf_append_char(b, '"');
+}
+
+static void imap_login_commands(const char *user, const char *password, struct mc_strv *out)
+{
+    struct mc_buf b = {0};
+    mc_buf_append_str(&b, "LOGIN ");
+    imap_append_quoted(&b, user);
+    mc_buf_append_char(&b, ' ');
+    imap_append_quoted(&b, password);
+    mc_strv_push(out, b.data, b.len);
+    mc_buf_free(&b);
+}
+
+/* RFC 9051 6.2.2 and SASL-IR (RFC 4959 3): "=" stands for an empty initial response. */
+static void imap_auth_command(const char *mech, const char *initial, struct mc_buf *out)
+{
+    mc_syn_auth_command(out, "AUTHENTICATE", mech, initial);
+}
+
+const struct mc_protocol mc_proto_imap = {
+    .name = "imap",
+    .port = IMAP_PORT,
+    .tls_port = IMAP_TLS_PORT,
+    .line_max = IMAP_LINE_MAX,
+    .lines_key = "untagged",
+    .status_words = imap_status_words,
+    .state_new = imap_state_new,
+    .state_free = imap_state_free,
+    .begin = imap_begin,
+    .feed_line = imap_feed_line,
+    .feed_literal = imap_feed_literal,
+    .current_tag = imap_current_tag,
+    .capability_command = "CAPABILITY",
+    .capabilities = imap_capabilities,
+    .greeting_capabilities = imap_greeting_capabilities,
+    .starttls_command = "STARTTLS",
+    .quit_command = "LOGOUT",
+    .login_commands = imap_login_commands,
+    .auth_command = imap_auth_command,
+    .auth_initial_response = true,
+    .auth_ir_capability = "SASL-IR", /* RFC 4959 3 */
+    .auth_cancel = "*",
+    .hello_verb = NULL,
+    .delivery_commands = NULL,
+};

@@ -1,0 +1,153 @@
+/*
+ * syntax — line helpers shared by the protocol framers (see syntax.h).
+ *
+ * Everything here treats peer data as bytes with an explicit length: a hostile server may put
+ * NUL bytes, 8-bit data or control characters anywhere in a line.
+ */
+#include "proto/syntax.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char syn_upper(char c)
+{
+    return (c >= 'a' && c <= 'z') ? (char)(c - 'a' + 'A') : c;
+}
+
+bool mc_syn_budget_take(struct mc_syn_budget *b, size_t lines, size_t bytes, struct mc_reply *r)
+{
+    if (lines > MC_SYN_REPLY_LINES_MAX - b->lines) {
+        mc_syn_violation(r, "reply has more than %u lines (harness safety limit)",
+                         MC_SYN_REPLY_LINES_MAX);
+        return false;
+    }
+    if (bytes > MC_SYN_REPLY_BYTES_MAX - b->bytes) {
+        mc_syn_violation(r, "reply exceeds %u octets (harness safety limit)",
+                         MC_SYN_REPLY_BYTES_MAX);
+        return false;
+    }
+    b->lines += lines;
+    b->bytes += bytes;
+    return true;
+}
+
+void mc_syn_violation(struct mc_reply *r, const char *fmt, ...)
+{
+    struct mc_buf b = {0};
+    va_list ap;
+    va_start(ap, fmt);
+    mc_buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    free(r->violation);
+    r->violation = mc_buf_steal(&b);
+}
+
+void mc_syn_excerpt(struct mc_buf *out, const char *s, size_t len)
+{
+    size_t n = len < MC_SYN_EXCERPT_MAX ? len : MC_SYN_EXCERPT_MAX;
+    mc_buf_append_char(out, '"');
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\')
+            mc_buf_printf(out, "\\%c", c);
+        else if (c < 0x20 || c >= 0x7f)
+            mc_buf_printf(out, "\\x%02x", c);
+        else
+            mc_buf_append_char(out, (char)c);
+    }
+    mc_buf_append_char(out, '"');
+    if (n < len)
+        mc_buf_append_str(out, "...");
+}
+
+char *mc_syn_excerpt_dup(const char *s, size_t len)
+{
+    struct mc_buf b = {0};
+    mc_syn_excerpt(&b, s, len);
+    return mc_buf_steal(&b);
+}
+
+size_t mc_syn_token_len(const char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len && s[i] != ' ' && s[i] != '\t')
+        i++;
+    return i;
+}
+
+bool mc_syn_token_eq(const char *s, size_t len, const char *word)
+{
+    size_t wlen = strlen(word);
+    if (len != wlen)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (syn_upper(s[i]) != syn_upper(word[i]))
+            return false;
+    return true;
+}
+
+size_t mc_syn_skip_space(const char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len && (s[i] == ' ' || s[i] == '\t'))
+        i++;
+    return i;
+}
+
+void mc_syn_push_upper_prefixed(struct mc_strv *v, const char *prefix, const char *s, size_t len)
+{
+    struct mc_buf b = {0};
+    mc_buf_append_str(&b, prefix);
+    for (size_t i = 0; i < len; i++)
+        mc_buf_append_char(&b, syn_upper(s[i]));
+    if (!mc_strv_contains_nocase(v, b.data))
+        mc_strv_push(v, b.data, b.len);
+    mc_buf_free(&b);
+}
+
+void mc_syn_push_upper(struct mc_strv *v, const char *s, size_t len)
+{
+    mc_syn_push_upper_prefixed(v, "", s, len);
+}
+
+void mc_syn_finish(struct mc_reply *r, enum mc_reply_kind kind, const char *status,
+                   const char *line, size_t len, size_t text_off, bool positive)
+{
+    r->kind = kind;
+    snprintf(r->status, sizeof r->status, "%s", status);
+    free(r->status_line);
+    free(r->text);
+    r->status_line = mc_xstrndup(line, len);
+    if (text_off > len)
+        text_off = len;
+    r->text = mc_xstrndup(line + text_off, len - text_off);
+    r->positive = positive;
+}
+
+void mc_syn_write_command(struct mc_buf *wire, const char *line, size_t len, bool raw)
+{
+    if (!line)
+        return;
+    if (len)
+        mc_buf_append(wire, line, len);
+    if (!raw)
+        mc_buf_append(wire, "\r\n", 2);
+}
+
+size_t mc_syn_first_line_len(const char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len && s[i] != '\r' && s[i] != '\n')
+        i++;
+    return i;
+}
+
+void mc_syn_auth_command(struct mc_buf *out, const char *verb, const char *mech,
+                         const char *initial)
+{
+    mc_buf_printf(out, "%s %s", verb, mech);
+    if (initial)
+        mc_buf_printf(out, " %s", initial[0] ? initial : "=");
+}

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# peer-test — run one scenario against tests/peers/badpeer in one mode and check that the
+# harness fails it for the right reason, within a deadline, without crashing (or passes it,
+# for the control modes).
+#
+#   peer-test.sh MAILCONFORM BADPEER MODE SCENARIO EXPECTED_EXIT WHY_FRAGMENT
+#
+# WHY_FRAGMENT is text the first failing scenario's failure.why must contain ("-": no check).
+# The peer prints its port (never a fixed one); the URL scheme is the scenario's protocol.
+# Checks: exit status, wall-clock bound (a hang check, not a performance test), CPU time well
+# below the wall clock (no busy loop while waiting on the peer), no sanitizer report, a report
+# that exists, validates against the schema when jsonschema is installed, and says why. Registered by peers.cmake.
+set -u
+if [ $# -ne 6 ]; then
+    echo "usage: $0 MAILCONFORM BADPEER MODE SCENARIO EXPECTED_EXIT WHY_FRAGMENT" >&2
+    exit 2
+fi
+mc=$1 peer=$2 mode=$3 scenario=$4 want_rc=$5 want_why=$6
+here=$(cd "$(dirname "$0")" && pwd)
+step_timeout_ms=700
+wall_bound_s=15     # probe (3 step deadlines) + a few steps, with a wide margin
+peer_lifetime_s=40  # below the ctest TIMEOUT: the peer never outlives the test
+cpu_slack_ms=1500   # start-up, and the sanitizers' own work at exit
+py=/usr/bin/python3
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/peer-test.XXXXXX")
+peer_pid=
+cleanup() {
+    if [ -n "$peer_pid" ]; then
+        kill "$peer_pid" 2>/dev/null # its children die with it (PR_SET_PDEATHSIG)
+        wait "$peer_pid" 2>/dev/null
+    fi
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+fail() {
+    echo "FAIL [$mode, $(basename "$scenario")]: $*" >&2
+    for f in run.out run.err peer.err; do
+        [ -s "$tmp/$f" ] && { echo "--- $f:"; head -c 20000 "$tmp/$f"; echo; } >&2
+    done
+    exit 1
+}
+
+scheme=$("$py" -c 'import json,sys; s=json.load(open(sys.argv[1]))["sessions"]
+print(next(iter(s.values()))["protocol"])' "$scenario") || fail "cannot read $scenario"
+
+"$peer" --mode "$mode" --max-seconds "$peer_lifetime_s" >"$tmp/port" 2>"$tmp/peer.err" &
+peer_pid=$!
+port=
+for _ in $(seq 100); do
+    read -r port <"$tmp/port" 2>/dev/null
+    [[ $port =~ ^[0-9]+$ ]] && break
+    kill -0 "$peer_pid" 2>/dev/null || fail "badpeer exited before printing its port"
+    sleep 0.05
+done
+[[ $port =~ ^[0-9]+$ ]] || fail "badpeer printed no port within 5 s"
+
+# Sanitizer findings get their own exit status: 1 must keep meaning "a scenario failed".
+export ASAN_OPTIONS="exitcode=86:detect_leaks=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+export UBSAN_OPTIONS="exitcode=87:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
+start=$(date +%s%N)
+TIMEFORMAT='%3U %3S'
+{ time timeout -k 5 $((wall_bound_s * 2)) "$mc" run "$scenario" \
+    --target "$scheme://u:p@127.0.0.1:$port" --step-timeout "$step_timeout_ms" \
+    --report "$tmp/report.json" -j 1 --color never >"$tmp/run.out" 2>"$tmp/run.err"; } 2>"$tmp/cpu"
+rc=$?
+elapsed_ms=$((($(date +%s%N) - start) / 1000000))
+read -r cpu_user cpu_sys <"$tmp/cpu"
+cpu_ms=$(( (10#${cpu_user/./} + 10#${cpu_sys/./}) ))
+
+# Waiting on a peer costs no CPU: more than half the wall clock (plus start-up) is a busy loop.
+[ "$cpu_ms" -le $((elapsed_ms / 2 + cpu_slack_ms)) ] ||
+    fail "busy loop: ${cpu_ms} ms of CPU in ${elapsed_ms} ms"
+grep -qE 'Sanitizer|runtime error:' "$tmp/run.err" && fail "sanitizer report (exit $rc)"
+[ "$rc" -eq 124 ] || [ "$rc" -eq 137 ] && fail "mailconform hung (killed after $((wall_bound_s * 2)) s)"
+[ "$elapsed_ms" -le $((wall_bound_s * 1000)) ] || fail "took ${elapsed_ms} ms, bound ${wall_bound_s} s"
+[ "$rc" -eq "$want_rc" ] || fail "exit status $rc, expected $want_rc"
+[ -s "$tmp/report.json" ] || fail "no report written"
+
+if "$py" -c 'import jsonschema' 2>/dev/null && [ -x "$here/../../tools/validate-report" ]; then
+    "$here/../../tools/validate-report" "$tmp/report.json" >"$tmp/validate.out" 2>&1 ||
+        fail "the report does not validate: $(head -c 2000 "$tmp/validate.out")"
+fi
+
+# The first failing scenario's failure.why, or its outcome and reason when it has none.
+"$py" - "$tmp/report.json" "$want_rc" "$want_why" <<'EOF' || fail "report check failed"
+import json, sys
+path, want_rc, want_why = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+scenarios = json.load(open(path, encoding="utf-8"))["scenarios"]
+if not scenarios:
+    sys.exit("the report has no scenario")
+bad = [s for s in scenarios if s["outcome"] not in ("pass", "skip", "deviation")]
+if want_rc == 0:
+    if bad:
+        sys.exit(f"{bad[0]['id']}: {bad[0]['outcome']}: {bad[0]['failure'] or bad[0]['reason']}")
+    sys.exit(0)
+if not bad:
+    sys.exit("every scenario passed; a failure was expected")
+s = bad[0]
+if s["failure"] is None:
+    sys.exit(f"{s['id']}: {s['outcome']} without a failing step: reason {s['reason']!r}")
+why = s["failure"]["why"] or ""
+if want_why != "-" and want_why not in why:
+    sys.exit(f"{s['id']}: failure.why {why!r} lacks {want_why!r}")
+print(f"{s['id']}: {s['outcome']} at {s['failure']['label']!r}: {why}")
+EOF
+echo "ok [$mode, $(basename "$scenario")]: exit $rc in ${elapsed_ms} ms"

@@ -1,0 +1,47 @@
+# Misbehaving peers: each test starts tests/peers/badpeer in one mode and runs one scenario of
+# tests/data/scenarios-peer against it (peer-test.sh). The good-* modes are the controls: the
+# scenarios pass there, so a failure elsewhere is the peer's doing. Every other mode must make
+# the scenario fail (exit 1) within a deadline, and the report's failure.why must say why; the
+# harness must never crash, hang or allocate what a hostile peer announces.
+# Arguments: test name, peer mode, scenario file, expected exit status, text failure.why
+# must contain ("-": none).
+set(MC_PEER_SCRIPT ${CMAKE_CURRENT_SOURCE_DIR}/peer-test.sh)
+set(MC_PEER_SCENARIOS ${MC_SRC}/tests/data/scenarios-peer)
+
+function(mc_peer_test name mode scenario exit_status why)
+  add_test(NAME peer.${name}
+           COMMAND bash ${MC_PEER_SCRIPT} ${MC_CLI} $<TARGET_FILE:badpeer> ${mode}
+                   ${MC_PEER_SCENARIOS}/${scenario} ${exit_status} "${why}")
+  set_tests_properties(peer.${name} PROPERTIES TIMEOUT 60 LABELS peer)
+endfunction()
+
+add_test(NAME peer.lint COMMAND ${MC_CLI} lint ${MC_PEER_SCENARIOS})
+set_tests_properties(peer.lint PROPERTIES TIMEOUT 60 LABELS peer)
+
+# Controls.
+mc_peer_test(good-pop3.stat-ok good-pop3 pop3-stat-ok.json 0 -)
+mc_peer_test(good-pop3.capa good-pop3 pop3-capa-multiline.json 0 -)
+mc_peer_test(good-imap.noop good-imap imap-noop.json 0 -)
+mc_peer_test(good-smtp.ehlo good-smtp smtp-ehlo.json 0 -)
+
+# A well-formed but wrong answer: the matcher says what it expected.
+mc_peer_test(wrong-status wrong-status pop3-stat-ok.json 1 "expected a positive reply")
+
+# Nothing complete ever comes: the step's deadline ends it.
+mc_peer_test(no-terminator no-terminator pop3-capa-multiline.json 1 "no complete reply within")
+mc_peer_test(silence silence pop3-stat-ok.json 1 "no complete reply within")
+mc_peer_test(no-greeting no-greeting pop3-stat-ok.json 1 "no complete reply within")
+mc_peer_test(slowloris slowloris pop3-stat-ok.json 1 "no complete reply within")
+
+# The connection goes away mid-dialogue.
+mc_peer_test(early-close early-close pop3-stat-ok.json 1 "closed the connection")
+
+# Framing broken on purpose: every size bounded, every line end checked.
+mc_peer_test(garbage garbage pop3-stat-ok.json 1 "exceeds")
+mc_peer_test(bare-lf bare-lf pop3-stat-ok.json 1 "bare LF")
+mc_peer_test(huge-literal huge-literal imap-noop.json 1 "literal announced")
+mc_peer_test(smtp-mixed-codes smtp-mixed-codes smtp-ehlo.json 1 "mixes codes")
+
+# After the probe has met garbage, a run that goes on waiting must not spin the CPU.
+mc_peer_test(garbage.busy-loop garbage pop3-await-quiet.json 1 "no complete reply within 5000 ms")
+mc_peer_test(silence.busy-loop silence pop3-await-quiet.json 1 "no complete reply within 5000 ms")

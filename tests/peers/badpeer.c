@@ -1,0 +1,405 @@
+/*
+ * badpeer — a tiny scripted mail server that misbehaves on purpose, for integration tests.
+ *
+ * It listens on 127.0.0.1 on a port the kernel picks, prints that port on standard output as
+ * one line, and serves every connection (the harness's capability probe first, then the
+ * scenarios' sessions) in a child process of its own, following the script of `--mode`: a
+ * correct minimal POP3, IMAP or SMTP server (the controls, against which scenarios must pass),
+ * or one precise way of breaking the protocol (a wrong status, a reply that never ends,
+ * silence, an early close, garbage, bare LF line ends, a 4 GiB literal, mixed SMTP reply codes,
+ * a reply dripped one byte at a time). The tests then check that the harness fails the step
+ * with the right reason, within its deadline, and never crashes, hangs or allocates what a
+ * hostile peer announces.
+ *
+ * It never outlives a test: every process dies after --max-seconds (SIGALRM), a child dies
+ * with its parent (PR_SET_PDEATHSIG), and --once serves a single connection then exits.
+ * Blocking sockets, poll() for timeouts, no event library: a peer must be simpler than what
+ * it tests.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "lib/buf.h"
+
+#define PEER_MAX_SECONDS_DEFAULT 60        /* self-destruct, so a forgotten peer never lingers */
+#define PEER_LINE_MAX 4096                 /* longest command line read; longer input is dropped */
+#define PEER_SEND_TIMEOUT_S 2              /* a send the client does not drain is abandoned */
+#define PEER_GARBAGE_RANDOM (100u * 1024u) /* random octets without a line end */
+#define PEER_GARBAGE_LINE (1024u * 1024u)  /* then one 1 MiB line without CRLF */
+#define PEER_DRIP_INTERVAL_MS 200          /* slowloris: one octet every so often */
+#define PEER_HUGE_LITERAL "4294967295"     /* 2^32 - 1: must be refused, not allocated */
+
+struct peer;
+/* Answers one command line (line end stripped); false closes the connection. */
+typedef bool (*peer_command_fn)(struct peer *p, const char *line);
+
+struct peer_mode {
+    const char *name;
+    const char *greeting; /* sent on connect, line end included; NULL: say nothing */
+    peer_command_fn command;
+    const char *help;
+};
+
+struct peer {
+    int fd;
+    const struct peer_mode *mode;
+    struct mc_buf in; /* bytes received, not yet cut into lines */
+};
+
+/* Sends everything, or gives up quietly: a client that stopped reading is not our problem. */
+static bool peer_send(struct peer *p, const void *data, size_t len)
+{
+    const char *s = data;
+    while (len > 0) {
+        ssize_t n = send(p->fd, s, len, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        s += n;
+        len -= (size_t)n;
+    }
+    return true;
+}
+
+static bool peer_say(struct peer *p, const char *text)
+{
+    return peer_send(p, text, strlen(text));
+}
+
+/* Reads until the client closes; used by the modes that go quiet. */
+static bool peer_stay_silent(struct peer *p)
+{
+    char sink[4096];
+    for (;;) {
+        ssize_t n = recv(p->fd, sink, sizeof sink, 0);
+        if (n == 0 || (n < 0 && errno != EINTR))
+            return false;
+    }
+}
+
+/* The command verb is the line's first word, compared without case. */
+static bool peer_verb_is(const char *line, const char *verb)
+{
+    size_t n = strlen(verb);
+    return strncasecmp(line, verb, n) == 0 && (line[n] == '\0' || line[n] == ' ');
+}
+
+/* --- POP3 (RFC 1939, CAPA of RFC 2449) --- */
+
+static bool pop3_good(struct peer *p, const char *line)
+{
+    if (peer_verb_is(line, "CAPA"))
+        return peer_say(p, "+OK capabilities follow\r\nUSER\r\nUIDL\r\nTOP\r\n.\r\n");
+    if (peer_verb_is(line, "USER") || peer_verb_is(line, "PASS"))
+        return peer_say(p, "+OK\r\n");
+    if (peer_verb_is(line, "STAT"))
+        return peer_say(p, "+OK 0 0\r\n");
+    if (peer_verb_is(line, "NOOP"))
+        return peer_say(p, "+OK\r\n");
+    if (peer_verb_is(line, "QUIT")) {
+        peer_say(p, "+OK bye\r\n");
+        return false;
+    }
+    return peer_say(p, "-ERR unknown command\r\n");
+}
+
+static bool pop3_wrong_status(struct peer *p, const char *line)
+{
+    if (peer_verb_is(line, "STAT"))
+        return peer_say(p, "-ERR nope\r\n");
+    return pop3_good(p, line);
+}
+
+static bool pop3_no_terminator(struct peer *p, const char *line)
+{
+    if (!peer_verb_is(line, "CAPA"))
+        return pop3_good(p, line);
+    peer_say(p, "+OK capabilities follow\r\nUSER\r\nUIDL\r\nTOP\r\n");
+    return peer_stay_silent(p);
+}
+
+static bool peer_silence(struct peer *p, const char *line)
+{
+    (void)line;
+    return peer_stay_silent(p);
+}
+
+static bool peer_early_close(struct peer *p, const char *line)
+{
+    (void)p;
+    (void)line;
+    return false;
+}
+
+/* 100 KB of random octets that never form a line, then a 1 MiB line with no CRLF. The
+   generator is fixed-seeded so that a failure reproduces byte for byte. */
+static bool peer_garbage(struct peer *p, const char *line)
+{
+    (void)line;
+    char *junk = mc_xmalloc(PEER_GARBAGE_LINE);
+    unsigned long x = 2463534242ul;
+    for (size_t i = 0; i < PEER_GARBAGE_RANDOM; i++) {
+        x ^= x << 13, x ^= x >> 17, x ^= x << 5, x &= 0xfffffffful;
+        char c = (char)(x & 0xff);
+        junk[i] = (c == '\n' || c == '\r') ? '#' : c;
+    }
+    bool ok = peer_send(p, junk, PEER_GARBAGE_RANDOM);
+    memset(junk, 'x', PEER_GARBAGE_LINE);
+    ok = ok && peer_send(p, junk, PEER_GARBAGE_LINE);
+    free(junk);
+    return ok && peer_stay_silent(p);
+}
+
+static bool pop3_bare_lf(struct peer *p, const char *line)
+{
+    if (peer_verb_is(line, "CAPA"))
+        return peer_say(p, "+OK\nUSER\nUIDL\nTOP\n.\n");
+    if (peer_verb_is(line, "QUIT")) {
+        peer_say(p, "+OK bye\n");
+        return false;
+    }
+    if (peer_verb_is(line, "STAT"))
+        return peer_say(p, "+OK 0 0\n");
+    return peer_say(p, "+OK\n");
+}
+
+/* A status line that never ends: one octet every PEER_DRIP_INTERVAL_MS until the client
+   leaves (then the send fails) or the self-destruct fires. */
+static bool peer_slowloris(struct peer *p, const char *line)
+{
+    (void)line;
+    static const char start[] = "+OK ";
+    char sink[4096];
+    for (size_t i = 0;; i++) {
+        char c = i < sizeof start - 1 ? start[i] : 'x';
+        if (!peer_send(p, &c, 1))
+            return false;
+        struct pollfd pfd = {.fd = p->fd, .events = POLLIN};
+        if (poll(&pfd, 1, PEER_DRIP_INTERVAL_MS) > 0 && recv(p->fd, sink, sizeof sink, 0) == 0)
+            return false;
+    }
+}
+
+/* --- IMAP (RFC 9051) --- */
+
+/* The tag of a command line copied into `tag`; false when there is none. */
+static bool imap_tag(const char *line, char *tag, size_t size)
+{
+    size_t n = strcspn(line, " ");
+    if (n == 0 || n >= size || line[n] != ' ')
+        return false;
+    memcpy(tag, line, n);
+    tag[n] = '\0';
+    return true;
+}
+
+static bool imap_reply(struct peer *p, const char *untagged, const char *tag, const char *tail)
+{
+    struct mc_buf b = {0};
+    mc_buf_printf(&b, "%s%s %s\r\n", untagged, tag, tail);
+    bool ok = peer_send(p, b.data, b.len);
+    mc_buf_free(&b);
+    return ok;
+}
+
+static bool imap_good(struct peer *p, const char *line)
+{
+    char tag[64];
+    if (!imap_tag(line, tag, sizeof tag))
+        return peer_say(p, "* BAD no tag\r\n");
+    const char *cmd = line + strlen(tag) + 1;
+    if (peer_verb_is(cmd, "CAPABILITY"))
+        return imap_reply(p, "* CAPABILITY IMAP4rev1\r\n", tag, "OK done");
+    if (peer_verb_is(cmd, "NOOP") || peer_verb_is(cmd, "LOGIN"))
+        return imap_reply(p, "", tag, "OK done");
+    if (peer_verb_is(cmd, "LOGOUT")) {
+        imap_reply(p, "* BYE bye\r\n", tag, "OK done");
+        return false;
+    }
+    return imap_reply(p, "", tag, "BAD unknown command");
+}
+
+static bool imap_huge_literal(struct peer *p, const char *line)
+{
+    (void)line;
+    if (!peer_say(p, "* 1 FETCH (BODY[] {" PEER_HUGE_LITERAL "}\r\nFrom: a few octets\r\n"))
+        return false;
+    return peer_stay_silent(p);
+}
+
+/* --- SMTP (RFC 5321) --- */
+
+static bool smtp_good(struct peer *p, const char *line)
+{
+    if (peer_verb_is(line, "EHLO"))
+        return peer_say(p, "250-badpeer\r\n250-PIPELINING\r\n250 8BITMIME\r\n");
+    if (peer_verb_is(line, "HELO") || peer_verb_is(line, "NOOP") || peer_verb_is(line, "RSET"))
+        return peer_say(p, "250 2.0.0 ok\r\n");
+    if (peer_verb_is(line, "QUIT")) {
+        peer_say(p, "221 2.0.0 bye\r\n");
+        return false;
+    }
+    return peer_say(p, "502 5.5.1 unknown command\r\n");
+}
+
+static bool smtp_mixed_codes(struct peer *p, const char *line)
+{
+    if (peer_verb_is(line, "EHLO"))
+        return peer_say(p, "250-a\r\n251 b\r\n");
+    return smtp_good(p, line);
+}
+
+static const struct peer_mode peer_modes[] = {
+    {"good-pop3", "+OK ready\r\n", pop3_good, "a minimal correct POP3 server"},
+    {"wrong-status", "+OK ready\r\n", pop3_wrong_status, "POP3, STAT answers -ERR"},
+    {"no-terminator", "+OK ready\r\n", pop3_no_terminator, "POP3, CAPA never ends"},
+    {"silence", "+OK ready\r\n", peer_silence, "greets, then never answers"},
+    {"early-close", "+OK ready\r\n", peer_early_close, "greets, closes at the first command"},
+    {"no-greeting", NULL, peer_silence, "accepts and says nothing"},
+    {"garbage", "+OK ready\r\n", peer_garbage, "answers with 1.1 MB without a line end"},
+    {"bare-lf", "+OK ready\r\n", pop3_bare_lf, "POP3 replies ending in a bare LF"},
+    {"slowloris", "+OK ready\r\n", peer_slowloris, "answers one octet every 200 ms"},
+    {"good-imap", "* OK ready\r\n", imap_good, "a minimal correct IMAP server"},
+    {"huge-literal", "* OK ready\r\n", imap_huge_literal, "IMAP, announces a 4 GiB literal"},
+    {"good-smtp", "220 badpeer ESMTP\r\n", smtp_good, "a minimal correct SMTP server"},
+    {"smtp-mixed-codes", "220 badpeer ESMTP\r\n", smtp_mixed_codes, "SMTP, EHLO mixes 250/251"},
+};
+
+static const struct peer_mode *peer_mode_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof peer_modes / sizeof peer_modes[0]; i++)
+        if (!strcmp(peer_modes[i].name, name))
+            return &peer_modes[i];
+    return NULL;
+}
+
+/* Cuts the next command line out of p->in (LF or CRLF ended); NULL when none is complete. */
+static char *peer_next_line(struct peer *p)
+{
+    char *lf = memchr(p->in.data ? p->in.data : "", '\n', p->in.len);
+    if (!lf) {
+        if (p->in.len > PEER_LINE_MAX)
+            mc_buf_reset(&p->in); /* not a command anyone sends: drop it */
+        return NULL;
+    }
+    size_t n = (size_t)(lf - p->in.data);
+    char *line = mc_xstrndup(p->in.data, n > 0 && lf[-1] == '\r' ? n - 1 : n);
+    memmove(p->in.data, lf + 1, p->in.len - n - 1);
+    p->in.len -= n + 1;
+    p->in.data[p->in.len] = '\0';
+    return line;
+}
+
+static void peer_serve(int fd, const struct peer_mode *mode)
+{
+    struct peer p = {.fd = fd, .mode = mode};
+    struct timeval tv = {PEER_SEND_TIMEOUT_S, 0};
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    bool open = mode->greeting ? peer_say(&p, mode->greeting) : true;
+    while (open) {
+        char *line;
+        while (open && (line = peer_next_line(&p))) {
+            open = mode->command(&p, line);
+            free(line);
+        }
+        char chunk[4096];
+        ssize_t n = open ? recv(fd, chunk, sizeof chunk, 0) : 0;
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        mc_buf_append(&p.in, chunk, (size_t)n);
+    }
+    mc_buf_free(&p.in);
+    close(fd);
+}
+
+static int peer_listen(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = 0};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof sa;
+    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(fd, 16) != 0 ||
+        getsockname(fd, (struct sockaddr *)&sa, &len) != 0) {
+        perror("badpeer: listen");
+        exit(2);
+    }
+    printf("%u\n", (unsigned)ntohs(sa.sin_port));
+    fflush(stdout);
+    return fd;
+}
+
+static void peer_usage(FILE *f)
+{
+    fputs("usage: badpeer --mode MODE [--once] [--max-seconds N]\n\n"
+          "Listens on 127.0.0.1, prints the port, and serves each connection per MODE:\n",
+          f);
+    for (size_t i = 0; i < sizeof peer_modes / sizeof peer_modes[0]; i++)
+        fprintf(f, "  %-17s %s\n", peer_modes[i].name, peer_modes[i].help);
+}
+
+int main(int argc, char **argv)
+{
+    const struct peer_mode *mode = NULL;
+    bool once = false;
+    long max_seconds = PEER_MAX_SECONDS_DEFAULT;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--mode") && i + 1 < argc) {
+            if (!(mode = peer_mode_find(argv[++i]))) {
+                fprintf(stderr, "badpeer: unknown mode %s\n", argv[i]);
+                peer_usage(stderr);
+                return 2;
+            }
+        } else if (!strcmp(argv[i], "--max-seconds") && i + 1 < argc) {
+            max_seconds = strtol(argv[++i], NULL, 10);
+        } else if (!strcmp(argv[i], "--once")) {
+            once = true;
+        } else {
+            peer_usage(strcmp(argv[i], "--help") ? stderr : stdout);
+            return strcmp(argv[i], "--help") ? 2 : 0;
+        }
+    }
+    if (!mode || max_seconds < 1 || max_seconds > 3600) {
+        peer_usage(stderr);
+        return 2;
+    }
+    alarm((unsigned)max_seconds); /* default action of SIGALRM: terminate */
+    signal(SIGCHLD, SIG_IGN);     /* children are reaped by the kernel */
+    int lfd = peer_listen();
+    pid_t parent = getpid();
+    for (;;) {
+        int fd = accept(lfd, NULL, NULL);
+        if (fd < 0) {
+            if (errno == EINTR)
+                continue;
+            perror("badpeer: accept");
+            return 1;
+        }
+        if (once) {
+            peer_serve(fd, mode);
+            return 0;
+        }
+        pid_t pid = fork();
+        if (pid == 0) {
+            close(lfd);
+            prctl(PR_SET_PDEATHSIG, SIGKILL); /* the parent's deadline is ours too */
+            if (getppid() != parent)
+                _exit(0); /* the parent died before prctl */
+            peer_serve(fd, mode);
+            _exit(0);
+        }
+        close(fd);
+    }
+}
