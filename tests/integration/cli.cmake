@@ -1,0 +1,24 @@
+# The command line: help, usage errors, lint on the shipped scenarios and on a broken file.
+set(MC_EXPECT ${CMAKE_CURRENT_SOURCE_DIR}/expect-exit.sh)
+function(mc_cli_test name code regex)
+  add_test(NAME cli.${name} COMMAND ${MC_EXPECT} ${code} ${regex} -- ${MC_CLI} ${ARGN})
+  set_tests_properties(cli.${name} PROPERTIES TIMEOUT 60)
+endfunction()
+
+mc_cli_test(help 0 "usage: mailconform" help)
+mc_cli_test(run-help 0 "--target" run --help)
+mc_cli_test(no-command 2 "usage:" )
+mc_cli_test(unknown-command 2 "unknown command" frobnicate)
+mc_cli_test(run-no-path 2 "no scenario PATH" run)
+mc_cli_test(run-no-target 2 "no --target" run ${MC_SRC}/scenarios)
+mc_cli_test(run-bad-url 2 "not a target URL" run ${MC_SRC}/scenarios --target ftp://x)
+mc_cli_test(run-bad-jobs 2 "--jobs" run ${MC_SRC}/scenarios -j 0 --target pop3://a:b@127.0.0.1:1)
+mc_cli_test(run-missing-profile 2 "nonexistent.json" run ${MC_SRC}/scenarios
+            --target ${MC_SRC}/nonexistent.json)
+mc_cli_test(lint-shipped 0 "0 with errors" lint ${MC_SRC}/scenarios)
+mc_cli_test(lint-missing 2 "does-not-exist" lint ${MC_SRC}/does-not-exist)
+# A broken scenario names file:line:column and the field.
+mc_cli_test(lint-broken 2 "bad-values\\.json:6:12: level: .MUTS. is not" lint
+            ${MC_SRC}/tests/data/scenarios-bad)
+mc_cli_test(run-broken-scenario 2 "nothing was run" run ${MC_SRC}/tests/data/scenarios-bad
+            --target pop3://a:b@127.0.0.1:1)
