@@ -4,10 +4,14 @@
 #include "engine/target.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <fnmatch.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "engine/jsonpos.h"
 
 #define TARGET_PROFILE_MAX (1024 * 1024) /* a profile is a small hand-written file */
 
@@ -93,13 +97,55 @@ static struct mc_user *target_add_user(struct mc_target *t)
 struct profile_ctx {
     const char *path;
     struct mc_buf *errors;
+    struct mc_jsonpos *pos;
     int failures;
 };
 
+/* Where `field` sits in the file; for a missing field, where its enclosing object starts. */
+static void profile_locate(const struct profile_ctx *c, const char *field, int *line, int *col)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s", field);
+    *line = *col = 1;
+    while (c->pos) {
+        if (mc_jsonpos_find(c->pos, path, line, col) == 0)
+            return;
+        char *cut = strrchr(path, '.'), *bracket = strrchr(path, '[');
+        if (bracket > cut)
+            cut = bracket;
+        if (!cut) {
+            mc_jsonpos_find(c->pos, "", line, col);
+            return;
+        }
+        *cut = '\0';
+    }
+}
+
 static void profile_error(struct profile_ctx *c, const char *field, const char *why)
 {
-    mc_buf_printf(c->errors, "%s: %s: %s\n", c->path, field, why);
+    int line, col;
+    profile_locate(c, field, &line, &col);
+    mc_buf_printf(c->errors, "%s:%d:%d: %s: %s\n", c->path, line, col, field, why);
     c->failures++;
+}
+
+/* Unknown keys are errors: a typo must not silently drop a setting. */
+static void profile_known_keys(struct profile_ctx *c, json_t *obj, const char *prefix,
+                               const char *const *known)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v)
+    {
+        bool ok = false;
+        for (const char *const *k = known; *k && !ok; k++)
+            ok = strcmp(*k, key) == 0;
+        if (!ok) {
+            char field[200];
+            snprintf(field, sizeof field, "%s%s%s", prefix, *prefix ? "." : "", key);
+            profile_error(c, field, "unknown key (see docs/target-format.md)");
+        }
+    }
 }
 
 static const char *profile_string(struct profile_ctx *c, json_t *obj, const char *key,
@@ -138,6 +184,9 @@ static void profile_endpoint(struct profile_ctx *c, struct mc_target *t, const c
         profile_error(c, field, "must be an object");
         return;
     }
+    static const char *const known[] = {"protocol", "host", "port", "tls", "auth_required",
+                                        NULL};
+    profile_known_keys(c, spec, field, known);
     struct mc_endpoint *e = target_add_endpoint(t);
     e->name = mc_xstrdup(name);
     char sub[200];
@@ -175,13 +224,15 @@ static void profile_users(struct profile_ctx *c, struct mc_target *t, json_t *us
     json_t *u;
     json_array_foreach(users, i, u)
     {
-        char field[64];
-        snprintf(field, sizeof field, "users[%zu]", i);
-        const char *name = profile_string(c, u, "user", field, true);
-        const char *pass = profile_string(c, u, "password", field, true);
+        char fu[64], fp[64], fa[64];
+        snprintf(fu, sizeof fu, "users[%zu].user", i);
+        snprintf(fp, sizeof fp, "users[%zu].password", i);
+        snprintf(fa, sizeof fa, "users[%zu].address", i);
+        const char *name = profile_string(c, u, "user", fu, true);
+        const char *pass = profile_string(c, u, "password", fp, true);
+        const char *addr = profile_string(c, u, "address", fa, false);
         if (!name || !pass)
             continue;
-        const char *addr = profile_string(c, u, "address", field, false);
         struct mc_user *mu = target_add_user(t);
         mu->name = mc_xstrdup(name);
         mu->password = mc_xstrdup(pass);
@@ -225,10 +276,11 @@ static void profile_deviations(struct profile_ctx *c, struct mc_target *t, json_
     json_t *d;
     json_array_foreach(devs, i, d)
     {
-        char field[64];
-        snprintf(field, sizeof field, "deviations[%zu]", i);
-        const char *sc = profile_string(c, d, "scenario", field, true);
-        const char *why = profile_string(c, d, "reason", field, true);
+        char fs[64], fr[64];
+        snprintf(fs, sizeof fs, "deviations[%zu].scenario", i);
+        snprintf(fr, sizeof fr, "deviations[%zu].reason", i);
+        const char *sc = profile_string(c, d, "scenario", fs, true);
+        const char *why = profile_string(c, d, "reason", fr, true);
         if (!sc || !why)
             continue;
         t->deviations[t->deviation_count].scenario = mc_xstrdup(sc);
@@ -239,6 +291,10 @@ static void profile_deviations(struct profile_ctx *c, struct mc_target *t, json_
 
 static void profile_fill(struct profile_ctx *c, struct mc_target *t, json_t *root)
 {
+    static const char *const known[] = {"$schema", "name",       "domain",   "ca_file",
+                                        "tls_server_name", "endpoints", "users", "fixtures",
+                                        "reset",   "deviations", NULL};
+    profile_known_keys(c, root, "", known);
     const char *s;
     t->name = mc_xstrdup((s = profile_string(c, root, "name", "name", false)) ? s : "unnamed");
     t->domain =
@@ -267,21 +323,48 @@ static void profile_fill(struct profile_ctx *c, struct mc_target *t, json_t *roo
     profile_deviations(c, t, json_object_get(root, "deviations"));
 }
 
-struct mc_target *mc_target_load_profile(const char *path, struct mc_buf *errors)
+static char *read_profile(const char *path, size_t *len, struct mc_buf *errors)
 {
-    json_error_t jerr;
-    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-    if (!root) {
-        mc_buf_printf(errors, "%s:%d:%d: %s\n", path, jerr.line, jerr.column, jerr.text);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        mc_buf_printf(errors, "%s: cannot read: %s\n", path, strerror(errno));
         return NULL;
     }
-    struct profile_ctx c = {.path = path, .errors = errors};
+    char *text = mc_xmalloc(TARGET_PROFILE_MAX + 1);
+    *len = fread(text, 1, TARGET_PROFILE_MAX + 1, f);
+    fclose(f);
+    if (*len > TARGET_PROFILE_MAX) {
+        mc_buf_printf(errors, "%s: larger than %d bytes: not a target profile\n", path,
+                      TARGET_PROFILE_MAX);
+        free(text);
+        return NULL;
+    }
+    text[*len] = '\0';
+    return text;
+}
+
+struct mc_target *mc_target_load_profile(const char *path, struct mc_buf *errors)
+{
+    size_t len;
+    char *text = read_profile(path, &len, errors);
+    if (!text)
+        return NULL;
+    json_error_t jerr;
+    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root) {
+        mc_buf_printf(errors, "%s:%d:%d: %s\n", path, jerr.line, jerr.column, jerr.text);
+        free(text);
+        return NULL;
+    }
+    struct profile_ctx c = {.path = path, .errors = errors, .pos = mc_jsonpos_build(text, len)};
     struct mc_target *t = mc_xcalloc(1, sizeof *t);
     if (!json_is_object(root))
         profile_error(&c, "(top level)", "must be an object");
     else
         profile_fill(&c, t, root);
     json_decref(root);
+    mc_jsonpos_free(c.pos);
+    free(text);
     t->source = mc_xstrdup(path);
     if (c.failures) {
         mc_target_free(t);
