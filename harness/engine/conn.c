@@ -22,6 +22,7 @@ struct mc_conn {
     bool tls_pending; /* a TLS handshake is under way */
     bool closed;
     size_t recorded; /* input bytes already handed to `record` */
+    size_t read_limit; /* input is not read past this many bytes */
     struct mc_conn_handlers h;
     void *arg;
 };
@@ -185,8 +186,22 @@ void mc_conn_take(struct mc_conn *c, size_t len, struct mc_buf *out)
 
 void mc_conn_set_read_limit(struct mc_conn *c, size_t limit)
 {
-    if (c->bev)
+    c->read_limit = limit;
+    if (c->bev) {
         bufferevent_setwatermark(c->bev, EV_READ, 0, limit);
+        bufferevent_enable(c->bev, EV_READ);
+    }
+}
+
+/* libevent 2.1 keeps calling the read callback while the input sits at the high-water mark
+   (libevent issue 891): a peer that floods us while nobody consumes would cost a busy loop
+   and pin the buffer. Reading is switched off here and on again when bytes are taken or the
+   limit changes. */
+void mc_conn_pause_if_full(struct mc_conn *c)
+{
+    if (c->bev && c->read_limit &&
+        evbuffer_get_length(bufferevent_get_input(c->bev)) >= c->read_limit)
+        bufferevent_disable(c->bev, EV_READ);
 }
 
 /* Hands newly arrived complete lines (and, at close, a trailing partial line) to `record`. */
@@ -217,7 +232,7 @@ static void conn_read_cb(struct bufferevent *bev, void *arg)
     struct mc_conn *c = arg;
     conn_record_input(c, false);
     if (c->h.readable)
-        c->h.readable(c->arg);
+        c->h.readable(c->arg); /* may free c: nothing after this touches it */
 }
 
 static void conn_describe_error(struct mc_conn *c, short what, struct mc_buf *why)

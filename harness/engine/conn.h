@@ -58,5 +58,7 @@ long mc_conn_find_line(const struct mc_conn *c, size_t *total, bool *bare_lf);
 void mc_conn_take(struct mc_conn *c, size_t len, struct mc_buf *out);
 /* Input beyond this many bytes is not read until the owner consumes some. */
 void mc_conn_set_read_limit(struct mc_conn *c, size_t limit);
+/* Stops reading while the input holds read_limit bytes or more (call after consuming). */
+void mc_conn_pause_if_full(struct mc_conn *c);
 
 #endif

@@ -270,7 +270,8 @@ void mc_srun_op_start(struct mc_srun *r)
             break;
         }
         struct timeval tv = {op->sleep_ms / 1000, (op->sleep_ms % 1000) * 1000};
-        event_free(r->sleep);
+        if (r->sleep)
+            event_free(r->sleep);
         r->sleep = evtimer_new(r->runner->base, sleep_done, r);
         evtimer_add(r->sleep, &tv);
         break;

@@ -29,7 +29,10 @@ static void session_on_tls_done(void *arg)
 
 static void session_on_readable(void *arg)
 {
-    session_pump(arg);
+    struct mc_session *s = arg;
+    session_pump(s);
+    if (s->conn)
+        mc_conn_pause_if_full(s->conn);
 }
 
 static void session_on_closed(void *arg, bool error, const char *why)

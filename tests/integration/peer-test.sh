@@ -66,7 +66,7 @@ TIMEFORMAT='%3U %3S'
 rc=$?
 elapsed_ms=$((($(date +%s%N) - start) / 1000000))
 read -r cpu_user cpu_sys <"$tmp/cpu"
-cpu_ms=$(( (10#${cpu_user/./} + 10#${cpu_sys/./}) ))
+cpu_ms=$((10#${cpu_user/./} + 10#${cpu_sys/./})) # "1.234" s -> 1234 ms
 
 # Waiting on a peer costs no CPU: a tenth of the wall clock (plus start-up) is a busy loop,
 # even on a loaded machine where a spinning process gets only part of a core.

@@ -23,6 +23,7 @@ mc_peer_test(good-pop3.stat-ok good-pop3 pop3-stat-ok.json 0 -)
 mc_peer_test(good-pop3.capa good-pop3 pop3-capa-multiline.json 0 -)
 mc_peer_test(good-imap.noop good-imap imap-noop.json 0 -)
 mc_peer_test(good-smtp.ehlo good-smtp smtp-ehlo.json 0 -)
+mc_peer_test(good-pop3.wait good-pop3 pop3-wait-between.json 0 -)
 
 # A well-formed but wrong answer: the matcher says what it expected.
 mc_peer_test(wrong-status wrong-status pop3-stat-ok.json 1 "expected a positive reply")
