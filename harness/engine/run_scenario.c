@@ -259,7 +259,10 @@ static void describe_timeout(struct mc_srun *r, struct mc_buf *why)
         mc_buf_printf(why, "could not connect within %d ms", ms);
         return;
     }
-    mc_buf_printf(why, "no complete reply within %d ms (the step's deadline)", ms);
+    if (op && op->kind == MC_OP_CONNECT)
+        mc_buf_printf(why, "no complete greeting within %d ms (the step's deadline)", ms);
+    else
+        mc_buf_printf(why, "no complete reply within %d ms (the step's deadline)", ms);
     if (op && op->s && op->s->reply.lines.count) {
         const struct mc_strv *l = &op->s->reply.lines;
         mc_buf_printf(why, "; %zu line(s) came, the last: '%.200s'", l->count,

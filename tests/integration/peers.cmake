@@ -31,7 +31,7 @@ mc_peer_test(wrong-status wrong-status pop3-stat-ok.json 1 "expected a positive 
 # Nothing complete ever comes: the step's deadline ends it.
 mc_peer_test(no-terminator no-terminator pop3-capa-multiline.json 1 "no complete reply within")
 mc_peer_test(silence silence pop3-stat-ok.json 1 "no complete reply within")
-mc_peer_test(no-greeting no-greeting pop3-stat-ok.json 1 "no complete reply within")
+mc_peer_test(no-greeting no-greeting pop3-stat-ok.json 1 "no complete greeting within")
 mc_peer_test(slowloris slowloris pop3-stat-ok.json 1 "no complete reply within")
 
 # The connection goes away mid-dialogue.
