@@ -132,7 +132,7 @@ static void auth_continue(struct mc_srun *r, struct mc_op *op)
     const char *text = s->reply.text ? s->reply.text : "";
     struct mc_buf challenge = {0}, response = {0}, b64 = {0};
     struct mc_exchange_opts opts = {.multiline = 0};
-    if (mc_base64_decode(text, strlen(text), &challenge) != 0) {
+    if (mc_base64_decode(text, strlen(text), &challenge) < 0) {
         mc_buf_free(&challenge);
         mc_srun_op_done(r, false,
                         "the server's SASL challenge is not valid base64 "

@@ -39,6 +39,19 @@ static void session_on_closed(void *arg, bool error, const char *why)
 {
     struct mc_session *s = arg;
     bool was_reading = s->reading;
+    if (!s->open && !s->closed) { /* the connection never came up */
+        struct mc_buf b = {0};
+        mc_buf_printf(&b, "cannot connect to %s port %d%s: %s", s->endpoint->host,
+                      s->endpoint->port,
+                      s->endpoint->tls == MC_TLS_IMPLICIT ? " with implicit TLS" : "", why);
+        s->closed = true;
+        s->reading = false;
+        free(s->closed_why);
+        s->closed_why = mc_xstrdup(b.data);
+        s->cb(s->cb_arg, s, MC_SEV_FAILED, b.data);
+        mc_buf_free(&b);
+        return;
+    }
     /* Lines that arrived just before the close may complete the reply. */
     session_pump(s);
     s->open = false;

@@ -42,7 +42,8 @@ const char *mc_sasl_error(const struct mc_sasl *s);
 /* Test hook: fix the client nonce (SCRAM) so RFC test vectors can be reproduced. */
 void mc_sasl_set_nonce(struct mc_sasl *s, const char *nonce);
 
-/* Base64 (RFC 4648) via OpenSSL. decode returns -1 on invalid input. */
+/* Base64 (RFC 4648) via OpenSSL. decode appends the bytes and returns how many, or -1 on
+   invalid input (out unchanged). */
 void mc_base64_encode(const void *data, size_t len, struct mc_buf *out);
 int mc_base64_decode(const char *text, size_t len, struct mc_buf *out);
 
