@@ -198,25 +198,7 @@ static const char *pop3_current_tag(const struct mc_proto_state *st)
    also yields "SASL=PLAIN" and "SASL=LOGIN" (RFC 2449 6.3). */
 static void pop3_capabilities(const struct mc_reply *r, struct mc_strv *out)
 {
-    for (size_t i = 0; i < r->data.count; i++) {
-        const char *s = r->data.items[i].ptr;
-        size_t len = r->data.items[i].len;
-        size_t pos = mc_syn_skip_space(s, len);
-        size_t word = mc_syn_token_len(s + pos, len - pos);
-        if (word == 0)
-            continue;
-        mc_syn_push_upper(out, s + pos, word);
-        if (!mc_syn_token_eq(s + pos, word, "SASL"))
-            continue;
-        for (pos += word;;) {
-            pos += mc_syn_skip_space(s + pos, len - pos);
-            size_t mech = mc_syn_token_len(s + pos, len - pos);
-            if (mech == 0)
-                break;
-            mc_syn_push_upper_prefixed(out, "SASL=", s + pos, mech);
-            pos += mech;
-        }
-    }
+    mc_syn_keyword_lines(&r->data, 0, "SASL", out);
 }
 
 static void pop3_login_commands(const char *user, const char *password, struct mc_strv *out)

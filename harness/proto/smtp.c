@@ -202,25 +202,7 @@ static const char *smtp_current_tag(const struct mc_proto_state *st)
    yields "AUTH=PLAIN" and "AUTH=LOGIN" (RFC 4954 3). */
 static void smtp_capabilities(const struct mc_reply *r, struct mc_strv *out)
 {
-    for (size_t i = 1; i < r->data.count; i++) {
-        const char *s = r->data.items[i].ptr;
-        size_t len = r->data.items[i].len;
-        size_t pos = mc_syn_skip_space(s, len);
-        size_t word = mc_syn_token_len(s + pos, len - pos);
-        if (word == 0)
-            continue;
-        mc_syn_push_upper(out, s + pos, word);
-        if (!mc_syn_token_eq(s + pos, word, "AUTH"))
-            continue;
-        for (pos += word;;) {
-            pos += mc_syn_skip_space(s + pos, len - pos);
-            size_t mech = mc_syn_token_len(s + pos, len - pos);
-            if (mech == 0)
-                break;
-            mc_syn_push_upper_prefixed(out, "AUTH=", s + pos, mech);
-            pos += mech;
-        }
-    }
+    mc_syn_keyword_lines(&r->data, 1, "AUTH", out);
 }
 
 static void smtp_base64(const unsigned char *in, size_t len, struct mc_buf *out)

@@ -151,3 +151,30 @@ void mc_syn_auth_command(struct mc_buf *out, const char *verb, const char *mech,
     if (initial)
         mc_buf_printf(out, " %s", initial[0] ? initial : "=");
 }
+
+void mc_syn_keyword_lines(const struct mc_strv *lines, size_t first, const char *list_word,
+                          struct mc_strv *out)
+{
+    struct mc_buf prefix = {0};
+    mc_buf_printf(&prefix, "%s=", list_word);
+    for (size_t i = first; i < lines->count; i++) {
+        const char *s = lines->items[i].ptr;
+        size_t len = lines->items[i].len;
+        size_t pos = mc_syn_skip_space(s, len);
+        size_t word = mc_syn_token_len(s + pos, len - pos);
+        if (word == 0)
+            continue;
+        mc_syn_push_upper(out, s + pos, word);
+        if (!mc_syn_token_eq(s + pos, word, list_word))
+            continue;
+        for (pos += word;;) {
+            pos += mc_syn_skip_space(s + pos, len - pos);
+            size_t item = mc_syn_token_len(s + pos, len - pos);
+            if (item == 0)
+                break;
+            mc_syn_push_upper_prefixed(out, prefix.data, s + pos, item);
+            pos += item;
+        }
+    }
+    mc_buf_free(&prefix);
+}

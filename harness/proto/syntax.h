@@ -53,6 +53,11 @@ size_t mc_syn_skip_space(const char *s, size_t len);
 void mc_syn_push_upper(struct mc_strv *v, const char *s, size_t len);
 /* Same, for prefix + s ("AUTH=" + "plain" -> "AUTH=PLAIN"). */
 void mc_syn_push_upper_prefixed(struct mc_strv *v, const char *prefix, const char *s, size_t len);
+/* Capability lines (POP3 CAPA body, SMTP EHLO lines): the first word of each line from index
+   `first` on, upper-cased; on the line whose first word is `list_word` ("SASL", "AUTH") each
+   further word also as "LIST_WORD=WORD" ("SASL=PLAIN"). */
+void mc_syn_keyword_lines(const struct mc_strv *lines, size_t first, const char *list_word,
+                          struct mc_strv *out);
 
 /* Fills the status fields of a finished reply: status (truncated to fit), status_line = a copy
    of line, text = a copy of line from text_off on. */
