@@ -62,11 +62,21 @@ static int parse_args(int argc, char **argv, struct run_cli *c)
     optind = 1;
     while ((ch = getopt_long(argc, argv, "t:r:j:f:vqh", longopts, NULL)) != -1) {
         switch (ch) {
-        case 't': mc_strv_push_str(&c->targets, optarg); break;
-        case 'r': c->report = optarg; break;
-        case 'f': mc_strv_push_str(&c->filters, optarg); break;
-        case 'v': c->verbose = true; break;
-        case 'q': c->quiet = true; break;
+        case 't':
+            mc_strv_push_str(&c->targets, optarg);
+            break;
+        case 'r':
+            c->report = optarg;
+            break;
+        case 'f':
+            mc_strv_push_str(&c->filters, optarg);
+            break;
+        case 'v':
+            c->verbose = true;
+            break;
+        case 'q':
+            c->quiet = true;
+            break;
         case 'j':
             c->jobs = mc_cli_number(optarg, 1, 1024, &ok);
             if (!ok)
@@ -84,15 +94,18 @@ static int parse_args(int argc, char **argv, struct run_cli *c)
                 ok = false;
             }
             break;
-        case 'h': fputs(run_usage, stdout); exit(MC_EXIT_OK);
-        default: ok = false; break;
+        case 'h':
+            fputs(run_usage, stdout);
+            exit(MC_EXIT_OK);
+        default:
+            ok = false;
+            break;
         }
         if (!ok)
             return -1;
     }
     if (optind >= argc) {
-        fputs("mailconform run: no scenario PATH given (try: mailconform run scenarios)\n",
-              stderr);
+        fputs("mailconform run: no scenario PATH given (try: mailconform run scenarios)\n", stderr);
         return -1;
     }
     return 0;
@@ -170,11 +183,15 @@ static int load_scenarios(const struct run_cli *c, char **paths, size_t n,
 static const char *outcome_color(enum mc_outcome o)
 {
     switch (o) {
-    case MC_OUTCOME_PASS: return "green";
+    case MC_OUTCOME_PASS:
+        return "green";
     case MC_OUTCOME_FAIL:
-    case MC_OUTCOME_ERROR: return "red";
-    case MC_OUTCOME_DEVIATION: return "yellow";
-    default: return "dim";
+    case MC_OUTCOME_ERROR:
+        return "red";
+    case MC_OUTCOME_DEVIATION:
+        return "yellow";
+    default:
+        return "dim";
     }
 }
 
@@ -201,8 +218,8 @@ static void print_failure(const struct mc_scenario_result *r, bool verbose)
             continue;
         const struct mc_step *def = st->index >= 0 ? &sc->steps[st->index] : NULL;
         const struct mc_rfc_refs *rfc = def && def->rfc.count ? &def->rfc : &sc->rfc;
-        printf("    %s:%d:%d: step %d (%s)\n", sc->file, def ? def->line : 1,
-               def ? def->column : 1, st->index + 1, st->label);
+        printf("    %s:%d:%d: step %d (%s)\n", sc->file, def ? def->line : 1, def ? def->column : 1,
+               st->index + 1, st->label);
         if (st->expected)
             printf("      expected: %s\n", st->expected);
         if (st->got)
@@ -212,8 +229,8 @@ static void print_failure(const struct mc_scenario_result *r, bool verbose)
         for (size_t k = 0; k < rfc->count; k++)
             printf(" RFC %d%s%s", rfc->items[k].rfc, rfc->items[k].section ? " section " : "",
                    rfc->items[k].section ? rfc->items[k].section : "");
-        printf(" (%s)\n", mc_level_name(def && def->level >= 0 ? (enum mc_level)def->level
-                                                                : sc->level));
+        printf(" (%s)\n",
+               mc_level_name(def && def->level >= 0 ? (enum mc_level)def->level : sc->level));
         break;
     }
     if (verbose)
@@ -252,10 +269,9 @@ static int summarize(const struct mc_run_result *res)
     printf("\n%zu scenario(s) against %s: %s%zu passed%s, %s%zu failed%s, %zu skipped, "
            "%zu error(s), %zu known deviation(s) in %.1f s\n",
            res->scenario_count, res->target_name, mc_cli_color("green"), n[MC_OUTCOME_PASS],
-           mc_cli_color("reset"), n[MC_OUTCOME_FAIL] ? mc_cli_color("red") : "",
-           n[MC_OUTCOME_FAIL], n[MC_OUTCOME_FAIL] ? mc_cli_color("reset") : "",
-           n[MC_OUTCOME_SKIP], n[MC_OUTCOME_ERROR], n[MC_OUTCOME_DEVIATION],
-           res->finished - res->started);
+           mc_cli_color("reset"), n[MC_OUTCOME_FAIL] ? mc_cli_color("red") : "", n[MC_OUTCOME_FAIL],
+           n[MC_OUTCOME_FAIL] ? mc_cli_color("reset") : "", n[MC_OUTCOME_SKIP], n[MC_OUTCOME_ERROR],
+           n[MC_OUTCOME_DEVIATION], res->finished - res->started);
     return n[MC_OUTCOME_FAIL] || n[MC_OUTCOME_ERROR] ? MC_EXIT_FAILURES : MC_EXIT_OK;
 }
 
@@ -280,9 +296,11 @@ int mc_cmd_run(int argc, char **argv)
         goto out;
     if (!(target = load_target(&c)))
         goto out;
-    struct mc_run_options o = {.target = target, .jobs = (int)c.jobs,
+    struct mc_run_options o = {.target = target,
+                               .jobs = (int)c.jobs,
                                .step_timeout_ms = (int)c.step_timeout,
-                               .finished = on_finished, .arg = &c};
+                               .finished = on_finished,
+                               .arg = &c};
     struct mc_run_result res;
     struct mc_buf err = {0};
     if (mc_run(scenarios, count, &o, &res, &err) != 0) {

@@ -21,7 +21,7 @@ struct mc_conn {
     SSL *ssl;         /* owned by bev once attached */
     bool tls_pending; /* a TLS handshake is under way */
     bool closed;
-    size_t recorded; /* input bytes already handed to `record` */
+    size_t recorded;   /* input bytes already handed to `record` */
     size_t read_limit; /* input is not read past this many bytes */
     struct mc_conn_handlers h;
     void *arg;

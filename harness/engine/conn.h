@@ -26,9 +26,9 @@
 struct mc_conn;
 
 struct mc_conn_handlers {
-    void (*connected)(void *arg);          /* TCP up (and implicit TLS handshake done) */
-    void (*tls_done)(void *arg);           /* STARTTLS handshake done */
-    void (*readable)(void *arg);           /* more input is there */
+    void (*connected)(void *arg); /* TCP up (and implicit TLS handshake done) */
+    void (*tls_done)(void *arg);  /* STARTTLS handshake done */
+    void (*readable)(void *arg);  /* more input is there */
     void (*closed)(void *arg, bool error, const char *why); /* EOF, reset, TLS failure */
     void (*record)(void *arg, enum mc_transcript_dir dir, const char *data, size_t len);
 };

@@ -32,7 +32,7 @@ enum mc_transcript_dir {
 };
 
 struct mc_transcript_entry {
-    double t; /* seconds since the scenario started */
+    double t;    /* seconds since the scenario started */
     int session; /* index into the scenario's sessions; -1 for the fixture connection */
     enum mc_transcript_dir dir;
     char *data; /* exact bytes (may hold NUL, invalid UTF-8) */
@@ -40,27 +40,27 @@ struct mc_transcript_entry {
 };
 
 struct mc_step_result {
-    int index;                 /* into scenario->steps; -1 for implicit steps (fixtures, connect) */
-    char *label;               /* "send STAT", "login", "connect", "fixtures" */
-    int session;               /* -1 when none */
+    int index;   /* into scenario->steps; -1 for implicit steps (fixtures, connect) */
+    char *label; /* "send STAT", "login", "connect", "fixtures" */
+    int session; /* -1 when none */
     enum mc_outcome outcome;
-    double start, duration;    /* seconds since scenario start */
-    char *sent;                /* what was sent, after substitution (password masked), or NULL */
-    char *expected;            /* JSON text of the expectation as written, or NULL */
-    char *got;                 /* the status line (or last line) that came, or NULL */
-    char *why;                 /* on failure: the explanation; NULL on pass */
-    size_t transcript_first;   /* transcript entries [first, first+count) belong to this step */
+    double start, duration;  /* seconds since scenario start */
+    char *sent;              /* what was sent, after substitution (password masked), or NULL */
+    char *expected;          /* JSON text of the expectation as written, or NULL */
+    char *got;               /* the status line (or last line) that came, or NULL */
+    char *why;               /* on failure: the explanation; NULL on pass */
+    size_t transcript_first; /* transcript entries [first, first+count) belong to this step */
     size_t transcript_count;
 };
 
 struct mc_scenario_result {
     const struct mc_scenario *scenario;
     enum mc_outcome outcome;
-    char *reason;      /* skip / error / deviation: why */
+    char *reason; /* skip / error / deviation: why */
     char *run_id;
-    double started;    /* seconds since the epoch */
-    double duration;   /* seconds */
-    char **users;      /* login names given to the scenario */
+    double started;  /* seconds since the epoch */
+    double duration; /* seconds */
+    char **users;    /* login names given to the scenario */
     size_t user_count;
     struct mc_step_result *steps;
     size_t step_count;
@@ -72,10 +72,10 @@ struct mc_scenario_result {
 struct mc_capability_probe {
     char *endpoint;
     const char *protocol;
-    struct mc_strv plain;      /* before TLS (or over implicit TLS) */
-    struct mc_strv after_tls;  /* after STARTTLS/STLS, empty if not offered */
-    char *greeting;            /* the greeting line */
-    char *error;               /* probe failed: why */
+    struct mc_strv plain;     /* before TLS (or over implicit TLS) */
+    struct mc_strv after_tls; /* after STARTTLS/STLS, empty if not offered */
+    char *greeting;           /* the greeting line */
+    char *error;              /* probe failed: why */
 };
 
 struct mc_run_result {

@@ -44,14 +44,14 @@ struct mc_patterns {
 
 /* What a reply must look like. Unset fields check nothing. */
 struct mc_expect {
-    int ok;              /* -1 unset; 1 positive (+OK, OK, 2xx/3xx); 0 negative */
-    char *status;        /* exact status token: "+OK" "-ERR" | "OK" "NO" "BAD" "BYE" ... */
-    bool continuation;   /* the reply must be a continuation request (+, 3xx) */
-    int code;            /* SMTP: exact reply code, 0 unset */
-    int code_class;      /* SMTP: 2..5, 0 unset */
-    char *enhanced;      /* SMTP: exact enhanced status code "2.1.0", NULL unset */
-    char *match;         /* regex the status line must match (named groups capture) */
-    char *not_match;     /* regex the status line must not match */
+    int ok;            /* -1 unset; 1 positive (+OK, OK, 2xx/3xx); 0 negative */
+    char *status;      /* exact status token: "+OK" "-ERR" | "OK" "NO" "BAD" "BYE" ... */
+    bool continuation; /* the reply must be a continuation request (+, 3xx) */
+    int code;          /* SMTP: exact reply code, 0 unset */
+    int code_class;    /* SMTP: 2..5, 0 unset */
+    char *enhanced;    /* SMTP: exact enhanced status code "2.1.0", NULL unset */
+    char *match;       /* regex the status line must match (named groups capture) */
+    char *not_match;   /* regex the status line must not match */
     /* Matchers on reply->data, keyed by the protocol's lines_key ("lines"/"untagged"): */
     struct mc_patterns lines;          /* each matches a distinct line, any order */
     struct mc_patterns lines_in_order; /* each matches a distinct line, in this order */
@@ -95,10 +95,10 @@ struct mc_message_spec {
 
 struct mc_step {
     enum mc_step_kind kind;
-    int line, column; /* where the step object starts in its file */
-    int session;      /* index into scenario->sessions; -1 for DELIVER and WAIT */
-    char *text;       /* SEND: the line; AUTH: mechanism; CLOSE: "quit" or "abort" */
-    bool new_command; /* SEND: begin a new command (IMAP: new tag); false continues one */
+    int line, column;         /* where the step object starts in its file */
+    int session;              /* index into scenario->sessions; -1 for DELIVER and WAIT */
+    char *text;               /* SEND: the line; AUTH: mechanism; CLOSE: "quit" or "abort" */
+    bool new_command;         /* SEND: begin a new command (IMAP: new tag); false continues one */
     struct mc_raw_piece *raw; /* SEND_RAW */
     size_t raw_count;
     struct mc_message_spec message; /* SEND_MESSAGE, DELIVER */
@@ -107,10 +107,10 @@ struct mc_step {
     int timeout_ms;                 /* 0: the run's default step deadline */
     bool has_expect;                /* false: the step's default expectation applies */
     struct mc_expect expect;
-    char *expect_json;              /* the expect object as written (compact JSON), or NULL */
-    struct mc_rfc_refs rfc;         /* the step's own citation, else the scenario's */
-    int level;                      /* -1: the scenario's level */
-    char *why;                      /* for learners: why this reply is required */
+    char *expect_json;      /* the expect object as written (compact JSON), or NULL */
+    struct mc_rfc_refs rfc; /* the step's own citation, else the scenario's */
+    int level;              /* -1: the scenario's level */
+    char *why;              /* for learners: why this reply is required */
 };
 
 struct mc_scenario {

@@ -33,28 +33,28 @@ typedef void (*mc_session_cb)(void *arg, struct mc_session *s, enum mc_session_e
                               const char *why);
 
 struct mc_session {
-    int index;                        /* in the scenario's sessions; -1 internal (fixtures) */
+    int index; /* in the scenario's sessions; -1 internal (fixtures) */
     const char *name;
     const struct mc_protocol *proto;
     const struct mc_endpoint *endpoint;
     const struct mc_user *user;
-    struct mc_vars *local;            /* user, password, address of this session */
+    struct mc_vars *local; /* user, password, address of this session */
     struct mc_proto_state *pst;
     struct mc_conn *conn;
-    bool open;                        /* connected and not closed */
-    bool closed;                      /* the server closed (or we aborted) */
-    bool reading;                     /* a reply is being assembled */
-    bool awaiting;                    /* reading until await_expect's lines arrived */
+    bool open;     /* connected and not closed */
+    bool closed;   /* the server closed (or we aborted) */
+    bool reading;  /* a reply is being assembled */
+    bool awaiting; /* reading until await_expect's lines arrived */
     const struct mc_expect *await_expect;
     const struct mc_vars *await_vars;
     struct mc_reply reply;
-    size_t literal_need;              /* bytes of an announced literal still to read */
-    size_t reply_bytes;               /* bytes in the reply so far (for its limit) */
+    size_t literal_need; /* bytes of an announced literal still to read */
+    size_t reply_bytes;  /* bytes in the reply so far (for its limit) */
     char *closed_why;
     mc_session_cb cb;
     void *cb_arg;
-    void (*record)(void *arg, struct mc_session *s, enum mc_transcript_dir dir,
-                   const char *data, size_t len);
+    void (*record)(void *arg, struct mc_session *s, enum mc_transcript_dir dir, const char *data,
+                   size_t len);
 };
 
 struct mc_session *mc_session_new(int index, const char *name, const struct mc_protocol *proto,

@@ -18,18 +18,18 @@
 #include "lib/buf.h"
 
 struct mc_endpoint {
-    char *name;                      /* "imap", "imaps", "submission", "lmtp" */
+    char *name; /* "imap", "imaps", "submission", "lmtp" */
     const struct mc_protocol *proto;
-    char *host;                      /* "127.0.0.1" */
+    char *host; /* "127.0.0.1" */
     int port;
-    enum mc_tls_mode tls;            /* NONE (STARTTLS is negotiated on it), or IMPLICIT */
-    bool auth_required;              /* submission: mail only after AUTH */
+    enum mc_tls_mode tls; /* NONE (STARTTLS is negotiated on it), or IMPLICIT */
+    bool auth_required;   /* submission: mail only after AUTH */
 };
 
 struct mc_user {
-    char *name;     /* login name */
+    char *name; /* login name */
     char *password;
-    char *address;  /* mail address; default name@domain */
+    char *address; /* mail address; default name@domain */
 };
 
 struct mc_deviation {
@@ -38,10 +38,10 @@ struct mc_deviation {
 };
 
 struct mc_target {
-    char *name;         /* "dovecot-2.3.19" */
-    char *source;       /* the profile path or the URL(s), for the report */
-    char *domain;       /* mail domain of the users: "localhost" */
-    char *ca_file;      /* PEM to verify TLS with; NULL: do not verify (reported) */
+    char *name;            /* "dovecot-2.3.19" */
+    char *source;          /* the profile path or the URL(s), for the report */
+    char *domain;          /* mail domain of the users: "localhost" */
+    char *ca_file;         /* PEM to verify TLS with; NULL: do not verify (reported) */
     char *tls_server_name; /* SNI / name to verify; default the endpoint host */
     struct mc_endpoint *endpoints;
     size_t endpoint_count;

@@ -35,8 +35,8 @@ enum mc_expand_mode {
  * session's own user/password/address. Returns 0, or -1 with a message in `err` naming the
  * unknown variable.
  */
-int mc_vars_expand(const struct mc_vars *v, const struct mc_vars *local, const char *in,
-                   size_t len, enum mc_expand_mode mode, struct mc_buf *out, struct mc_buf *err);
+int mc_vars_expand(const struct mc_vars *v, const struct mc_vars *local, const char *in, size_t len,
+                   enum mc_expand_mode mode, struct mc_buf *out, struct mc_buf *err);
 
 /* Calls fn for each ${name} in `in` (used by the loader to check names before running). */
 void mc_vars_each_reference(const char *in, void (*fn)(const char *name, size_t len, void *ctx),

@@ -12,13 +12,13 @@
 #include "lib/buf.h"
 
 struct mc_message_params {
-    const char *from;    /* "mailconform@localhost" */
-    const char *to;      /* "mc01@localhost" */
-    const char *subject; /* used as given */
-    const char *body;    /* explicit body (lines separated by "\n" or "\r\n"), or NULL */
-    int body_lines;      /* generated body lines when body is NULL (>= 0) */
+    const char *from;       /* "mailconform@localhost" */
+    const char *to;         /* "mc01@localhost" */
+    const char *subject;    /* used as given */
+    const char *body;       /* explicit body (lines separated by "\n" or "\r\n"), or NULL */
+    int body_lines;         /* generated body lines when body is NULL (>= 0) */
     const char *message_id; /* "<run.n@mailconform.invalid>", or NULL to derive from subject */
-    long long date;      /* seconds since the epoch for the Date header */
+    long long date;         /* seconds since the epoch for the Date header */
 };
 
 /* Appends the whole message (headers, blank line, body), every line ending in CRLF, without

@@ -38,13 +38,13 @@ enum mc_reply_kind {
 /* One complete reply, as the protocol understood it. */
 struct mc_reply {
     enum mc_reply_kind kind;
-    char status[16];   /* "+OK" "-ERR" "+" | "OK" "NO" "BAD" "PREAUTH" "BYE" "+" | "250" */
-    int code;          /* SMTP/LMTP reply code; 0 for POP3 and IMAP */
-    char enhanced[16]; /* SMTP enhanced status code (RFC 3463) of the last line, "" if none */
-    char *status_line; /* the line that carries the status: POP3 first line, IMAP tagged (or
-                          continuation, or greeting) line, SMTP last line */
-    char *text;        /* status_line without its status token (and tag): the human text, or the
-                          base64 challenge of a continuation */
+    char status[16];      /* "+OK" "-ERR" "+" | "OK" "NO" "BAD" "PREAUTH" "BYE" "+" | "250" */
+    int code;             /* SMTP/LMTP reply code; 0 for POP3 and IMAP */
+    char enhanced[16];    /* SMTP enhanced status code (RFC 3463) of the last line, "" if none */
+    char *status_line;    /* the line that carries the status: POP3 first line, IMAP tagged (or
+                             continuation, or greeting) line, SMTP last line */
+    char *text;           /* status_line without its status token (and tag): the human text, or the
+                             base64 challenge of a continuation */
     struct mc_strv lines; /* every line of the reply in arrival order, CRLF stripped; an IMAP
                              literal is kept inside its line as "{n}\r\n<n bytes>" */
     struct mc_strv data;  /* the lines scenario matchers look at ("lines"/"untagged" keys):
@@ -76,12 +76,12 @@ struct mc_exchange_opts {
 };
 
 struct mc_protocol {
-    const char *name;        /* "pop3" */
-    uint16_t port;           /* 110: plain (and STARTTLS) port */
-    uint16_t tls_port;       /* 995: implicit TLS port, 0 if none */
-    size_t line_max;         /* longest reply line accepted, CRLF included (with its RFC, in
-                                the .c file); longer is a violation */
-    const char *lines_key;   /* expect key prefix for reply->data: "lines" or "untagged" */
+    const char *name;                /* "pop3" */
+    uint16_t port;                   /* 110: plain (and STARTTLS) port */
+    uint16_t tls_port;               /* 995: implicit TLS port, 0 if none */
+    size_t line_max;                 /* longest reply line accepted, CRLF included (with its RFC, in
+                                        the .c file); longer is a violation */
+    const char *lines_key;           /* expect key prefix for reply->data: "lines" or "untagged" */
     const char *const *status_words; /* valid values of expect.status, NULL-terminated */
 
     struct mc_proto_state *(*state_new)(void);

@@ -56,8 +56,8 @@ END_TEST
 
 START_TEST(url_errors)
 {
-    const char *bad[] = {"ftp://h", "imap://h:0", "imap://h:70000", "imap://h:12x", "imap://",
-                         "imap://[::1", "nonsense"};
+    const char *bad[] = {"ftp://h", "imap://h:0",  "imap://h:70000", "imap://h:12x",
+                         "imap://", "imap://[::1", "nonsense"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         struct mc_target *t = NULL;
         struct mc_buf err = {0};
