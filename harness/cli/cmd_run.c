@@ -231,6 +231,8 @@ static void print_failure(const struct mc_scenario_result *r, bool verbose)
                    rfc->items[k].section ? rfc->items[k].section : "");
         printf(" (%s)\n",
                mc_level_name(def && def->level >= 0 ? (enum mc_level)def->level : sc->level));
+        if (def && def->why)
+            printf("      because:  %s\n", def->why);
         break;
     }
     if (verbose)
