@@ -5,8 +5,9 @@
  * CONNECT (greeting) + EXCHANGE; "login" is the protocol's login commands; "starttls" is the
  * command and, if it was accepted, the TLS handshake; a fixture delivery is a whole SMTP/LMTP
  * transaction on an internal connection. Ops run one after the other; the first that fails
- * fails the step with an explanation that names it. Only the step's last op is checked against
- * the step's own expectation; the ops before it must simply succeed.
+ * fails the step with an explanation that names it. Only the op that carries the step's own
+ * command (marked MC_CHECK_STEP) is judged by the step's expectation; the ops the engine adds
+ * around it (connecting, upgrading, the USER before PASS) must simply succeed.
  */
 #include <stdlib.h>
 #include <string.h>
