@@ -222,7 +222,7 @@ void mc_srun_op_start(struct mc_srun *r)
     }
     struct mc_exchange_opts opts = {.multiline = -1};
     const struct mc_step *st = current_step(r);
-    if (st && st->has_expect)
+    if (st && st->has_expect && op->check == MC_CHECK_STEP) /* only the step's own command */
         opts.multiline = st->expect.multiline;
     switch (op->kind) {
     case MC_OP_CONNECT:
