@@ -46,3 +46,16 @@ mc_peer_test(smtp-mixed-codes smtp-mixed-codes smtp-ehlo.json 1 "mixes codes")
 # After the probe has met garbage, a run that goes on waiting must not spin the CPU.
 mc_peer_test(garbage.busy-loop garbage pop3-await-quiet.json 1 "no complete reply within 5000 ms")
 mc_peer_test(silence.busy-loop silence pop3-await-quiet.json 1 "no complete reply within 5000 ms")
+
+# Shipped scenarios fail against a lax server: good-pop3 accepts any password and answers STAT
+# before login, which the real suite must catch.
+function(mc_peer_scenario_test name mode scenario exit_status why)
+  add_test(NAME peer.${name}
+           COMMAND bash ${MC_PEER_SCRIPT} ${MC_CLI} $<TARGET_FILE:badpeer> ${mode}
+                   ${MC_SRC}/scenarios/${scenario} ${exit_status} "${why}")
+  set_tests_properties(peer.${name} PROPERTIES TIMEOUT 60 LABELS peer)
+endfunction()
+mc_peer_scenario_test(lax-pop3.stat-before-login good-pop3
+                      pop3/stat-before-login-refused.json 1 "expected status -ERR, got '+OK")
+mc_peer_scenario_test(lax-pop3.wrong-password good-pop3
+                      pop3/wrong-password-refused.json 1 "expected status -ERR, got '+OK'")
