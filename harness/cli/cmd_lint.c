@@ -4,6 +4,7 @@
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -44,21 +45,17 @@ int mc_cmd_lint(int argc, char **argv)
         fputs(lint_usage, stderr);
         return MC_EXIT_USAGE;
     }
-    struct mc_strv files = {0};
     struct mc_buf errors = {0};
-    int rc = mc_scenario_collect((const char *const *)argv + optind, (size_t)(argc - optind),
-                                 &files, &errors);
-    size_t bad = 0;
-    for (size_t i = 0; i < files.count; i++) {
-        struct mc_scenario *s = mc_scenario_load(files.items[i].ptr, &errors);
-        if (!s)
-            bad++;
-        mc_scenario_free(s);
-    }
+    struct mc_scenario **list;
+    size_t loaded, files;
+    int rc = mc_scenario_load_all((const char *const *)argv + optind, (size_t)(argc - optind),
+                                  &list, &loaded, &files, &errors);
     fputs(errors.data ? errors.data : "", stderr);
     if (!quiet)
-        fprintf(stderr, "%zu file(s) checked, %zu with errors\n", files.count, bad);
+        fprintf(stderr, "%zu file(s) checked, %s\n", files, rc != 0 ? "errors found" : "no errors");
+    for (size_t i = 0; i < loaded; i++)
+        mc_scenario_free(list[i]);
+    free(list);
     mc_buf_free(&errors);
-    mc_strv_free(&files);
-    return rc != 0 || bad ? MC_EXIT_USAGE : MC_EXIT_OK;
+    return rc != 0 ? MC_EXIT_USAGE : MC_EXIT_OK;
 }

@@ -157,26 +157,22 @@ static bool selected(const struct run_cli *c, const char *id)
 static int load_scenarios(const struct run_cli *c, char **paths, size_t n,
                           struct mc_scenario ***out, size_t *count)
 {
-    struct mc_strv files = {0};
     struct mc_buf errors = {0};
-    int rc = mc_scenario_collect((const char *const *)paths, n, &files, &errors);
-    *out = mc_xcalloc(files.count + 1, sizeof **out);
+    struct mc_scenario **all;
+    size_t loaded;
+    int rc = mc_scenario_load_all((const char *const *)paths, n, &all, &loaded, NULL, &errors);
+    *out = all;
     *count = 0;
-    for (size_t i = 0; i < files.count; i++) {
-        struct mc_scenario *s = mc_scenario_load(files.items[i].ptr, &errors);
-        if (!s) {
-            rc = -1;
-        } else if (!selected(c, s->id)) {
-            mc_scenario_free(s);
-        } else {
-            (*out)[(*count)++] = s;
-        }
+    for (size_t i = 0; i < loaded; i++) {
+        if (selected(c, all[i]->id))
+            all[(*count)++] = all[i];
+        else
+            mc_scenario_free(all[i]);
     }
     if (rc != 0)
         fprintf(stderr, "mailconform run: the scenarios have errors (nothing was run):\n%s",
                 errors.data ? errors.data : "");
     mc_buf_free(&errors);
-    mc_strv_free(&files);
     return rc;
 }
 

@@ -264,6 +264,7 @@ static void ld_top(struct ld *ld, json_t *root)
     mc_ld_check_keys(ld, root, "", ld_top_keys);
     if ((v = json_object_get(root, "$schema")))
         mc_ld_string(ld, v, "$schema", 0, NULL);
+    mc_jsonpos_find(ld->pos, "id", &s->id_line, &s->id_column);
     if ((v = mc_ld_required(ld, root, "", "id")) &&
         mc_ld_string(ld, v, "id", LD_STR_NONEMPTY, &s->id) && !ld_id_valid(s->id))
         mc_ld_error(ld, "id",
@@ -408,5 +409,44 @@ int mc_scenario_collect(const char *const *paths, size_t count, struct mc_strv *
             ld_push_unique(files, found.items[k].ptr);
         mc_strv_free(&found);
     }
+    return rc;
+}
+
+/* Two files with one id would make reports and deviations ambiguous. */
+static int ld_check_unique_ids(struct mc_scenario *const *list, size_t count, struct mc_buf *errors)
+{
+    int rc = 0;
+    for (size_t i = 1; i < count; i++) {
+        for (size_t k = 0; k < i; k++) {
+            if (strcmp(list[i]->id, list[k]->id) != 0)
+                continue;
+            mc_buf_printf(errors, "%s:%d:%d: id: '%s' is already the id of %s\n", list[i]->file,
+                          list[i]->id_line, list[i]->id_column, list[i]->id, list[k]->file);
+            rc = -1;
+            break;
+        }
+    }
+    return rc;
+}
+
+int mc_scenario_load_all(const char *const *paths, size_t count, struct mc_scenario ***out,
+                         size_t *loaded, size_t *files_seen, struct mc_buf *errors)
+{
+    struct mc_strv files = {0};
+    int rc = mc_scenario_collect(paths, count, &files, errors);
+    *out = mc_xcalloc(files.count + 1, sizeof **out);
+    *loaded = 0;
+    for (size_t i = 0; i < files.count; i++) {
+        struct mc_scenario *s = mc_scenario_load(files.items[i].ptr, errors);
+        if (s)
+            (*out)[(*loaded)++] = s;
+        else
+            rc = -1;
+    }
+    if (ld_check_unique_ids(*out, *loaded, errors) != 0)
+        rc = -1;
+    if (files_seen)
+        *files_seen = files.count;
+    mc_strv_free(&files);
     return rc;
 }

@@ -24,4 +24,10 @@ struct mc_scenario *mc_scenario_load(const char *path, struct mc_buf *errors);
 int mc_scenario_collect(const char *const *paths, size_t count, struct mc_strv *files,
                         struct mc_buf *errors);
 
+/* Collects and loads every scenario under `paths` and checks that no two share an id. All
+   scenarios that loaded are returned in *out (free each with mc_scenario_free, then *out);
+   -1 when any path, file or id had an error (appended to `errors`). */
+int mc_scenario_load_all(const char *const *paths, size_t count, struct mc_scenario ***out,
+                         size_t *loaded, size_t *files_seen, struct mc_buf *errors);
+
 #endif

@@ -116,6 +116,7 @@ struct mc_step {
 struct mc_scenario {
     char *file; /* path as given */
     char *id;
+    int id_line, id_column; /* where the id stands in the file */
     char *title;
     char *description;
     struct mc_rfc_refs rfc;

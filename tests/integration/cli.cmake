@@ -15,7 +15,9 @@ mc_cli_test(run-bad-url 2 "not a target URL" run ${MC_SRC}/scenarios --target ft
 mc_cli_test(run-bad-jobs 2 "--jobs" run ${MC_SRC}/scenarios -j 0 --target pop3://a:b@127.0.0.1:1)
 mc_cli_test(run-missing-profile 2 "nonexistent.json" run ${MC_SRC}/scenarios
             --target ${MC_SRC}/nonexistent.json)
-mc_cli_test(lint-shipped 0 "0 with errors" lint ${MC_SRC}/scenarios)
+mc_cli_test(lint-shipped 0 "no errors" lint ${MC_SRC}/scenarios)
+mc_cli_test(lint-duplicate-id 2 "b.json:2:9: id: .dup.same-id. is already the id of .*a.json" lint
+            ${MC_SRC}/tests/data/scenarios-dup)
 mc_cli_test(lint-missing 2 "does-not-exist" lint ${MC_SRC}/does-not-exist)
 # A broken scenario names file:line:column and the field.
 mc_cli_test(lint-broken 2 "bad-values\\.json:6:12: level: .MUTS. is not" lint
