@@ -58,7 +58,7 @@ static void set_builtin_vars(struct mc_srun *r)
     unsigned char rnd[4];
     if (RAND_bytes(rnd, sizeof rnd) != 1)
         memset(rnd, 0, sizeof rnd);
-    char id[64];
+    char id[64]; /* always 12 hex digits: docs/scenario-format.md promises a fixed length */
     snprintf(id, sizeof id, "%02x%02x%02x%02x%02x%02x", r->runner->run_salt[0],
              r->runner->run_salt[1], rnd[0], rnd[1], rnd[2], rnd[3]);
     r->res->run_id = mc_xstrdup(id);
