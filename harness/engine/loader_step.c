@@ -320,12 +320,12 @@ static void ld_step(struct ld *ld, json_t *v, const char *path, struct mc_step *
     char p[LD_PATH_MAX];
     mc_ld_path_key(p, path, action);
     ld_action(ld, json_object_get(v, action), p, st);
-    st->new_command = st->kind == MC_STEP_SEND;
+    st->new_command = st->kind == MC_STEP_SEND || st->kind == MC_STEP_SEND_RAW;
     json_t *cont = json_object_get(v, "continue");
     mc_ld_path_key(p, path, "continue");
     bool c;
-    if (cont && st->kind != MC_STEP_SEND)
-        mc_ld_error_key(ld, p, "'continue' only goes with 'send'");
+    if (cont && st->kind != MC_STEP_SEND && st->kind != MC_STEP_SEND_RAW)
+        mc_ld_error_key(ld, p, "'continue' only goes with 'send' or 'send_raw'");
     else if (cont && mc_ld_bool(ld, cont, p, &c))
         st->new_command = !c;
 

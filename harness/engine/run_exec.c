@@ -232,7 +232,7 @@ void mc_srun_op_start(struct mc_srun *r)
         mc_session_exchange(s, op->ex, op->text.data, op->text.len, &opts);
         break;
     case MC_OP_RAW:
-        mc_session_send_raw(s, op->text.data, op->text.len, op->read_reply);
+        mc_session_send_raw(s, op->ex, op->text.data, op->text.len, op->read_reply);
         if (!op->read_reply)
             mc_srun_op_done(r, true, NULL);
         break;

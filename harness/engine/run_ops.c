@@ -206,6 +206,7 @@ static void ops_raw(struct mc_srun *r, struct mc_session *s, const struct mc_ste
     op->check = MC_CHECK_STEP;
     op->fallback = MC_CHECK_ANY;
     op->read_reply = st->has_expect;
+    op->ex = st->new_command ? MC_EX_COMMAND : MC_EX_CONTINUE;
     for (size_t i = 0; i < st->raw_count; i++) {
         struct mc_buf piece = {0};
         if (!expand(r, s, st->raw[i].text, st->raw[i].len, &piece))

@@ -163,14 +163,15 @@ void mc_session_exchange(struct mc_session *s, enum mc_exchange ex, const char *
     session_pump(s); /* a reply may already be buffered (pipelining, early replies) */
 }
 
-void mc_session_send_raw(struct mc_session *s, const char *data, size_t len, bool read_reply)
+void mc_session_send_raw(struct mc_session *s, enum mc_exchange ex, const char *data, size_t len,
+                         bool read_reply)
 {
     if (!read_reply) {
         mc_conn_write(s->conn, data, len);
         return;
     }
     struct mc_exchange_opts opts = {.multiline = -1, .raw = true};
-    mc_session_exchange(s, MC_EX_COMMAND, data, len, &opts);
+    mc_session_exchange(s, ex, data, len, &opts);
 }
 
 void mc_session_await(struct mc_session *s, const struct mc_expect *e, const struct mc_vars *v)

@@ -68,8 +68,10 @@ int mc_session_open(struct mc_session *s, struct event_base *base, SSL_CTX *tls_
 /* Send (COMMAND/CONTINUE: a line; DATA: a message) and read the reply: MC_SEV_REPLY. */
 void mc_session_exchange(struct mc_session *s, enum mc_exchange ex, const char *line, size_t len,
                          const struct mc_exchange_opts *opts);
-/* Send raw bytes; read a reply only if read_reply. */
-void mc_session_send_raw(struct mc_session *s, const char *data, size_t len, bool read_reply);
+/* Send raw bytes, as a new command (COMMAND) or inside the one in progress (CONTINUE); read a
+   reply only if read_reply. */
+void mc_session_send_raw(struct mc_session *s, enum mc_exchange ex, const char *data, size_t len,
+                         bool read_reply);
 /* Read (without sending) until e's lines have arrived: MC_SEV_REPLY. */
 void mc_session_await(struct mc_session *s, const struct mc_expect *e, const struct mc_vars *v);
 /* Begin TLS over the open connection: MC_SEV_TLS_DONE or FAILED; -1 now if it cannot start. */

@@ -67,7 +67,7 @@ static void imap_state_free(struct mc_proto_state *st)
 static void imap_begin(struct mc_proto_state *st, enum mc_exchange ex, const char *line, size_t len,
                        const struct mc_exchange_opts *opts, struct mc_buf *wire)
 {
-    bool raw = opts && opts->raw && ex == MC_EX_COMMAND;
+    bool raw = opts && opts->raw && (ex == MC_EX_COMMAND || ex == MC_EX_CONTINUE);
     mc_buf_reset(&st->logical);
     st->continued = false;
     st->literal_left = 0;

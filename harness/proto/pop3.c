@@ -76,7 +76,7 @@ static bool pop3_infer_multiline(const char *line, size_t len)
 static void pop3_begin(struct mc_proto_state *st, enum mc_exchange ex, const char *line, size_t len,
                        const struct mc_exchange_opts *opts, struct mc_buf *wire)
 {
-    bool raw = opts && opts->raw && ex == MC_EX_COMMAND;
+    bool raw = opts && opts->raw && (ex == MC_EX_COMMAND || ex == MC_EX_CONTINUE);
     st->phase = POP3_WAIT_STATUS;
     st->budget = (struct mc_syn_budget){0};
     st->multiline = false;

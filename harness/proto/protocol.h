@@ -71,8 +71,9 @@ struct mc_proto_state;
 /* Options of one exchange that a scenario may set. */
 struct mc_exchange_opts {
     int multiline; /* POP3: -1 infer from the command, 0 single line, 1 multi-line body */
-    bool raw;      /* COMMAND only: `line` is sent exactly as given (no tag, no CRLF added);
-                      IMAP takes its first word as the tag whose completion ends the reply */
+    bool raw;      /* `line` is sent exactly as given (no tag, no CRLF added). For COMMAND,
+                      IMAP takes its first word as the tag whose completion ends the reply;
+                      for CONTINUE the command in progress goes on (bytes of a literal) */
 };
 
 struct mc_protocol {

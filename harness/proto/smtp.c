@@ -82,7 +82,7 @@ static void smtp_begin(struct mc_proto_state *st, enum mc_exchange ex, const cha
         return;
     case MC_EX_COMMAND:
     case MC_EX_CONTINUE:
-        mc_syn_write_command(wire, line, len, opts && opts->raw && ex == MC_EX_COMMAND);
+        mc_syn_write_command(wire, line, len, opts && opts->raw);
         return;
     case MC_EX_DATA:
         smtp_write_data(line ? line : "", line ? len : 0, wire);

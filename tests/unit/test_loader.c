@@ -337,7 +337,7 @@ START_TEST(good_every_step_kind)
     ck_assert_uint_eq(st[10].raw[2].len, 3);
     ck_assert(memcmp(st[10].raw[2].text, "\0\r\n", 3) == 0);
     ck_assert_str_eq(st[10].expect_json, "{\"class\":5}");
-    ck_assert(!st[11].new_command);
+    ck_assert(st[11].new_command); /* send_raw starts a command unless "continue" */
     ck_assert(!st[11].has_expect);
     ck_assert_ptr_null(st[11].expect_json);
     ck_assert_int_eq(st[11].expect.ok, -1);
