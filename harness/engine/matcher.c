@@ -114,7 +114,6 @@ struct lineset {
     size_t *line_pat;     /* per line: the `lines` pattern that owns it, or MC_LINE_NONE */
     size_t *ordered_line; /* per `lines_in_order` pattern: its line */
     bool *blocked;        /* per line: owned by `lines_in_order` */
-    bool *covered;        /* per line: some `lines` pattern matches it */
     size_t *seen;         /* per line: search stamp of augmenting paths */
     size_t stamp;
 };
@@ -129,7 +128,6 @@ static void lineset_free(struct lineset *ls)
     free(ls->line_pat);
     free(ls->ordered_line);
     free(ls->blocked);
-    free(ls->covered);
     free(ls->seen);
 }
 
@@ -201,7 +199,6 @@ static bool lineset_assign(struct lineset *ls)
             if (ls->adj_count[p] % 16 == 0)
                 ls->adj[p] = mc_xrealloc(ls->adj[p], (ls->adj_count[p] + 16) * sizeof(uint32_t));
             ls->adj[p][ls->adj_count[p]++] = (uint32_t)l;
-            ls->covered[l] = true;
         }
     }
     for (size_t p = 0; p < ls->any_count; p++) {
@@ -343,8 +340,9 @@ static bool check_none(struct matcher *m, const struct mc_expect *e, const struc
     return ok;
 }
 
-/* The closed set: every line must be matched by a pattern of `lines`, `lines_in_order` or
-   `lines_may`. */
+/* The closed set: each pattern of `lines` and `lines_in_order` accounts for the one line it
+   was given; every other line must match a pattern of `lines_may`. (A `lines` pattern that
+   also matches a second line does not excuse it: "exactly these lines" must catch a duplicate.) */
 static bool check_closed(struct lineset *ls, const struct mc_expect *e)
 {
     struct matcher *m = ls->m;
@@ -357,9 +355,7 @@ static bool check_closed(struct lineset *ls, const struct mc_expect *e)
     int rc = 0;
     for (size_t l = 0; l < ls->data->count && rc >= 0; l++) {
         const struct mc_str *line = &ls->data->items[l];
-        rc = ls->covered[l] ? 1 : 0;
-        for (size_t k = 0; rc == 0 && k < ls->ordered_count; k++)
-            rc = mc_rx_match(&m->rx, &ls->ordered[k], line->ptr, line->len);
+        rc = ls->line_pat[l] != MC_LINE_NONE || ls->blocked[l] ? 1 : 0;
         for (size_t k = 0; rc == 0 && k < e->lines_may.count; k++)
             rc = mc_rx_match(&m->rx, &may[k], line->ptr, line->len);
         if (rc == 0 && unexpected++ == 0)
@@ -374,8 +370,10 @@ static bool check_closed(struct lineset *ls, const struct mc_expect *e)
     why_noun(m->rx.why, m->key, false, false);
     mc_buf_printf(m->rx.why, " %zu of %zu: ", first + 1, ls->data->count);
     mc_why_quote(m->rx.why, ls->data->items[first].ptr, ls->data->items[first].len);
-    mc_buf_printf(m->rx.why, " matches none of the patterns of %s, %s_in_order and %s_may", m->key,
-                  m->key, m->key);
+    mc_buf_printf(m->rx.why,
+                  " is not the line of a pattern of %s or %s_in_order and matches no pattern of "
+                  "%s_may",
+                  m->key, m->key, m->key);
     if (unexpected > 1)
         mc_buf_printf(m->rx.why, " (and %zu more unexpected)", unexpected - 1);
     return false;
@@ -422,7 +420,6 @@ static bool check_lines(struct matcher *m, const struct mc_expect *e, const stru
         ls.ordered_line = mc_xmalloc(ls.ordered_count * sizeof *ls.ordered_line);
         ls.line_pat = mc_xmalloc(n * sizeof *ls.line_pat);
         ls.blocked = mc_xcalloc(n, sizeof *ls.blocked);
-        ls.covered = mc_xcalloc(n, sizeof *ls.covered);
         ls.seen = mc_xcalloc(n, sizeof *ls.seen);
         for (size_t p = 0; p < ls.any_count; p++)
             ls.pat_line[p] = MC_LINE_NONE;

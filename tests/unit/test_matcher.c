@@ -495,9 +495,14 @@ START_TEST(test_closed_set)
     reply(MC_REPLY_FINAL, "OK", true, "A9 OK NOOP completed",
           LINES("* 3 EXPUNGE", "* 1 EXPUNGE", "* 5 FETCH (FLAGS ())", "* 9 EXISTS"));
     ck_assert(!check(&imap));
-    ck_assert_str_eq(why.data, "unexpected untagged line 3 of 4: '* 5 FETCH (FLAGS ())' matches "
-                               "none of the patterns of untagged, untagged_in_order and "
-                               "untagged_may (and 1 more unexpected)");
+    ck_assert_str_eq(why.data, "unexpected untagged line 3 of 4: '* 5 FETCH (FLAGS ())' is not "
+                               "the line of a pattern of untagged or untagged_in_order and "
+                               "matches no pattern of untagged_may (and 1 more unexpected)");
+    /* A duplicate of an expected line is unexpected too: each pattern accounts for one line. */
+    reply(MC_REPLY_FINAL, "OK", true, "A9 OK NOOP completed",
+          LINES("* 3 EXPUNGE", "* 1 EXPUNGE", "* 1 EXPUNGE"));
+    ck_assert(!check(&imap));
+    ck_assert_why("unexpected untagged line 3 of 3: '* 1 EXPUNGE'");
 }
 END_TEST
 
@@ -507,7 +512,8 @@ START_TEST(test_closed_set_empty_may)
     e.lines_may_given = true;
     e.lines_in_order = PATTERNS("^a");
     reply(MC_REPLY_FINAL, "OK", true, "A1 OK", LINES("a1", "a2"));
-    ck_assert(check(&imap)); /* a2 also matches an in_order pattern */
+    ck_assert(!check(&imap)); /* a2 matches the pattern too, but the pattern took a1 */
+    ck_assert_why("unexpected untagged line 2 of 2: 'a2'");
     reply(MC_REPLY_FINAL, "OK", true, "A1 OK", LINES("a1", "b"));
     ck_assert(!check(&imap));
     ck_assert_why("unexpected untagged line 2 of 2: 'b'");
