@@ -4,8 +4,10 @@
  * For every endpoint: connect, read the greeting (IMAP may list capabilities in it), send the
  * protocol's capability command (CAPA, CAPABILITY, EHLO/LHLO), and where the server offers
  * STARTTLS/STLS upgrade and ask again, because servers announce more after TLS (AUTH on
- * submission, LOGINDISABLED gone from IMAP). What is seen goes into the report and decides
- * which scenarios' "requires" are met.
+ * submission, LOGINDISABLED gone from IMAP). Then it logs in as the target's first test user
+ * and asks once more, because IMAP servers announce most extensions (UIDPLUS, MOVE ...) only
+ * to an authenticated client. What is seen goes into the report and decides which
+ * scenarios' "requires" are met.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,9 +21,11 @@ struct mc_probe {
     struct event *deadline;
     int phase;
     bool finished;
+    struct mc_strv login; /* the login commands still to send */
+    size_t login_next;
 };
 
-enum { PH_GREETING, PH_CAPS, PH_STARTTLS, PH_TLS, PH_CAPS_TLS, PH_QUIT };
+enum { PH_GREETING, PH_CAPS, PH_STARTTLS, PH_TLS, PH_CAPS_TLS, PH_LOGIN, PH_CAPS_LOGIN, PH_QUIT };
 
 static void probe_finish(struct mc_probe *p, const char *error)
 {
@@ -47,6 +51,18 @@ static void probe_quit(struct mc_probe *p)
     probe_send(p, p->s->proto->quit_command, PH_QUIT);
 }
 
+/* After the capabilities (and TLS): log in, if the target has users, else say goodbye. */
+static void probe_login_or_quit(struct mc_probe *p)
+{
+    const struct mc_target *t = p->rn->target;
+    if (p->login.count == 0 && p->login_next == 0 && t->user_count > 0)
+        p->s->proto->login_commands(t->users[0].name, t->users[0].password, &p->login);
+    if (p->login_next < p->login.count)
+        probe_send(p, p->login.items[p->login_next++].ptr, PH_LOGIN);
+    else
+        probe_quit(p);
+}
+
 static void probe_reply(struct mc_probe *p)
 {
     const struct mc_reply *r = &p->s->reply;
@@ -70,7 +86,20 @@ static void probe_reply(struct mc_probe *p)
             mc_strv_contains_nocase(&p->out->plain, pr->starttls_command))
             probe_send(p, pr->starttls_command, PH_STARTTLS);
         else
-            probe_quit(p);
+            probe_login_or_quit(p);
+        return;
+    case PH_LOGIN:
+        if (!r->positive || r->kind != MC_REPLY_FINAL)
+            probe_quit(p); /* not every endpoint takes a login (plain SMTP relay): no matter */
+        else if (p->login_next < p->login.count)
+            probe_login_or_quit(p);
+        else
+            probe_send(p, pr->capability_command, PH_CAPS_LOGIN);
+        return;
+    case PH_CAPS_LOGIN:
+        if (r->positive)
+            pr->capabilities(r, &p->out->after_login);
+        probe_quit(p);
         return;
     case PH_STARTTLS: {
         struct mc_buf err = {0};
@@ -154,6 +183,7 @@ void mc_probe_start(struct mc_runner *rn, void (*done)(struct mc_runner *rn))
 void mc_probe_free_all(struct mc_runner *rn)
 {
     for (size_t i = 0; i < rn->probe_count; i++) {
+        mc_strv_free(&rn->probes[i].login);
         mc_session_free(rn->probes[i].s);
         if (rn->probes[i].deadline)
             event_free(rn->probes[i].deadline);

@@ -650,6 +650,7 @@ static json_t *capabilities_json(const struct mc_run_result *run)
         jset(o, "greeting", json_text(p->greeting));
         jset(o, "plain", strv_json(&p->plain));
         jset(o, "after_tls", strv_json(&p->after_tls));
+        jset(o, "after_login", strv_json(&p->after_login));
         jset(o, "error", json_text(p->error));
         jpush(arr, o);
     }

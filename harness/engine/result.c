@@ -24,3 +24,9 @@ const char *mc_outcome_name(enum mc_outcome o)
     }
     return "unknown";
 }
+
+bool mc_probe_announces(const struct mc_capability_probe *p, const char *cap)
+{
+    return mc_strv_contains_nocase(&p->plain, cap) || mc_strv_contains_nocase(&p->after_tls, cap) ||
+           mc_strv_contains_nocase(&p->after_login, cap);
+}

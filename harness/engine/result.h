@@ -72,10 +72,12 @@ struct mc_scenario_result {
 struct mc_capability_probe {
     char *endpoint;
     const char *protocol;
-    struct mc_strv plain;     /* before TLS (or over implicit TLS) */
-    struct mc_strv after_tls; /* after STARTTLS/STLS, empty if not offered */
-    char *greeting;           /* the greeting line */
-    char *error;              /* probe failed: why */
+    struct mc_strv plain;       /* before TLS (or over implicit TLS) */
+    struct mc_strv after_tls;   /* after STARTTLS/STLS, empty if not offered */
+    struct mc_strv after_login; /* after logging in as the first test user (IMAP announces
+                                   UIDPLUS, MOVE ... only then), empty if not possible */
+    char *greeting;             /* the greeting line */
+    char *error;                /* probe failed: why */
 };
 
 struct mc_run_result {
@@ -91,6 +93,8 @@ struct mc_run_result {
 };
 
 const char *mc_outcome_name(enum mc_outcome o); /* "pass", "fail", ... */
+/* Whether the endpoint announced `cap` at any point (plain, after TLS, after login). */
+bool mc_probe_announces(const struct mc_capability_probe *p, const char *cap);
 
 /* Writes the JSON report (docs/report-format.md) to `path` ("-" for stdout). 0 or -1 with
    errno-style message in `err`. */

@@ -99,8 +99,7 @@ static bool auth_may_send_initial(struct mc_srun *r, struct mc_session *s)
     for (size_t i = 0; i < r->runner->result->probe_count; i++) {
         const struct mc_capability_probe *p = &r->runner->result->probes[i];
         if (strcmp(p->endpoint, s->endpoint->name) == 0)
-            return mc_strv_contains_nocase(&p->plain, cap) ||
-                   mc_strv_contains_nocase(&p->after_tls, cap);
+            return mc_probe_announces(p, cap);
     }
     return false;
 }

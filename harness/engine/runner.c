@@ -46,8 +46,7 @@ static bool protocol_has(const struct mc_runner *rn, const char *proto, const ch
     const struct mc_run_result *res = rn->result;
     for (size_t i = 0; i < res->probe_count; i++) {
         const struct mc_capability_probe *p = &res->probes[i];
-        if (strcmp(p->protocol, proto) == 0 && (mc_strv_contains_nocase(&p->plain, cap) ||
-                                                mc_strv_contains_nocase(&p->after_tls, cap)))
+        if (strcmp(p->protocol, proto) == 0 && mc_probe_announces(p, cap))
             return true;
     }
     return false;
@@ -325,6 +324,7 @@ void mc_run_result_free(struct mc_run_result *r)
         free(p->endpoint);
         mc_strv_free(&p->plain);
         mc_strv_free(&p->after_tls);
+        mc_strv_free(&p->after_login);
         free(p->greeting);
         free(p->error);
     }
