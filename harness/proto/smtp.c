@@ -10,10 +10,10 @@
  * STARTTLS (RFC 3207), AUTH (RFC 4954), QUIT. LMTP (RFC 2033) differs only in its hello verb
  * and port; its per-recipient replies after DATA are separate replies the engine reads in turn.
  */
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/sasl.h"
 #include "proto/protocol.h"
 #include "proto/syntax.h"
 
@@ -26,7 +26,6 @@
 #define SMTP_LINE_MAX (64u * 1024u)
 #define SMTP_CODE_LEN 3 /* RFC 5321 4.2: Reply-code = %x32-35 %x30-35 %x30-39 */
 #define SMTP_CLIENT_NAME "mailconform.invalid" /* RFC 2606 2: a name that never resolves */
-#define SMTP_B64_CHUNK 3072 /* octets base64-encoded at a time, a multiple of 3 */
 
 enum smtp_phase {
     SMTP_WAIT_REPLY, /* reply lines until one without "-" */
@@ -205,17 +204,6 @@ static void smtp_capabilities(const struct mc_reply *r, struct mc_strv *out)
     mc_syn_keyword_lines(&r->data, 1, "AUTH", out);
 }
 
-static void smtp_base64(const unsigned char *in, size_t len, struct mc_buf *out)
-{
-    unsigned char enc[SMTP_B64_CHUNK / 3 * 4 + 1];
-    for (size_t pos = 0; pos < len; pos += SMTP_B64_CHUNK) {
-        size_t n = len - pos < SMTP_B64_CHUNK ? len - pos : SMTP_B64_CHUNK;
-        int w = EVP_EncodeBlock(enc, in + pos, (int)n);
-        if (w > 0)
-            mc_buf_append(out, enc, (size_t)w);
-    }
-}
-
 /* Hello, then AUTH PLAIN with the initial response base64("\0user\0password") (RFC 4616 2). */
 static void smtp_login_with(const char *hello, const char *user, const char *password,
                             struct mc_strv *out)
@@ -231,7 +219,7 @@ static void smtp_login_with(const char *hello, const char *user, const char *pas
     mc_buf_append_str(&plain, password);
     mc_buf_reset(&b);
     mc_buf_append_str(&b, "AUTH PLAIN ");
-    smtp_base64((const unsigned char *)plain.data, plain.len, &b);
+    mc_base64_encode(plain.data, plain.len, &b);
     mc_strv_push(out, b.data, b.len);
     mc_buf_free(&plain);
     mc_buf_free(&b);
