@@ -71,11 +71,14 @@ static void session_on_closed(void *arg, bool error, const char *why)
     s->cb(s->cb_arg, s, error ? MC_SEV_FAILED : MC_SEV_CLOSED, why);
 }
 
-static void session_on_record(void *arg, enum mc_transcript_dir dir, const char *data, size_t len)
+static void session_on_record(void *arg, enum mc_conn_dir dir, const char *data, size_t len)
 {
     struct mc_session *s = arg;
+    enum mc_transcript_dir t = dir == MC_CONN_SENT       ? MC_DIR_CLIENT
+                               : dir == MC_CONN_RECEIVED ? MC_DIR_SERVER
+                                                         : MC_DIR_EVENT;
     if (s->record)
-        s->record(s->cb_arg, s, dir, data, len);
+        s->record(s->cb_arg, s, t, data, len);
 }
 
 static const struct mc_conn_handlers session_handlers = {

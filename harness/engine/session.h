@@ -14,10 +14,11 @@
 #include <openssl/ssl.h>
 #include <stdbool.h>
 
-#include "engine/conn.h"
+#include "engine/result.h"
 #include "engine/scenario.h"
 #include "engine/target.h"
 #include "engine/vars.h"
+#include "lib/conn.h"
 #include "proto/protocol.h"
 
 enum mc_session_event {

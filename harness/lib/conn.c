@@ -1,13 +1,14 @@
 /*
  * conn — a session's connection on libevent (see conn.h).
  */
-#include "engine/conn.h"
+#include "lib/conn.h"
 
 #include <errno.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
 #include <openssl/err.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +21,8 @@ struct mc_conn {
     struct bufferevent *bev;
     SSL *ssl;         /* owned by bev once attached */
     bool tls_pending; /* a TLS handshake is under way */
+    bool server;      /* accepted: TLS in server mode, pending plaintext discarded */
+    bool close_when_flushed;
     bool closed;
     size_t recorded;   /* input bytes already handed to `record` */
     size_t read_limit; /* input is not read past this many bytes */
@@ -28,6 +31,7 @@ struct mc_conn {
 };
 
 static void conn_read_cb(struct bufferevent *bev, void *arg);
+static void conn_write_cb(struct bufferevent *bev, void *arg);
 static void conn_event_cb(struct bufferevent *bev, short what, void *arg);
 
 struct mc_conn *mc_conn_new(struct event_base *base, SSL_CTX *tls_ctx, const char *tls_name,
@@ -54,7 +58,7 @@ void mc_conn_free(struct mc_conn *c)
 
 static void conn_attach(struct mc_conn *c)
 {
-    bufferevent_setcb(c->bev, conn_read_cb, NULL, conn_event_cb, c);
+    bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
     bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 }
 
@@ -64,7 +68,7 @@ static SSL *conn_new_ssl(struct mc_conn *c, struct mc_buf *err)
         mc_buf_append_str(err, "no TLS context");
         return NULL;
     }
-    SSL *ssl = mc_tls_client_ssl(c->tls_ctx, c->tls_name);
+    SSL *ssl = c->server ? SSL_new(c->tls_ctx) : mc_tls_client_ssl(c->tls_ctx, c->tls_name);
     if (!ssl)
         mc_buf_append_str(err, "cannot create a TLS session");
     return ssl;
@@ -96,8 +100,63 @@ int mc_conn_connect(struct mc_conn *c, const char *host, int port, bool implicit
     return 0;
 }
 
+struct mc_conn *mc_conn_accept(struct event_base *base, int fd, SSL_CTX *tls_ctx, bool implicit_tls,
+                               const struct mc_conn_handlers *h, void *arg)
+{
+    struct mc_conn *c = mc_conn_new(base, tls_ctx, NULL, h, arg);
+    c->server = true;
+    if (implicit_tls) {
+        struct mc_buf err = {0};
+        c->ssl = conn_new_ssl(c, &err);
+        mc_buf_free(&err);
+        if (c->ssl)
+            c->bev = bufferevent_openssl_socket_new(base, fd, c->ssl, BUFFEREVENT_SSL_ACCEPTING,
+                                                    BEV_OPT_CLOSE_ON_FREE);
+    } else {
+        c->bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
+    }
+    if (!c->bev) {
+        if (c->ssl)
+            SSL_free(c->ssl);
+        evutil_closesocket(fd);
+        c->ssl = NULL;
+        mc_conn_free(c);
+        return NULL;
+    }
+    conn_attach(c);
+    return c;
+}
+
+void mc_conn_close_after_flush(struct mc_conn *c)
+{
+    if (!c->bev || c->closed)
+        return;
+    c->close_when_flushed = true;
+    bufferevent_disable(c->bev, EV_READ);
+    if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+        conn_write_cb(c->bev, c);
+}
+
+static void conn_discard_pending(struct mc_conn *c)
+{
+    size_t pending = evbuffer_get_length(bufferevent_get_input(c->bev));
+    if (pending == 0)
+        return;
+    evbuffer_drain(bufferevent_get_input(c->bev), pending);
+    if (c->h.record) {
+        char note[160];
+        int n = snprintf(note, sizeof note,
+                         "discarded %zu byte(s) sent behind STARTTLS before the handshake "
+                         "(RFC 3207 section 4, CVE-2011-0411)",
+                         pending);
+        c->h.record(c->arg, MC_CONN_EVENT, note, (size_t)n);
+    }
+}
+
 int mc_conn_start_tls(struct mc_conn *c, struct mc_buf *err)
 {
+    if (c->server)
+        conn_discard_pending(c);
     if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0) {
         mc_buf_append_str(err, "the server sent data after its STARTTLS reply and before the "
                                "TLS handshake; a client must not read it as part of the TLS "
@@ -109,7 +168,8 @@ int mc_conn_start_tls(struct mc_conn *c, struct mc_buf *err)
     if (!ssl)
         return -1;
     struct bufferevent *tls = bufferevent_openssl_filter_new(
-        c->base, c->bev, ssl, BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE);
+        c->base, c->bev, ssl, c->server ? BUFFEREVENT_SSL_ACCEPTING : BUFFEREVENT_SSL_CONNECTING,
+        BEV_OPT_CLOSE_ON_FREE);
     if (!tls) {
         SSL_free(ssl);
         mc_buf_append_str(err, "cannot start TLS on the connection");
@@ -140,7 +200,7 @@ void mc_conn_write(struct mc_conn *c, const void *data, size_t len)
     if (!c->bev || c->closed)
         return;
     if (c->h.record)
-        c->h.record(c->arg, MC_DIR_CLIENT, data, len);
+        c->h.record(c->arg, MC_CONN_SENT, data, len);
     bufferevent_write(c->bev, data, len);
 }
 
@@ -220,7 +280,7 @@ static void conn_record_input(struct mc_conn *c, bool flush)
         size_t n = lf.pos >= 0 ? (size_t)lf.pos + 1 - c->recorded : len - c->recorded;
         char *bytes = mc_xmalloc(n);
         evbuffer_copyout_from(in, &from, bytes, n);
-        c->h.record(c->arg, MC_DIR_SERVER, bytes, n);
+        c->h.record(c->arg, MC_CONN_RECEIVED, bytes, n);
         free(bytes);
         c->recorded += n;
     }
@@ -233,6 +293,16 @@ static void conn_read_cb(struct bufferevent *bev, void *arg)
     conn_record_input(c, false);
     if (c->h.readable)
         c->h.readable(c->arg); /* may free c: nothing after this touches it */
+}
+
+static void conn_write_cb(struct bufferevent *bev, void *arg)
+{
+    struct mc_conn *c = arg;
+    if (!c->close_when_flushed || c->closed || evbuffer_get_length(bufferevent_get_output(bev)) > 0)
+        return;
+    c->closed = true;
+    if (c->h.closed)
+        c->h.closed(c->arg, false, "closed by this side"); /* may free c */
 }
 
 static void conn_describe_error(struct mc_conn *c, short what, struct mc_buf *why)

@@ -8,29 +8,37 @@
  * callback (the transcript): incoming bytes are recorded line by line as soon as they arrive,
  * not when a framer consumes them, so the transcript keeps the true order of both sides.
  *
- * It knows no protocol. Limits: the input buffer stops growing past the read limit the owner
+ * It knows no protocol, and serves both sides: the harness's sessions connect, the reference
+ * server's connections are accepted (mc_conn_accept) and upgraded with mc_conn_start_tls in
+ * server mode. Limits: the input buffer stops growing past the read limit the owner
  * sets (libevent's high-water mark), so a peer that never sends a line end cannot exhaust
  * memory.
  */
-#ifndef MC_ENGINE_CONN_H
-#define MC_ENGINE_CONN_H
+#ifndef MC_LIB_CONN_H
+#define MC_LIB_CONN_H
 
 #include <event2/event.h>
 #include <openssl/ssl.h>
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "engine/result.h"
 #include "lib/buf.h"
 
 struct mc_conn;
+
+/* Which way bytes went, for the `record` callback. */
+enum mc_conn_dir {
+    MC_CONN_SENT,     /* written by this side */
+    MC_CONN_RECEIVED, /* read from the peer (one line with its line end, or the rest at close) */
+    MC_CONN_EVENT,    /* not bytes: a description of what happened */
+};
 
 struct mc_conn_handlers {
     void (*connected)(void *arg); /* TCP up (and implicit TLS handshake done) */
     void (*tls_done)(void *arg);  /* STARTTLS handshake done */
     void (*readable)(void *arg);  /* more input is there */
     void (*closed)(void *arg, bool error, const char *why); /* EOF, reset, TLS failure */
-    void (*record)(void *arg, enum mc_transcript_dir dir, const char *data, size_t len);
+    void (*record)(void *arg, enum mc_conn_dir dir, const char *data, size_t len);
 };
 
 struct mc_conn *mc_conn_new(struct event_base *base, SSL_CTX *tls_ctx, const char *tls_name,
@@ -39,9 +47,18 @@ void mc_conn_free(struct mc_conn *c); /* closes without any goodbye */
 
 int mc_conn_connect(struct mc_conn *c, const char *host, int port, bool implicit_tls,
                     struct mc_buf *err);
-/* Begins a TLS handshake over the open plain connection. -1 (with err) if input is pending:
-   bytes the server sent before the handshake must not be read as if they came over TLS
-   (RFC 3207 section 4, RFC 2595 section 3.1; CVE-2011-0411). */
+/* Server side: takes over an accepted socket. With implicit TLS the handshake runs first and
+   `connected` is called once it succeeded; a plain connection is usable at once. `tls_ctx` is
+   a server context. NULL (socket closed) on failure. */
+struct mc_conn *mc_conn_accept(struct event_base *base, int fd, SSL_CTX *tls_ctx, bool implicit_tls,
+                               const struct mc_conn_handlers *h, void *arg);
+/* Closes once everything written so far has gone out; `closed` is then called with
+   "closed by this side". */
+void mc_conn_close_after_flush(struct mc_conn *c);
+/* Begins a TLS handshake over the open plain connection. Bytes the peer sent before the
+   handshake must never be read as if they came over TLS (RFC 3207 section 4, RFC 2595 section
+   3.1; CVE-2011-0411): a client fails (-1 with err) when the server sent any; a server
+   discards what the client pipelined behind STARTTLS (recorded as an event). */
 int mc_conn_start_tls(struct mc_conn *c, struct mc_buf *err);
 bool mc_conn_is_tls(const struct mc_conn *c);
 void mc_conn_tls_description(const struct mc_conn *c, struct mc_buf *out);
