@@ -210,8 +210,11 @@ static void start_one(struct mc_runner *rn, struct mc_scenario_result *res,
 {
     const struct mc_scenario *sc = res->scenario;
     struct mc_buf why = {0};
+    const struct mc_run_options *o = rn->opts;
     for (int i = 0; i < sc->users; i++) {
-        if (run_reset(rn->target, users[i], &why) != 0) {
+        int rc = o->reset_user ? o->reset_user(o->reset_arg, users[i]->name, &why)
+                               : run_reset(rn->target, users[i], &why);
+        if (rc != 0) {
             release_users(rn, index, (size_t)sc->users);
             free(users);
             free(index);
@@ -276,12 +279,12 @@ int mc_run(struct mc_scenario *const *scenarios, size_t count, const struct mc_r
     for (size_t i = 0; i < count; i++)
         out->scenarios[i].scenario = scenarios[i];
     rn.tls_ctx = mc_tls_client_ctx(o->target->ca_file, err);
-    rn.base = event_base_new();
+    rn.base = o->base ? o->base : event_base_new();
     if (!rn.tls_ctx || !rn.base) {
         if (!rn.base)
             mc_buf_append_str(err, "cannot create the event loop");
         SSL_CTX_free(rn.tls_ctx);
-        if (rn.base)
+        if (rn.base && !o->base)
             event_base_free(rn.base);
         return -1;
     }
@@ -291,7 +294,8 @@ int mc_run(struct mc_scenario *const *scenarios, size_t count, const struct mc_r
         event_base_dispatch(rn.base);
     out->finished = mc_now_wall();
     mc_probe_free_all(&rn);
-    event_base_free(rn.base);
+    if (!o->base)
+        event_base_free(rn.base);
     SSL_CTX_free(rn.tls_ctx);
     free(rn.user_busy);
     return 0;

@@ -9,6 +9,8 @@
 #ifndef MC_ENGINE_RUNNER_H
 #define MC_ENGINE_RUNNER_H
 
+#include <event2/event.h>
+
 #include "engine/result.h"
 #include "engine/scenario.h"
 #include "engine/target.h"
@@ -22,6 +24,13 @@ struct mc_run_options {
     const struct mc_target *target;
     int jobs;            /* scenarios at once (>= 1) */
     int step_timeout_ms; /* default deadline of a step */
+    /* The loop to run on, shared with an in-process server (the embedded reference server);
+       NULL: the run makes its own. */
+    struct event_base *base;
+    /* Empties one test user's mailboxes before a scenario gets it, instead of the target's
+       reset command (an in-process server can do it directly); NULL: the command. */
+    int (*reset_user)(void *arg, const char *user, struct mc_buf *why);
+    void *reset_arg;
     /* Called when a scenario finishes (for progress output); may be NULL. */
     void (*finished)(void *arg, const struct mc_scenario_result *r, size_t done, size_t total);
     void *arg;

@@ -23,6 +23,7 @@ struct mc_conn {
     bool tls_pending; /* a TLS handshake is under way */
     bool server;      /* accepted: TLS in server mode, pending plaintext discarded */
     bool close_when_flushed;
+    struct event *flush_wait; /* re-checks the plain socket's buffer under a TLS filter */
     bool closed;
     size_t recorded;   /* input bytes already handed to `record` */
     size_t read_limit; /* input is not read past this many bytes */
@@ -50,6 +51,8 @@ void mc_conn_free(struct mc_conn *c)
 {
     if (!c)
         return;
+    if (c->flush_wait)
+        event_free(c->flush_wait);
     if (c->bev)
         bufferevent_free(c->bev); /* frees the SSL and the socket with it */
     free(c->tls_name);
@@ -295,11 +298,37 @@ static void conn_read_cb(struct bufferevent *bev, void *arg)
         c->h.readable(c->arg); /* may free c: nothing after this touches it */
 }
 
+/* Bytes still waiting to reach the socket: under a STARTTLS filter the encrypted bytes sit in the
+   plain bufferevent below it after the filter's own buffer is empty. */
+static size_t conn_unsent(struct mc_conn *c)
+{
+    size_t n = evbuffer_get_length(bufferevent_get_output(c->bev));
+    struct bufferevent *under = bufferevent_get_underlying(c->bev);
+    return n + (under ? evbuffer_get_length(bufferevent_get_output(under)) : 0);
+}
+
+#define CONN_FLUSH_POLL_MS 10 /* how often a closing TLS-filtered connection looks again */
+
+static void conn_flush_wait_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct mc_conn *c = arg;
+    conn_write_cb(c->bev, c);
+}
+
 static void conn_write_cb(struct bufferevent *bev, void *arg)
 {
     struct mc_conn *c = arg;
-    if (!c->close_when_flushed || c->closed || evbuffer_get_length(bufferevent_get_output(bev)) > 0)
+    if (!c->close_when_flushed || c->closed || evbuffer_get_length(bufferevent_get_output(bev)))
         return;
+    if (conn_unsent(c) > 0) {
+        if (!c->flush_wait)
+            c->flush_wait = evtimer_new(c->base, conn_flush_wait_cb, c);
+        struct timeval tv = {0, CONN_FLUSH_POLL_MS * 1000};
+        evtimer_add(c->flush_wait, &tv);
+        return;
+    }
     c->closed = true;
     if (c->h.closed)
         c->h.closed(c->arg, false, "closed by this side"); /* may free c */
