@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/embedded.h"
 #include "engine/loader.h"
 #include "engine/runner.h"
 #include "engine/target.h"
@@ -22,7 +23,9 @@ static const char run_usage[] =
     "\n"
     "  -t, --target T        a target profile (JSON, see docs/target-format.md) or a URL:\n"
     "                        imap:// imaps:// pop3:// pop3s:// smtp:// smtps:// submission://\n"
-    "                        lmtp:// as SCHEME://USER:PASSWORD@HOST:PORT; repeat to combine\n"
+    "                        lmtp:// as SCHEME://USER:PASSWORD@HOST:PORT; repeat to combine.\n"
+    "                        Without --target: the embedded reference server, started in this\n"
+    "                        process on free loopback ports for the run\n"
     "  -r, --report FILE     write the JSON report to FILE ('-' for standard output)\n"
     "  -j, --jobs N          scenarios run at once (default: number of CPUs)\n"
     "      --step-timeout MS deadline of one step unless the scenario sets one (default 10000)\n"
@@ -115,13 +118,6 @@ static struct mc_target *load_target(const struct run_cli *c)
 {
     struct mc_target *t = NULL;
     struct mc_buf err = {0};
-    if (c->targets.count == 0) {
-        fputs("mailconform run: no --target given. Start a server with "
-              "servers-under-test/NAME/start DIR and pass --target DIR/target.json, or give a "
-              "URL such as imap://user:pass@127.0.0.1:143\n",
-              stderr);
-        return NULL;
-    }
     for (size_t i = 0; i < c->targets.count; i++) {
         const char *spec = c->targets.items[i].ptr;
         if (strstr(spec, "://")) {
@@ -273,6 +269,62 @@ static int summarize(const struct mc_run_result *res)
     return n[MC_OUTCOME_FAIL] || n[MC_OUTCOME_ERROR] ? MC_EXIT_FAILURES : MC_EXIT_OK;
 }
 
+static int report(const struct run_cli *c, const struct mc_run_result *res);
+
+/* Starts the target (the embedded server unless --target), runs, reports. The exit status. */
+static int run_scenarios(struct run_cli *c, struct mc_scenario **scenarios, size_t count)
+{
+    struct event_base *base = event_base_new();
+    struct mc_embedded *embedded = NULL;
+    struct mc_target *target = NULL;
+    struct mc_buf err = {0};
+    int rc = MC_EXIT_USAGE;
+    if (c->targets.count == 0) {
+        /* Enough users that no parallel scenario waits for one (8 at most each). */
+        int users = c->jobs * 8 > 256 ? 256 : (int)c->jobs * 8;
+        if (!(embedded = mc_embedded_start(base, users < 24 ? 24 : users, &target, &err)))
+            fprintf(stderr, "mailconform run: cannot start the embedded reference server: %s\n",
+                    err.data ? err.data : "");
+    } else {
+        target = load_target(c);
+    }
+    struct mc_run_options o = {.target = target,
+                               .jobs = (int)c->jobs,
+                               .step_timeout_ms = (int)c->step_timeout,
+                               .base = base,
+                               .reset_user = embedded ? mc_embedded_reset_user : NULL,
+                               .reset_arg = embedded,
+                               .finished = on_finished,
+                               .arg = c};
+    struct mc_run_result res = {0};
+    if (target && mc_run(scenarios, count, &o, &res, &err) != 0)
+        fprintf(stderr, "mailconform run: %s\n", err.data ? err.data : "cannot start");
+    else if (target)
+        rc = report(c, &res);
+    mc_run_result_free(&res);
+    mc_embedded_stop(embedded);
+    mc_target_free(target);
+    event_base_free(base);
+    mc_buf_free(&err);
+    return rc;
+}
+
+/* The summary and the JSON report; the exit status. */
+static int report(const struct run_cli *c, const struct mc_run_result *res)
+{
+    struct mc_buf err = {0};
+    int rc = summarize(res);
+    if (c->report && mc_report_write_json(res, c->report, &err) != 0) {
+        fprintf(stderr, "mailconform run: cannot write the report %s: %s\n", c->report,
+                err.data ? err.data : "");
+        rc = MC_EXIT_USAGE;
+    } else if (c->report && strcmp(c->report, "-") != 0 && !c->quiet) {
+        printf("report: %s\n", c->report);
+    }
+    mc_buf_free(&err);
+    return rc;
+}
+
 int mc_cmd_run(int argc, char **argv)
 {
     struct run_cli c = {.jobs = sysconf(_SC_NPROCESSORS_ONLN),
@@ -280,47 +332,20 @@ int mc_cmd_run(int argc, char **argv)
     int rc = MC_EXIT_USAGE;
     struct mc_scenario **scenarios = NULL;
     size_t count = 0;
-    struct mc_target *target = NULL;
     if (parse_args(argc, argv, &c) != 0) {
         fputs("\n", stderr);
         fputs(run_usage, stderr);
-        goto out;
+    } else {
+        if (c.jobs < 1)
+            c.jobs = 1;
+        mc_cli_color_init(c.color, stdout);
+        c.progress = isatty(fileno(stderr)) && !c.quiet;
+        if (load_scenarios(&c, argv + optind, (size_t)(argc - optind), &scenarios, &count) == 0)
+            rc = run_scenarios(&c, scenarios, count);
     }
-    if (c.jobs < 1)
-        c.jobs = 1;
-    mc_cli_color_init(c.color, stdout);
-    c.progress = isatty(fileno(stderr)) && !c.quiet;
-    if (load_scenarios(&c, argv + optind, (size_t)(argc - optind), &scenarios, &count) != 0)
-        goto out;
-    if (!(target = load_target(&c)))
-        goto out;
-    struct mc_run_options o = {.target = target,
-                               .jobs = (int)c.jobs,
-                               .step_timeout_ms = (int)c.step_timeout,
-                               .finished = on_finished,
-                               .arg = &c};
-    struct mc_run_result res;
-    struct mc_buf err = {0};
-    if (mc_run(scenarios, count, &o, &res, &err) != 0) {
-        fprintf(stderr, "mailconform run: %s\n", err.data ? err.data : "cannot start");
-        mc_buf_free(&err);
-        goto out;
-    }
-    rc = summarize(&res);
-    if (c.report && mc_report_write_json(&res, c.report, &err) != 0) {
-        fprintf(stderr, "mailconform run: cannot write the report %s: %s\n", c.report,
-                err.data ? err.data : "");
-        rc = MC_EXIT_USAGE;
-    } else if (c.report && strcmp(c.report, "-") != 0 && !c.quiet) {
-        printf("report: %s\n", c.report);
-    }
-    mc_buf_free(&err);
-    mc_run_result_free(&res);
-out:
     for (size_t i = 0; i < count; i++)
         mc_scenario_free(scenarios[i]);
     free(scenarios);
-    mc_target_free(target);
     mc_strv_free(&c.targets);
     mc_strv_free(&c.filters);
     return rc;

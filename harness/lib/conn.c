@@ -21,6 +21,7 @@ struct mc_conn {
     struct bufferevent *bev;
     SSL *ssl;         /* owned by bev once attached */
     bool tls_pending; /* a TLS handshake is under way */
+    bool upgraded;    /* STARTTLS was started: CONNECTED means the handshake, never a connect */
     bool server;      /* accepted: TLS in server mode, pending plaintext discarded */
     bool close_when_flushed;
     struct event *flush_wait; /* re-checks the plain socket's buffer under a TLS filter */
@@ -182,6 +183,7 @@ int mc_conn_start_tls(struct mc_conn *c, struct mc_buf *err)
     c->bev = tls;
     c->ssl = ssl;
     c->tls_pending = true;
+    c->upgraded = true;
     c->recorded = 0;
     conn_attach(c);
     return 0;
@@ -289,10 +291,23 @@ static void conn_record_input(struct mc_conn *c, bool flush)
     }
 }
 
+/* libevent 2.1 re-enables reading when a filter's handshake completes and only then reports
+   BEV_EVENT_CONNECTED, so bytes sent right after the handshake can be read first: whichever
+   comes first ends the pending state. */
+static void conn_tls_finished(struct mc_conn *c)
+{
+    if (!c->tls_pending || !c->ssl || !SSL_is_init_finished(c->ssl))
+        return;
+    c->tls_pending = false;
+    if (c->h.tls_done)
+        c->h.tls_done(c->arg);
+}
+
 static void conn_read_cb(struct bufferevent *bev, void *arg)
 {
     (void)bev;
     struct mc_conn *c = arg;
+    conn_tls_finished(c);
     conn_record_input(c, false);
     if (c->h.readable)
         c->h.readable(c->arg); /* may free c: nothing after this touches it */
@@ -353,10 +368,8 @@ static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
     (void)bev;
     struct mc_conn *c = arg;
     if (what & BEV_EVENT_CONNECTED) {
-        if (c->tls_pending) {
-            c->tls_pending = false;
-            if (c->h.tls_done)
-                c->h.tls_done(c->arg);
+        if (c->upgraded) {
+            conn_tls_finished(c); /* nothing if a read already reported it */
         } else if (c->h.connected) {
             c->h.connected(c->arg);
         }

@@ -376,8 +376,8 @@ enum ms_status ms_mailbox_expunge(struct ms_mailbox *mb, const uint32_t *only, s
 enum ms_status ms_mailbox_delete_uids(struct ms_mailbox *mb, const uint32_t *uids, size_t n)
 {
     enum ms_status s = mailbox_usable(mb);
-    if (s != MS_OK)
-        return s;
+    if (s != MS_OK || n == 0)
+        return s; /* no UIDs: nothing to remove (mailbox_pick reads a NULL list as "all") */
     bool *pick = mailbox_pick(mb, uids, n, 0);
     s = msi_mailbox_remove(mb, pick, NULL);
     free(pick);

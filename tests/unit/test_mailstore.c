@@ -259,6 +259,9 @@ START_TEST(test_delete_uids_exact_and_uid_expunge)
     ck_assert_int_eq(ms_mailbox_delete_uids(inbox, del, 2), MS_OK);
     ck_assert_uint_eq(ms_mailbox_count(inbox), 2);
     ck_assert_uint_eq(ms_message_uid(ms_mailbox_message_at(inbox, 0)), u[2]);
+    /* A POP3 QUIT with nothing marked removes nothing (it once removed everything). */
+    ck_assert_int_eq(ms_mailbox_delete_uids(inbox, NULL, 0), MS_OK);
+    ck_assert_uint_eq(ms_mailbox_count(inbox), 2);
 }
 END_TEST
 

@@ -1,0 +1,177 @@
+/*
+ * embedded — the in-process reference server (see embedded.h).
+ */
+#include "cli/embedded.h"
+
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/tls.h"
+#include "reference/mailstore.h"
+#include "reference/pop3.h"
+#include "reference/server.h"
+#include "reference/smtp.h"
+
+#define EMBEDDED_DOMAIN "localhost"
+
+struct mc_embedded {
+    char dir[64];           /* holds the certificate and key of this run */
+    char cert[96], key[96]; /* dir + "/cert.pem" */
+    SSL_CTX *tls;
+    struct ms_store *store;
+    struct rs_server *server;
+};
+
+/* The listeners, as a profile names them. */
+static const struct {
+    const char *name, *protocol;
+    const struct rs_protocol *proto;
+    bool implicit_tls, auth_required;
+} embedded_listeners[] = {
+    {"pop3", "pop3", &rs_pop3, false, false}, {"pop3s", "pop3", &rs_pop3, true, false},
+    {"smtp", "smtp", &rs_smtp, false, false}, {"submission", "smtp", &rs_smtp, false, true},
+    {"smtps", "smtp", &rs_smtp, true, true},  {"lmtp", "lmtp", &rs_lmtp, false, false},
+};
+
+static void target_add_endpoint(struct mc_target *t, const char *name, const char *protocol,
+                                int port, bool implicit_tls, bool auth_required)
+{
+    t->endpoints = mc_xrealloc(t->endpoints, (t->endpoint_count + 1) * sizeof *t->endpoints);
+    struct mc_endpoint *e = &t->endpoints[t->endpoint_count++];
+    memset(e, 0, sizeof *e);
+    e->name = mc_xstrdup(name);
+    e->proto = mc_protocol_find(protocol);
+    e->host = mc_xstrdup("127.0.0.1");
+    e->port = port;
+    e->tls = implicit_tls ? MC_TLS_IMPLICIT : MC_TLS_NONE;
+    e->auth_required = auth_required;
+}
+
+static int add_users(struct mc_embedded *e, struct mc_target *t, int users, struct mc_buf *err)
+{
+    t->users = mc_xcalloc((size_t)users, sizeof *t->users);
+    for (int i = 1; i <= users; i++) {
+        unsigned char rnd[6];
+        char name[16], password[48];
+        if (RAND_bytes(rnd, sizeof rnd) != 1)
+            memset(rnd, i, sizeof rnd);
+        snprintf(name, sizeof name, "mc%02d", i % 1000);
+        snprintf(password, sizeof password, "%s-%02x%02x%02x%02x%02x%02x", name, rnd[0], rnd[1],
+                 rnd[2], rnd[3], rnd[4], rnd[5]);
+        enum ms_status st = ms_store_add_user(e->store, name, password, NULL);
+        if (st != MS_OK) {
+            mc_buf_printf(err, "cannot add user %s: %s", name, ms_status_str(st));
+            return -1;
+        }
+        struct mc_user *u = &t->users[t->user_count++];
+        u->name = mc_xstrdup(name);
+        u->password = mc_xstrdup(password);
+        u->address = NULL; /* name@domain */
+    }
+    return 0;
+}
+
+static int start_tls(struct mc_embedded *e, struct mc_buf *err)
+{
+    snprintf(e->dir, sizeof e->dir, "/tmp/mailconform-embedded.XXXXXX");
+    if (!mkdtemp(e->dir)) {
+        mc_buf_printf(err, "cannot make a temporary folder in /tmp");
+        e->dir[0] = '\0';
+        return -1;
+    }
+    snprintf(e->cert, sizeof e->cert, "%s/cert.pem", e->dir);
+    snprintf(e->key, sizeof e->key, "%s/key.pem", e->dir);
+    if (mc_tls_make_self_signed(e->cert, e->key, err) != 0)
+        return -1;
+    e->tls = mc_tls_server_ctx(e->cert, e->key, err);
+    return e->tls ? 0 : -1;
+}
+
+struct mc_embedded *mc_embedded_start(struct event_base *base, int users, struct mc_target **target,
+                                      struct mc_buf *err)
+{
+    struct mc_embedded *e = mc_xcalloc(1, sizeof *e);
+    struct mc_target *t = mc_xcalloc(1, sizeof *t);
+    *target = NULL;
+    t->name = mc_xstrdup("mailconform-reference-" MC_VERSION " (embedded)");
+    t->source = mc_xstrdup("embedded reference server");
+    t->domain = mc_xstrdup(EMBEDDED_DOMAIN);
+    t->tls_server_name = mc_xstrdup("localhost");
+    e->store = ms_store_new();
+    if (start_tls(e, err) != 0 || add_users(e, t, users, err) != 0)
+        goto fail;
+    t->ca_file = mc_xstrdup(e->cert);
+    e->server = rs_server_new(base, e->store, e->tls, EMBEDDED_DOMAIN);
+    for (size_t i = 0; i < sizeof embedded_listeners / sizeof embedded_listeners[0]; i++) {
+        const struct rs_listener_config cfg = {
+            .name = embedded_listeners[i].name,
+            .proto = embedded_listeners[i].proto,
+            .implicit_tls = embedded_listeners[i].implicit_tls,
+            .auth_required = embedded_listeners[i].auth_required,
+        };
+        int port;
+        if (rs_server_listen(e->server, &cfg, "127.0.0.1", 0, &port, err) != 0)
+            goto fail;
+        target_add_endpoint(t, cfg.name, embedded_listeners[i].protocol, port, cfg.implicit_tls,
+                            cfg.auth_required);
+    }
+    t->deliver_endpoint = mc_xstrdup("lmtp");
+    *target = t;
+    return e;
+fail:
+    mc_target_free(t);
+    mc_embedded_stop(e);
+    return NULL;
+}
+
+/* Empties a user: every mailbox but INBOX deleted, INBOX emptied, no subscriptions. */
+int mc_embedded_reset_user(void *arg, const char *user, struct mc_buf *why)
+{
+    struct mc_embedded *e = arg;
+    struct ms_user *u = ms_store_find_user(e->store, user);
+    if (!u) {
+        mc_buf_printf(why, "no user %s in the embedded server", user);
+        return -1;
+    }
+    while (ms_user_subscriptions(u)->count > 0)
+        if (ms_user_unsubscribe(u, ms_user_subscriptions(u)->items[0].ptr) != MS_OK)
+            break;
+    /* Inferiors first (a mailbox with inferiors would only become \Noselect); a few passes
+       settle any order. */
+    for (int pass = 0; pass < 4 && ms_user_mailbox_count(u) > 1; pass++) {
+        for (size_t i = ms_user_mailbox_count(u); i-- > 0;) {
+            struct ms_mailbox *mb = ms_user_mailbox_at(u, i);
+            if (mb != ms_user_inbox(u))
+                ms_user_delete_mailbox(u, ms_mailbox_name(mb));
+        }
+    }
+    struct ms_mailbox *inbox = ms_user_inbox(u);
+    struct ms_uidlist all = {0};
+    for (size_t i = 0; i < ms_mailbox_count(inbox); i++)
+        ms_uidlist_push(&all, ms_message_uid(ms_mailbox_message_at(inbox, i)));
+    enum ms_status st = ms_mailbox_delete_uids(inbox, all.uids, all.count);
+    ms_uidlist_free(&all);
+    if (st != MS_OK || ms_user_mailbox_count(u) != 1) {
+        mc_buf_printf(why, "cannot empty the mailboxes of %s", user);
+        return -1;
+    }
+    return 0;
+}
+
+void mc_embedded_stop(struct mc_embedded *e)
+{
+    if (!e)
+        return;
+    rs_server_free(e->server);
+    ms_store_free(e->store);
+    SSL_CTX_free(e->tls);
+    if (e->dir[0]) {
+        unlink(e->cert);
+        unlink(e->key);
+        rmdir(e->dir);
+    }
+    free(e);
+}

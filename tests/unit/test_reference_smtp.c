@@ -1,0 +1,462 @@
+/*
+ * test_reference_smtp — the reference server's SMTP and LMTP (servers-under-test/reference/
+ * smtp.c, smtp_data.c), over real sockets: a forked child runs the server (SMTP, submission,
+ * LMTP and POP3 listeners on ephemeral ports, one store), the test talks to it with blocking
+ * sockets, and checks deliveries through POP3.
+ */
+#include <check.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <event2/event.h>
+#include <netinet/in.h>
+#include <openssl/ssl.h>
+
+#include "lib/sasl.h"
+#include "lib/tls.h"
+#include "reference/mailstore.h"
+#include "reference/pop3.h"
+#include "reference/server.h"
+#include "reference/smtp.h"
+
+enum { L_SMTP, L_SUBMISSION, L_LMTP, L_POP3, L_COUNT };
+
+static pid_t child;
+static int ports[L_COUNT];
+static char tmpdir[] = "/tmp/test_reference_smtp.XXXXXX";
+
+static void server_child(int fd)
+{
+    struct mc_buf err = {0}, cert = {0}, key = {0};
+    mc_buf_printf(&cert, "%s/cert.pem", tmpdir);
+    mc_buf_printf(&key, "%s/key.pem", tmpdir);
+    if (mc_tls_make_self_signed(cert.data, key.data, &err) != 0)
+        _exit(2);
+    SSL_CTX *tls = mc_tls_server_ctx(cert.data, key.data, &err);
+    struct event_base *base = event_base_new();
+    struct ms_store *st = ms_store_new();
+    ms_store_add_user(st, "alice", "secret", NULL);
+    ms_store_add_user(st, "bob", "builder", NULL);
+    struct rs_server *srv = rs_server_new(base, st, tls, "mx.example.test");
+    const struct rs_listener_config cfg[L_COUNT] = {
+        {"smtp", &rs_smtp, false, false},
+        {"submission", &rs_smtp, false, true},
+        {"lmtp", &rs_lmtp, false, false},
+        {"pop3", &rs_pop3, false, false},
+    };
+    for (int i = 0; i < L_COUNT; i++)
+        if (!tls || rs_server_listen(srv, &cfg[i], "127.0.0.1", 0, &ports[i], &err) != 0)
+            _exit(3);
+    if (write(fd, ports, sizeof ports) != (ssize_t)sizeof ports)
+        _exit(4);
+    close(fd);
+    event_base_dispatch(base);
+    _exit(0);
+}
+
+static void setup(void)
+{
+    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+    int p[2];
+    ck_assert_int_eq(pipe(p), 0);
+    child = fork();
+    ck_assert_int_ge(child, 0);
+    if (child == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL); /* a failed test exits without its teardown */
+        close(p[0]);
+        server_child(p[1]);
+    }
+    close(p[1]);
+    ck_assert_int_eq(read(p[0], ports, sizeof ports), (ssize_t)sizeof ports);
+    close(p[0]);
+}
+
+static void teardown(void)
+{
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "cannot remove %s\n", tmpdir);
+    strcpy(tmpdir, "/tmp/test_reference_smtp.XXXXXX");
+}
+
+/* ---- a blocking client ---- */
+
+struct client {
+    int fd;
+    SSL_CTX *ctx;
+    SSL *ssl;
+    char in[1 << 16];
+    size_t len;
+    char reply[1 << 14]; /* the last reply, lines joined with "\n" */
+};
+
+static struct client *client_new(int which)
+{
+    struct client *c = calloc(1, sizeof *c);
+    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)ports[which])};
+    inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
+    c->fd = socket(AF_INET, SOCK_STREAM, 0);
+    ck_assert_int_eq(connect(c->fd, (struct sockaddr *)&sin, sizeof sin), 0);
+    struct timeval tv = {20, 0};
+    setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    return c;
+}
+
+static void client_free(struct client *c)
+{
+    if (c->ssl)
+        SSL_free(c->ssl);
+    if (c->ctx)
+        SSL_CTX_free(c->ctx);
+    close(c->fd);
+    free(c);
+}
+
+static void client_send(struct client *c, const char *data)
+{
+    size_t len = strlen(data);
+    int n = c->ssl ? SSL_write(c->ssl, data, (int)len) : (int)write(c->fd, data, len);
+    ck_assert_int_eq(n, (int)len);
+}
+
+/* One line without its CRLF into out; false at the end of the stream. */
+static bool client_line(struct client *c, char *out, size_t size)
+{
+    for (;;) {
+        char *lf = memchr(c->in, '\n', c->len);
+        if (lf) {
+            size_t n = (size_t)(lf - c->in) + 1;
+            snprintf(out, size, "%.*s", (int)(n > 1 && lf[-1] == '\r' ? n - 2 : n - 1), c->in);
+            memmove(c->in, c->in + n, c->len - n);
+            c->len -= n;
+            return true;
+        }
+        int r = c->ssl ? SSL_read(c->ssl, c->in + c->len, (int)(sizeof c->in - c->len))
+                       : (int)read(c->fd, c->in + c->len, sizeof c->in - c->len);
+        if (r <= 0)
+            return false;
+        c->len += (size_t)r;
+    }
+}
+
+/* Reads one (multi-line) SMTP reply; returns its code, 0 at the end of the stream. */
+static int client_reply(struct client *c)
+{
+    char line[1100];
+    c->reply[0] = '\0';
+    for (;;) {
+        if (!client_line(c, line, sizeof line))
+            return 0;
+        if (c->reply[0])
+            strncat(c->reply, "\n", sizeof c->reply - strlen(c->reply) - 1);
+        strncat(c->reply, line, sizeof c->reply - strlen(c->reply) - 1);
+        if (strlen(line) < 4 || line[3] != '-')
+            return atoi(line);
+    }
+}
+
+/* Sends a command and expects the reply code; returns the reply text. */
+static const char *cmd(struct client *c, const char *line, int code)
+{
+    char buf[2048];
+    snprintf(buf, sizeof buf, "%s\r\n", line);
+    client_send(c, buf);
+    int got = client_reply(c);
+    ck_assert_msg(got == code, "%s: expected %d, got \"%s\"", line, code, c->reply);
+    return c->reply;
+}
+
+static struct client *smtp_connect(int which, const char *hello)
+{
+    struct client *c = client_new(which);
+    ck_assert_int_eq(client_reply(c), 220);
+    if (hello)
+        cmd(c, hello, 250);
+    return c;
+}
+
+static void client_starttls(struct client *c)
+{
+    cmd(c, "STARTTLS", 220);
+    c->ctx = SSL_CTX_new(TLS_client_method());
+    c->ssl = SSL_new(c->ctx);
+    SSL_set_fd(c->ssl, c->fd);
+    ck_assert_int_eq(SSL_connect(c->ssl), 1);
+}
+
+/* The user's INBOX, messages concatenated, through POP3. */
+static void pop3_fetch_all(const char *user, const char *password, struct mc_buf *out)
+{
+    char line[1100], buf[256];
+    struct client *c = client_new(L_POP3);
+    ck_assert(client_line(c, line, sizeof line) && line[0] == '+');
+    snprintf(buf, sizeof buf, "USER %s\r\nPASS %s\r\nSTAT\r\n", user, password);
+    client_send(c, buf);
+    for (int i = 0; i < 3; i++)
+        ck_assert(client_line(c, line, sizeof line) && line[0] == '+');
+    int count = atoi(line + 4);
+    for (int i = 1; i <= count; i++) {
+        snprintf(buf, sizeof buf, "RETR %d\r\n", i);
+        client_send(c, buf);
+        ck_assert(client_line(c, line, sizeof line) && line[0] == '+');
+        while (client_line(c, line, sizeof line) && strcmp(line, ".") != 0)
+            mc_buf_printf(out, "%s\n", line + (line[0] == '.')); /* RFC 1939 3 */
+    }
+    client_free(c);
+}
+
+static void send_mail(struct client *c, const char *from, const char *to, const char *text)
+{
+    char buf[512];
+    snprintf(buf, sizeof buf, "MAIL FROM:<%s>", from);
+    cmd(c, buf, 250);
+    snprintf(buf, sizeof buf, "RCPT TO:<%s>", to);
+    cmd(c, buf, 250);
+    cmd(c, "DATA", 354);
+    client_send(c, text);
+    ck_assert_int_eq(client_reply(c), 250);
+}
+
+/* ---- tests ---- */
+
+START_TEST(test_greeting_and_ehlo)
+{
+    struct client *c = smtp_connect(L_SMTP, NULL);
+    ck_assert_str_eq(c->reply, "220 mx.example.test ESMTP mailconform reference");
+    const char *r = cmd(c, "EHLO client.example", 250);
+    ck_assert_ptr_nonnull(strstr(r, "250-PIPELINING"));
+    ck_assert_ptr_nonnull(strstr(r, "250-SIZE "));
+    ck_assert_ptr_nonnull(strstr(r, "250-8BITMIME"));
+    ck_assert_ptr_nonnull(strstr(r, "250-ENHANCEDSTATUSCODES"));
+    ck_assert_ptr_nonnull(strstr(r, "250-STARTTLS"));
+    ck_assert_ptr_nonnull(strstr(r, "SMTPUTF8"));
+    ck_assert_ptr_null(strstr(r, "AUTH")); /* never over plaintext */
+    cmd(c, "HELP", 214);
+    cmd(c, "NOOP", 250);
+    cmd(c, "VRFY alice", 252);
+    cmd(c, "XYZZY", 500);
+    cmd(c, "QUIT", 221);
+    ck_assert_int_eq(client_reply(c), 0);
+    client_free(c);
+}
+END_TEST
+
+START_TEST(test_delivery_and_dot_unstuffing)
+{
+    struct client *c = smtp_connect(L_SMTP, "EHLO client.example");
+    send_mail(c, "sender@remote.example", "alice@localhost",
+              "Subject: t\r\n\r\n..leading dot\r\n.\r\n");
+    cmd(c, "QUIT", 221);
+    client_free(c);
+    struct mc_buf got = {0};
+    pop3_fetch_all("alice", "secret", &got);
+    ck_assert_ptr_nonnull(strstr(got.data, "Return-Path: <sender@remote.example>\n"));
+    ck_assert_ptr_nonnull(strstr(got.data, "Received: from client.example\n"));
+    ck_assert_ptr_nonnull(strstr(got.data, "\n.leading dot\n"));
+    ck_assert_ptr_null(strstr(got.data, "..leading"));
+    mc_buf_free(&got);
+}
+END_TEST
+
+START_TEST(test_sequence_and_refusals)
+{
+    struct client *c = smtp_connect(L_SMTP, NULL);
+    cmd(c, "MAIL FROM:<a@b.example>", 503); /* no HELO */
+    cmd(c, "EHLO client.example", 250);
+    cmd(c, "RCPT TO:<alice@localhost>", 503);
+    cmd(c, "DATA", 503);
+    cmd(c, "MAIL FROM:<a@b.example> SIZE=999999999999", 552);
+    cmd(c, "MAIL FROM:<a@b.example> SIZE=100 BODY=8BITMIME", 250);
+    cmd(c, "MAIL FROM:<a@b.example>", 503);
+    cmd(c, "DATA", 503);
+    cmd(c, "RCPT TO:<nobody@localhost>", 550);
+    cmd(c, "RCPT TO:<victim@elsewhere.example>", 554); /* not an open relay */
+    cmd(c, "RCPT TO:<bob@MX.EXAMPLE.TEST> NOTIFY=SUCCESS,FAILURE", 250);
+    cmd(c, "RCPT TO:<alice@localhost> FOO=BAR", 555);
+    cmd(c, "RSET", 250);
+    cmd(c, "RCPT TO:<alice@localhost>", 503);
+    cmd(c, "AUTH PLAIN", 538);
+    client_free(c);
+}
+END_TEST
+
+START_TEST(test_recipient_limit)
+{
+    struct client *c = smtp_connect(L_SMTP, "EHLO client.example");
+    cmd(c, "MAIL FROM:<a@b.example>", 250);
+    for (int i = 0; i < 100; i++)
+        cmd(c, "RCPT TO:<alice@localhost>", 250);
+    cmd(c, "RCPT TO:<alice@localhost>", 452);
+    client_free(c);
+}
+END_TEST
+
+/* RFC 5321 2.3.8: "\n.\n" does not end the text, and what follows is never a command. */
+START_TEST(test_bare_lf_smuggling)
+{
+    struct client *c = smtp_connect(L_SMTP, "EHLO client.example");
+    cmd(c, "MAIL FROM:<a@b.example>", 250);
+    cmd(c, "RCPT TO:<alice@localhost>", 250);
+    cmd(c, "DATA", 354);
+    client_send(c,
+                "Subject: x\r\n\r\nx\n.\nMAIL FROM:<evil@b.example>\r\nRCPT TO:<bob@localhost>\r\n"
+                "DATA\r\nsmuggled\r\n.\r\n");
+    ck_assert_int_eq(client_reply(c), 550);
+    cmd(c, "NOOP", 250);
+    client_free(c);
+    struct mc_buf got = {0};
+    pop3_fetch_all("bob", "builder", &got);
+    ck_assert_uint_eq(got.len, 0);
+    mc_buf_free(&got);
+}
+END_TEST
+
+START_TEST(test_line_limits)
+{
+    struct client *c = smtp_connect(L_SMTP, "EHLO client.example");
+    cmd(c, "MAIL FROM:<a@b.example>", 250);
+    cmd(c, "RCPT TO:<alice@localhost>", 250);
+    cmd(c, "DATA", 354);
+    char text[1200];
+    memset(text, 'x', 999);
+    strcpy(text + 999, "\r\n.\r\n"); /* 1001 octets with its CRLF */
+    client_send(c, text);
+    ck_assert_int_eq(client_reply(c), 500);
+    cmd(c, "NOOP", 250);
+    memset(text, 'y', 512);
+    text[512] = '\0';
+    client_send(c, text); /* 512 octets and no line end yet: over the limit (RFC 5321 4.5.3.1.4) */
+    ck_assert_int_eq(client_reply(c), 500);
+    ck_assert_int_eq(client_reply(c), 0); /* closed */
+    client_free(c);
+}
+END_TEST
+
+START_TEST(test_starttls_forgets)
+{
+    struct client *c = smtp_connect(L_SMTP, "EHLO client.example");
+    client_starttls(c);
+    cmd(c, "MAIL FROM:<a@b.example>", 503); /* the EHLO is forgotten (RFC 3207 4.2) */
+    const char *r = cmd(c, "EHLO client.example", 250);
+    ck_assert_ptr_null(strstr(r, "STARTTLS"));
+    ck_assert_ptr_nonnull(strstr(r, "AUTH "));
+    cmd(c, "STARTTLS", 503);
+    client_free(c);
+}
+END_TEST
+
+static void auth_scram(struct client *c, const char *password, int final_code)
+{
+    struct mc_sasl *sasl = mc_sasl_new("SCRAM-SHA-256", "alice", password);
+    struct mc_buf resp = {0}, line = {0}, chal = {0};
+    mc_sasl_initial(sasl, &resp);
+    mc_buf_append_str(&line, "AUTH SCRAM-SHA-256 ");
+    mc_base64_encode(resp.data, resp.len, &line);
+    int code;
+    for (;;) {
+        mc_buf_append_str(&line, "\r\n");
+        client_send(c, line.data);
+        code = client_reply(c);
+        if (code != 334)
+            break;
+        mc_buf_reset(&chal);
+        mc_buf_reset(&resp);
+        mc_buf_reset(&line);
+        ck_assert_int_ge(mc_base64_decode(c->reply + 4, strlen(c->reply + 4), &chal), 0);
+        if (mc_sasl_step(sasl, chal.data, chal.len, &resp) == MC_SASL_CONTINUE)
+            mc_base64_encode(resp.data ? resp.data : "", resp.len, &line);
+    }
+    ck_assert_msg(code == final_code, "AUTH: %s", c->reply);
+    if (code == 235)
+        ck_assert(mc_sasl_complete(sasl));
+    mc_sasl_free(sasl);
+    mc_buf_free(&resp);
+    mc_buf_free(&line);
+    mc_buf_free(&chal);
+}
+
+START_TEST(test_submission_auth)
+{
+    struct client *c = smtp_connect(L_SUBMISSION, "EHLO client.example");
+    ck_assert_ptr_null(strstr(c->reply, "AUTH"));
+    cmd(c, "MAIL FROM:<alice@localhost>", 530);
+    client_starttls(c);
+    cmd(c, "EHLO client.example", 250);
+    cmd(c, "MAIL FROM:<alice@localhost>", 530);
+    cmd(c, "AUTH PLAIN", 334);
+    cmd(c, "*", 501);
+    auth_scram(c, "wrong", 535);
+    auth_scram(c, "secret", 235);
+    cmd(c, "AUTH PLAIN", 503);
+    cmd(c, "MAIL FROM:<alice@localhost>", 250);
+    cmd(c, "RCPT TO:<friend@elsewhere.example>", 250); /* authenticated: accepted (a sink) */
+    cmd(c, "RCPT TO:<bob@localhost>", 250);
+    cmd(c, "DATA", 354);
+    client_send(c, "Subject: s\r\n\r\nhi\r\n.\r\n");
+    ck_assert_int_eq(client_reply(c), 250);
+    client_free(c);
+    struct mc_buf got = {0};
+    pop3_fetch_all("bob", "builder", &got);
+    ck_assert_ptr_nonnull(strstr(got.data, "with ESMTPSA"));
+    mc_buf_free(&got);
+}
+END_TEST
+
+START_TEST(test_lmtp)
+{
+    struct client *c = smtp_connect(L_LMTP, NULL);
+    ck_assert_str_eq(c->reply, "220 mx.example.test LMTP mailconform reference");
+    cmd(c, "EHLO client.example", 500);
+    cmd(c, "LHLO client.example", 250);
+    cmd(c, "MAIL FROM:<a@b.example>", 250);
+    cmd(c, "RCPT TO:<alice@localhost>", 250);
+    cmd(c, "RCPT TO:<nobody@localhost>", 550);
+    cmd(c, "RCPT TO:<bob@localhost>", 250);
+    cmd(c, "DATA", 354);
+    client_send(c, "Subject: l\r\n\r\nhi\r\n.\r\n");
+    ck_assert_int_eq(client_reply(c), 250);
+    ck_assert_ptr_nonnull(strstr(c->reply, "alice@localhost"));
+    ck_assert_int_eq(client_reply(c), 250);
+    ck_assert_ptr_nonnull(strstr(c->reply, "bob@localhost"));
+    cmd(c, "QUIT", 221);
+    client_free(c);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("reference_smtp");
+    TCase *tc = tcase_create("smtp");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, test_greeting_and_ehlo);
+    tcase_add_test(tc, test_delivery_and_dot_unstuffing);
+    tcase_add_test(tc, test_sequence_and_refusals);
+    tcase_add_test(tc, test_recipient_limit);
+    tcase_add_test(tc, test_bare_lf_smuggling);
+    tcase_add_test(tc, test_line_limits);
+    tcase_add_test(tc, test_starttls_forgets);
+    tcase_add_test(tc, test_submission_auth);
+    tcase_add_test(tc, test_lmtp);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    signal(SIGPIPE, SIG_IGN);
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
