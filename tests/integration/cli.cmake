@@ -10,7 +10,6 @@ mc_cli_test(run-help 0 "--target" run --help)
 mc_cli_test(no-command 2 "usage:" )
 mc_cli_test(unknown-command 2 "unknown command" frobnicate)
 mc_cli_test(run-no-path 2 "no scenario PATH" run)
-mc_cli_test(run-no-target 2 "no --target" run ${MC_SRC}/scenarios)
 mc_cli_test(run-bad-url 2 "not a target URL" run ${MC_SRC}/scenarios --target ftp://x)
 mc_cli_test(run-bad-jobs 2 "--jobs" run ${MC_SRC}/scenarios -j 0 --target pop3://a:b@127.0.0.1:1)
 mc_cli_test(run-missing-profile 2 "nonexistent.json" run ${MC_SRC}/scenarios
