@@ -32,6 +32,7 @@
  * Secrets (password, salted password, keys) are wiped with OPENSSL_cleanse when no longer used.
  */
 #include "lib/sasl.h"
+#include "lib/scram.h"
 
 #include <limits.h>
 #include <stdarg.h>
@@ -250,22 +251,6 @@ static bool scram_first(struct mc_sasl *s, struct mc_buf *out)
     return true;
 }
 
-/* Splits the next "x=value" attribute off [*p, end); false if the name is not `name`. */
-static bool scram_attr(const char **p, const char *end, char name, const char **val,
-                       size_t *val_len)
-{
-    const char *q = *p;
-    if (end - q < 2 || q[0] != name || q[1] != '=')
-        return false;
-    q += 2;
-    const char *comma = memchr(q, ',', (size_t)(end - q));
-    const char *stop = comma ? comma : end;
-    *val = q;
-    *val_len = (size_t)(stop - q);
-    *p = comma ? comma + 1 : end;
-    return true;
-}
-
 struct scram_server_first {
     const char *nonce;
     size_t nonce_len;
@@ -284,7 +269,7 @@ static enum mc_sasl_status scram_parse_server_first(struct mc_sasl *s, const cha
     if (len >= 2 && in[0] == 'm' && in[1] == '=')
         return sasl_fail(s, "the server demands an unsupported mandatory SCRAM extension (m=) "
                             "(RFC 5802 section 5.1)");
-    if (!scram_attr(&p, end, 'r', &sf->nonce, &sf->nonce_len))
+    if (!mc_scram_attr(&p, end, 'r', &sf->nonce, &sf->nonce_len))
         return sasl_fail(s, "the SCRAM server-first-message does not start with \"r=\" "
                             "(RFC 5802 section 7)");
     if (!scram_nonce_valid(sf->nonce, sf->nonce_len))
@@ -294,12 +279,12 @@ static enum mc_sasl_status scram_parse_server_first(struct mc_sasl *s, const cha
     if (sf->nonce_len <= cn || memcmp(sf->nonce, s->nonce, cn) != 0)
         return sasl_fail(s, "the SCRAM server nonce does not extend the client nonce "
                             "(RFC 5802 section 5.1)");
-    if (!scram_attr(&p, end, 's', &v, &vn))
+    if (!mc_scram_attr(&p, end, 's', &v, &vn))
         return sasl_fail(s, "the SCRAM server-first-message has no \"s=\" after the nonce "
                             "(RFC 5802 section 7)");
     if (vn == 0 || mc_base64_decode(v, vn, &sf->salt) <= 0)
         return sasl_fail(s, "the SCRAM salt is empty or not valid base64 (RFC 5802 section 5.1)");
-    if (!scram_attr(&p, end, 'i', &v, &vn))
+    if (!mc_scram_attr(&p, end, 'i', &v, &vn))
         return sasl_fail(s, "the SCRAM server-first-message has no \"i=\" after the salt "
                             "(RFC 5802 section 7)");
     long iter = 0;
@@ -408,10 +393,10 @@ static enum mc_sasl_status scram_verify_server_final(struct mc_sasl *s, const ch
     const char *p = in, *end = in + len;
     const char *v;
     size_t vn;
-    if (scram_attr(&p, end, 'e', &v, &vn))
+    if (mc_scram_attr(&p, end, 'e', &v, &vn))
         return sasl_fail(s, "the server reported SCRAM error \"%.*s\" (RFC 5802 section 5.1)",
                          (int)(vn > 200 ? 200 : vn), v);
-    if (!scram_attr(&p, end, 'v', &v, &vn))
+    if (!mc_scram_attr(&p, end, 'v', &v, &vn))
         return sasl_fail(s, "the SCRAM server-final-message has neither \"v=\" nor \"e=\" "
                             "(RFC 5802 section 7)");
     struct mc_buf sig = {0};

@@ -23,6 +23,7 @@
 #include "lib/sasl.h"
 #include "lib/sasl_server.h"
 #include "lib/sasl_server_int.h"
+#include "lib/scram.h"
 
 /* SCRAM server nonce: 24 random bytes, 32 base64 characters (192 bits; RFC 5802 section 5.1
    leaves the length open). Base64 never produces the "," a nonce may not contain. */
@@ -42,22 +43,6 @@ static bool scram_secret_ok;
 static void scram_secret_init(void)
 {
     scram_secret_ok = RAND_bytes(scram_secret, sizeof scram_secret) == 1;
-}
-
-/* Splits the next "x=value" attribute off [*p, end); false if the name is not `name`. */
-static bool scram_attr(const char **p, const char *end, char name, const char **val,
-                       size_t *val_len)
-{
-    const char *q = *p;
-    if (end - q < 2 || q[0] != name || q[1] != '=')
-        return false;
-    q += 2;
-    const char *comma = memchr(q, ',', (size_t)(end - q));
-    const char *stop = comma ? comma : end;
-    *val = q;
-    *val_len = (size_t)(stop - q);
-    *p = comma ? comma + 1 : end;
-    return true;
 }
 
 /* The rest of a message is optional extensions: attr-val *("," attr-val), attr-val = ALPHA "="
@@ -136,7 +121,7 @@ static enum mc_sasl_server_status scram_parse_gs2(struct mc_sasl_server *s, cons
     q += 2;
     const char *v;
     size_t vn;
-    if (scram_attr(&q, end, 'a', &v, &vn)) {
+    if (mc_scram_attr(&q, end, 'a', &v, &vn)) {
         /* scram_attr stops after a "," or at the end, so q[-1] is "," only if one followed */
         if (q[-1] != ',' || !(s->authzid = scram_unescape(v, vn)))
             return mc_sasl_srv_fail(s, MC_SASL_SERVER_MALFORMED,
@@ -199,7 +184,7 @@ static enum mc_sasl_server_status scram_server_first(struct mc_sasl_server *s, c
             "%s: the client demands a mandatory extension (m=), which this server "
             "does not support (RFC 5802 section 5.1, e=extensions-not-supported)",
             s->mech->name);
-    if (!scram_attr(&p, end, 'n', &v, &vn))
+    if (!mc_scram_attr(&p, end, 'n', &v, &vn))
         return mc_sasl_srv_fail(
             s, MC_SASL_SERVER_MALFORMED,
             "%s: the client-first-message has no \"n=\" user name after the gs2 "
@@ -214,7 +199,8 @@ static enum mc_sasl_server_status scram_server_first(struct mc_sasl_server *s, c
             s->mech->name, mc_sasl_srv_quote(s, v, vn));
     free(s->user);
     s->user = user;
-    if (!scram_attr(&p, end, 'r', &cnonce, &cnonce_len) || !scram_nonce_valid(cnonce, cnonce_len))
+    if (!mc_scram_attr(&p, end, 'r', &cnonce, &cnonce_len) ||
+        !scram_nonce_valid(cnonce, cnonce_len))
         return mc_sasl_srv_fail(s, MC_SASL_SERVER_MALFORMED,
                                 "%s: the client-first-message has no \"r=\" nonce of printable "
                                 "characters after the user name (RFC 5802 section 7)",
@@ -293,7 +279,7 @@ static enum mc_sasl_server_status scram_parse_client_final(struct mc_sasl_server
     const char *name = s->mech->name;
     const char *end = in + len, *p = in, *v;
     size_t vn;
-    if (!scram_attr(&p, end, 'c', &v, &vn))
+    if (!mc_scram_attr(&p, end, 'c', &v, &vn))
         return mc_sasl_srv_fail(s, MC_SASL_SERVER_MALFORMED,
                                 "%s: the client-final-message \"%s\" does not start with \"c=\" "
                                 "(RFC 5802 section 7)",
@@ -308,7 +294,7 @@ static enum mc_sasl_server_status scram_parse_client_final(struct mc_sasl_server
             "%s: the channel binding \"c=%s\" is not the base64 of the gs2 header "
             "\"%s\" (RFC 5802 section 7, e=channel-bindings-dont-match)",
             name, mc_sasl_srv_quote(s, v, vn), s->gs2_header.data);
-    if (!scram_attr(&p, end, 'r', &v, &vn))
+    if (!mc_scram_attr(&p, end, 'r', &v, &vn))
         return mc_sasl_srv_fail(s, MC_SASL_SERVER_MALFORMED,
                                 "%s: the client-final-message has no \"r=\" after \"c=\" "
                                 "(RFC 5802 section 7)",

@@ -1,0 +1,16 @@
+/*
+ * scram — syntax shared by both sides of SCRAM (RFC 5802 section 7): the "x=value"
+ * attributes of its messages. The client (sasl.c) and the server (sasl_server_scram.c) parse the
+ * same grammar, so they parse it with the same code.
+ */
+#ifndef MC_LIB_SCRAM_H
+#define MC_LIB_SCRAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Splits the next "x=value" attribute off [*p, end) and moves *p past it (and its comma);
+   false, leaving *p alone, if the next attribute is not `name`. */
+bool mc_scram_attr(const char **p, const char *end, char name, const char **val, size_t *val_len);
+
+#endif
