@@ -15,6 +15,7 @@
 
 int mc_cmd_run(int argc, char **argv);
 int mc_cmd_lint(int argc, char **argv);
+int mc_cmd_serve(int argc, char **argv);
 
 enum mc_color { MC_COLOR_AUTO, MC_COLOR_ALWAYS, MC_COLOR_NEVER };
 /* Decides once whether `f` gets colour. */

@@ -18,8 +18,9 @@
 #define EMBEDDED_DOMAIN "localhost"
 
 struct mc_embedded {
-    char dir[64];           /* holds the certificate and key of this run */
-    char cert[96], key[96]; /* dir + "/cert.pem" */
+    char dir[256];            /* holds the certificate and key of this run */
+    char cert[300], key[300]; /* dir + "/cert.pem" */
+    bool temporary;           /* dir was made for this run: removed at stop */
     SSL_CTX *tls;
     struct ms_store *store;
     struct rs_server *server;
@@ -74,14 +75,19 @@ static int add_users(struct mc_embedded *e, struct mc_target *t, int users, stru
     return 0;
 }
 
-static int start_tls(struct mc_embedded *e, struct mc_buf *err)
+static int start_tls(struct mc_embedded *e, const char *dir, struct mc_buf *err)
 {
-    snprintf(e->dir, sizeof e->dir, "/tmp/mailconform-embedded.XXXXXX");
-    if (!mkdtemp(e->dir)) {
+    if (dir && strlen(dir) > sizeof e->dir - 16) {
+        mc_buf_printf(err, "%s: path too long", dir);
+        return -1;
+    }
+    snprintf(e->dir, sizeof e->dir, "%s", dir ? dir : "/tmp/mailconform-embedded.XXXXXX");
+    if (!dir && !mkdtemp(e->dir)) {
         mc_buf_printf(err, "cannot make a temporary folder in /tmp");
         e->dir[0] = '\0';
         return -1;
     }
+    e->temporary = !dir;
     snprintf(e->cert, sizeof e->cert, "%s/cert.pem", e->dir);
     snprintf(e->key, sizeof e->key, "%s/key.pem", e->dir);
     if (mc_tls_make_self_signed(e->cert, e->key, err) != 0)
@@ -90,8 +96,8 @@ static int start_tls(struct mc_embedded *e, struct mc_buf *err)
     return e->tls ? 0 : -1;
 }
 
-struct mc_embedded *mc_embedded_start(struct event_base *base, int users, struct mc_target **target,
-                                      struct mc_buf *err)
+struct mc_embedded *mc_embedded_start(struct event_base *base, int users, const char *dir,
+                                      struct mc_target **target, struct mc_buf *err)
 {
     struct mc_embedded *e = mc_xcalloc(1, sizeof *e);
     struct mc_target *t = mc_xcalloc(1, sizeof *t);
@@ -101,7 +107,7 @@ struct mc_embedded *mc_embedded_start(struct event_base *base, int users, struct
     t->domain = mc_xstrdup(EMBEDDED_DOMAIN);
     t->tls_server_name = mc_xstrdup("localhost");
     e->store = ms_store_new();
-    if (start_tls(e, err) != 0 || add_users(e, t, users, err) != 0)
+    if (start_tls(e, dir, err) != 0 || add_users(e, t, users, err) != 0)
         goto fail;
     t->ca_file = mc_xstrdup(e->cert);
     e->server = rs_server_new(base, e->store, e->tls, EMBEDDED_DOMAIN);
@@ -168,7 +174,7 @@ void mc_embedded_stop(struct mc_embedded *e)
     rs_server_free(e->server);
     ms_store_free(e->store);
     SSL_CTX_free(e->tls);
-    if (e->dir[0]) {
+    if (e->dir[0] && e->temporary) {
         unlink(e->cert);
         unlink(e->key);
         rmdir(e->dir);

@@ -18,9 +18,10 @@
 
 struct mc_embedded;
 
-/* Starts the server on `base` with `users` test users; *target receives the profile. */
-struct mc_embedded *mc_embedded_start(struct event_base *base, int users, struct mc_target **target,
-                                      struct mc_buf *err);
+/* Starts the server on `base` with `users` test users; *target receives the profile. `dir`
+   holds the certificate and key (kept); NULL: a temporary folder removed at stop. */
+struct mc_embedded *mc_embedded_start(struct event_base *base, int users, const char *dir,
+                                      struct mc_target **target, struct mc_buf *err);
 /* mc_run_options.reset_user */
 int mc_embedded_reset_user(void *arg, const char *user, struct mc_buf *why);
 void mc_embedded_stop(struct mc_embedded *e);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "engine/jsonpos.h"
 
@@ -552,4 +553,67 @@ const struct mc_deviation *mc_target_deviation_for(const struct mc_target *t, co
         if (fnmatch(t->deviations[i].scenario, id, 0) == 0)
             return &t->deviations[i];
     return NULL;
+}
+
+/* ---- writing a profile ---- */
+
+static json_t *profile_endpoints_json(const struct mc_target *t)
+{
+    json_t *eps = json_object();
+    for (size_t i = 0; i < t->endpoint_count; i++) {
+        const struct mc_endpoint *e = &t->endpoints[i];
+        json_t *o =
+            json_pack("{s:s, s:s, s:i, s:s}", "protocol", e->proto->name, "host", e->host, "port",
+                      e->port, "tls", e->tls == MC_TLS_IMPLICIT ? "implicit" : "none");
+        if (e->auth_required)
+            json_object_set_new(o, "auth_required", json_true());
+        json_object_set_new(eps, e->name, o);
+    }
+    return eps;
+}
+
+static json_t *profile_users_json(const struct mc_target *t)
+{
+    json_t *users = json_array();
+    for (size_t i = 0; i < t->user_count; i++) {
+        const struct mc_user *u = &t->users[i];
+        json_t *o = json_pack("{s:s, s:s}", "user", u->name, "password", u->password);
+        struct mc_buf addr = {0};
+        if (u->address)
+            mc_buf_append_str(&addr, u->address);
+        else
+            mc_buf_printf(&addr, "%s@%s", u->name, t->domain);
+        json_object_set_new(o, "address", json_string(addr.data));
+        mc_buf_free(&addr);
+        json_array_append_new(users, o);
+    }
+    return users;
+}
+
+int mc_target_write_profile(const struct mc_target *t, const char *path, struct mc_buf *err)
+{
+    json_t *root = json_object();
+    json_object_set_new(root, "name", json_string(t->name));
+    json_object_set_new(root, "domain", json_string(t->domain));
+    if (t->ca_file)
+        json_object_set_new(root, "ca_file", json_string(t->ca_file));
+    if (t->tls_server_name)
+        json_object_set_new(root, "tls_server_name", json_string(t->tls_server_name));
+    json_object_set_new(root, "endpoints", profile_endpoints_json(t));
+    json_object_set_new(root, "users", profile_users_json(t));
+    if (t->deliver_endpoint)
+        json_object_set_new(root, "fixtures", json_pack("{s:s}", "deliver", t->deliver_endpoint));
+    json_object_set_new(root, "deviations", json_array());
+    struct mc_buf tmp = {0};
+    mc_buf_printf(&tmp, "%s.tmp", path);
+    int rc = json_dump_file(root, tmp.data, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    if (rc == 0 && rename(tmp.data, path) != 0)
+        rc = -1;
+    if (rc != 0) {
+        mc_buf_printf(err, "cannot write %s: %s", path, strerror(errno));
+        unlink(tmp.data);
+    }
+    mc_buf_free(&tmp);
+    json_decref(root);
+    return rc;
 }

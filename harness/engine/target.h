@@ -59,6 +59,8 @@ struct mc_target *mc_target_load_profile(const char *path, struct mc_buf *errors
 /* Adds the endpoint (and user) of a URL to `t` (creating it when *t is NULL); -1 on error. */
 int mc_target_add_url(struct mc_target **t, const char *url, struct mc_buf *errors);
 void mc_target_free(struct mc_target *t);
+/* Writes `t` as a profile (the format mc_target_load_profile reads), atomically. 0 or -1. */
+int mc_target_write_profile(const struct mc_target *t, const char *path, struct mc_buf *err);
 
 /* The endpoint a session spec should connect to, or NULL (then the scenario is skipped and
    `why` says what the target lacks). */

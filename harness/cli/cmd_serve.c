@@ -1,0 +1,106 @@
+/*
+ * cmd_serve — `mailconform serve`: the reference server as a process of its own, for real
+ * clients (curl, fetchmail, Python) and for servers-under-test/reference/start. It starts every
+ * listener on free loopback ports, writes the target profile (the same format as the other
+ * servers' start scripts write) and serves until SIGINT or SIGTERM.
+ */
+#include <event2/event.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli/cli.h"
+#include "cli/embedded.h"
+#include "engine/target.h"
+
+static const char serve_usage[] =
+    "usage: mailconform serve --dir DIR [--users N]\n"
+    "\n"
+    "Runs the reference mail server (SMTP, submission, SMTPS, LMTP, POP3, POP3S) on free\n"
+    "loopback ports until SIGINT or SIGTERM. DIR receives the self-signed certificate\n"
+    "(cert.pem, also the CA file for clients), its key and target.json, the target profile\n"
+    "(ports, test users and passwords) for `mailconform run --target DIR/target.json` or any\n"
+    "client. The mailstore lives in memory.\n"
+    "\n"
+    "  -d, --dir DIR     where to write the certificate and target.json (created if needed)\n"
+    "  -u, --users N     test users mc01..mcNN (default 24, at most 999)\n"
+    "  -h, --help        this text\n"
+    "\n"
+    "exit status: 0 stopped by a signal, 2 usage or setup error\n";
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+    (void)sig;
+    (void)what;
+    event_base_loopexit(arg, NULL);
+}
+
+static int serve(const char *dir, int users)
+{
+    struct mc_buf err = {0}, path = {0};
+    struct mc_target *target = NULL;
+    struct event_base *base = event_base_new();
+    int rc = MC_EXIT_USAGE;
+    mkdir(dir, 0755);
+    struct mc_embedded *e = mc_embedded_start(base, users, dir, &target, &err);
+    if (target) { /* a process of its own, not embedded in a run */
+        free(target->name);
+        target->name = mc_xstrdup("mailconform-reference-" MC_VERSION);
+        free(target->source);
+        target->source = mc_xstrdup(dir);
+    }
+    mc_buf_printf(&path, "%s/target.json", dir);
+    if (e && mc_target_write_profile(target, path.data, &err) == 0) {
+        struct event *sigint = evsignal_new(base, SIGINT, on_signal, base);
+        struct event *sigterm = evsignal_new(base, SIGTERM, on_signal, base);
+        event_add(sigint, NULL);
+        event_add(sigterm, NULL);
+        printf("mailconform serve: ready; target %s\n", path.data);
+        fflush(stdout);
+        event_base_dispatch(base);
+        event_free(sigint);
+        event_free(sigterm);
+        rc = MC_EXIT_OK;
+    } else {
+        fprintf(stderr, "mailconform serve: %s\n", err.data ? err.data : "cannot start");
+    }
+    mc_embedded_stop(e);
+    mc_target_free(target);
+    event_base_free(base);
+    mc_buf_free(&err);
+    mc_buf_free(&path);
+    return rc;
+}
+
+int mc_cmd_serve(int argc, char **argv)
+{
+    static const struct option longopts[] = {{"dir", required_argument, NULL, 'd'},
+                                             {"users", required_argument, NULL, 'u'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {0, 0, 0, 0}};
+    const char *dir = NULL;
+    long users = 24;
+    bool ok = true;
+    int ch;
+    optind = 1;
+    while (ok && (ch = getopt_long(argc, argv, "d:u:h", longopts, NULL)) != -1) {
+        if (ch == 'd')
+            dir = optarg;
+        else if (ch == 'u')
+            users = mc_cli_number(optarg, 1, 999, &ok);
+        else if (ch == 'h') {
+            fputs(serve_usage, stdout);
+            return MC_EXIT_OK;
+        } else
+            ok = false;
+    }
+    if (!ok || !dir || optind != argc) {
+        fputs(!dir && ok ? "mailconform serve: --dir is required\n\n" : "\n", stderr);
+        fputs(serve_usage, stderr);
+        return MC_EXIT_USAGE;
+    }
+    return serve(dir, (int)users);
+}
