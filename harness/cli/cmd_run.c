@@ -282,7 +282,8 @@ static int run_scenarios(struct run_cli *c, struct mc_scenario **scenarios, size
     if (c->targets.count == 0) {
         /* Enough users that no parallel scenario waits for one (8 at most each). */
         int users = c->jobs * 8 > 256 ? 256 : (int)c->jobs * 8;
-        if (!(embedded = mc_embedded_start(base, users < 24 ? 24 : users, NULL, &target, &err)))
+        struct mc_embedded_config cfg = {.users = users < 24 ? 24 : users};
+        if (!(embedded = mc_embedded_start(base, &cfg, &target, &err)))
             fprintf(stderr, "mailconform run: cannot start the embedded reference server: %s\n",
                     err.data ? err.data : "");
     } else {

@@ -17,16 +17,19 @@
 #include "engine/target.h"
 
 static const char serve_usage[] =
-    "usage: mailconform serve --dir DIR [--users N]\n"
+    "usage: mailconform serve --dir DIR [--users N | --users-file FILE] [--maildir MDIR]\n"
     "\n"
     "Runs the reference mail server (SMTP, submission, SMTPS, LMTP, POP3, POP3S) on free\n"
     "loopback ports until SIGINT or SIGTERM. DIR receives the self-signed certificate\n"
     "(cert.pem, also the CA file for clients), its key and target.json, the target profile\n"
     "(ports, test users and passwords) for `mailconform run --target DIR/target.json` or any\n"
-    "client. The mailstore lives in memory.\n"
+    "client. The mailstore lives in memory unless --maildir is given.\n"
     "\n"
     "  -d, --dir DIR     where to write the certificate and target.json (created if needed)\n"
-    "  -u, --users N     test users mc01..mcNN (default 24, at most 999)\n"
+    "  -u, --users N     test users mc01..mcNN with random passwords (default 24, at most 999)\n"
+    "  -f, --users-file FILE  users from FILE instead: one name:password a line, # comments\n"
+    "  -m, --maildir MDIR     keep the mailstore in MDIR (Maildir folders): mail survives a\n"
+    "                    restart, and is acknowledged only once it is on disk (fsync)\n"
     "  -h, --help        this text\n"
     "\n"
     "exit status: 0 stopped by a signal, 2 usage or setup error\n";
@@ -38,14 +41,15 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     event_base_loopexit(arg, NULL);
 }
 
-static int serve(const char *dir, int users)
+static int serve(const struct mc_embedded_config *cfg)
 {
+    const char *dir = cfg->dir;
     struct mc_buf err = {0}, path = {0};
     struct mc_target *target = NULL;
     struct event_base *base = event_base_new();
     int rc = MC_EXIT_USAGE;
     mkdir(dir, 0755);
-    struct mc_embedded *e = mc_embedded_start(base, users, dir, &target, &err);
+    struct mc_embedded *e = mc_embedded_start(base, cfg, &target, &err);
     if (target) { /* a process of its own, not embedded in a run */
         free(target->name);
         target->name = mc_xstrdup("mailconform-reference-" MC_VERSION);
@@ -79,16 +83,22 @@ int mc_cmd_serve(int argc, char **argv)
 {
     static const struct option longopts[] = {{"dir", required_argument, NULL, 'd'},
                                              {"users", required_argument, NULL, 'u'},
+                                             {"users-file", required_argument, NULL, 'f'},
+                                             {"maildir", required_argument, NULL, 'm'},
                                              {"help", no_argument, NULL, 'h'},
                                              {0, 0, 0, 0}};
-    const char *dir = NULL;
+    struct mc_embedded_config cfg = {.users = 24};
     long users = 24;
     bool ok = true;
     int ch;
     optind = 1;
-    while (ok && (ch = getopt_long(argc, argv, "d:u:h", longopts, NULL)) != -1) {
+    while (ok && (ch = getopt_long(argc, argv, "d:u:f:m:h", longopts, NULL)) != -1) {
         if (ch == 'd')
-            dir = optarg;
+            cfg.dir = optarg;
+        else if (ch == 'f')
+            cfg.users_file = optarg;
+        else if (ch == 'm')
+            cfg.maildir = optarg;
         else if (ch == 'u')
             users = mc_cli_number(optarg, 1, 999, &ok);
         else if (ch == 'h') {
@@ -97,10 +107,11 @@ int mc_cmd_serve(int argc, char **argv)
         } else
             ok = false;
     }
-    if (!ok || !dir || optind != argc) {
-        fputs(!dir && ok ? "mailconform serve: --dir is required\n\n" : "\n", stderr);
+    if (!ok || !cfg.dir || optind != argc) {
+        fputs(!cfg.dir && ok ? "mailconform serve: --dir is required\n\n" : "\n", stderr);
         fputs(serve_usage, stderr);
         return MC_EXIT_USAGE;
     }
-    return serve(dir, (int)users);
+    cfg.users = (int)users;
+    return serve(&cfg);
 }

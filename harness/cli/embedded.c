@@ -16,6 +16,7 @@
 #include "reference/smtp.h"
 
 #define EMBEDDED_DOMAIN "localhost"
+#define EMBEDDED_USERS_LINE_MAX 512 /* one "name:password" line of a users file */
 
 struct mc_embedded {
     char dir[256];            /* holds the certificate and key of this run */
@@ -51,9 +52,26 @@ static void target_add_endpoint(struct mc_target *t, const char *name, const cha
     e->auth_required = auth_required;
 }
 
-static int add_users(struct mc_embedded *e, struct mc_target *t, int users, struct mc_buf *err)
+static int add_user(struct mc_embedded *e, struct mc_target *t, const char *name,
+                    const char *password, struct mc_buf *err)
 {
-    t->users = mc_xcalloc((size_t)users, sizeof *t->users);
+    enum ms_status st = ms_store_add_user(e->store, name, password, NULL);
+    if (st != MS_OK) {
+        mc_buf_printf(err, "cannot add user %s: %s", name, ms_status_str(st));
+        return -1;
+    }
+    t->users = mc_xrealloc(t->users, (t->user_count + 1) * sizeof *t->users);
+    struct mc_user *u = &t->users[t->user_count++];
+    u->name = mc_xstrdup(name);
+    u->password = mc_xstrdup(password);
+    u->address = NULL; /* name@domain */
+    return 0;
+}
+
+/* mc01..mcNN with random passwords. */
+static int add_generated_users(struct mc_embedded *e, struct mc_target *t, int users,
+                               struct mc_buf *err)
+{
     for (int i = 1; i <= users; i++) {
         unsigned char rnd[6];
         char name[16], password[48];
@@ -62,17 +80,43 @@ static int add_users(struct mc_embedded *e, struct mc_target *t, int users, stru
         snprintf(name, sizeof name, "mc%02d", i % 1000);
         snprintf(password, sizeof password, "%s-%02x%02x%02x%02x%02x%02x", name, rnd[0], rnd[1],
                  rnd[2], rnd[3], rnd[4], rnd[5]);
-        enum ms_status st = ms_store_add_user(e->store, name, password, NULL);
-        if (st != MS_OK) {
-            mc_buf_printf(err, "cannot add user %s: %s", name, ms_status_str(st));
+        if (add_user(e, t, name, password, err) != 0)
             return -1;
-        }
-        struct mc_user *u = &t->users[t->user_count++];
-        u->name = mc_xstrdup(name);
-        u->password = mc_xstrdup(password);
-        u->address = NULL; /* name@domain */
     }
     return 0;
+}
+
+/* A users file: "name:password" a line; blank lines and lines starting with '#' skipped. */
+static int add_file_users(struct mc_embedded *e, struct mc_target *t, const char *path,
+                          struct mc_buf *err)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        mc_buf_printf(err, "%s: cannot read", path);
+        return -1;
+    }
+    char line[EMBEDDED_USERS_LINE_MAX];
+    int rc = 0, n = 0;
+    while (rc == 0 && fgets(line, sizeof line, f)) {
+        n++;
+        line[strcspn(line, "\r\n")] = '\0';
+        char *colon = strchr(line, ':');
+        if (line[0] == '\0' || line[0] == '#')
+            continue;
+        if (!colon || colon == line) {
+            mc_buf_printf(err, "%s:%d: expected name:password", path, n);
+            rc = -1;
+            break;
+        }
+        *colon = '\0';
+        rc = add_user(e, t, line, colon + 1, err);
+    }
+    fclose(f);
+    if (rc == 0 && t->user_count == 0) {
+        mc_buf_printf(err, "%s: no users", path);
+        rc = -1;
+    }
+    return rc;
 }
 
 static int start_tls(struct mc_embedded *e, const char *dir, struct mc_buf *err)
@@ -96,7 +140,7 @@ static int start_tls(struct mc_embedded *e, const char *dir, struct mc_buf *err)
     return e->tls ? 0 : -1;
 }
 
-struct mc_embedded *mc_embedded_start(struct event_base *base, int users, const char *dir,
+struct mc_embedded *mc_embedded_start(struct event_base *base, const struct mc_embedded_config *cfg,
                                       struct mc_target **target, struct mc_buf *err)
 {
     struct mc_embedded *e = mc_xcalloc(1, sizeof *e);
@@ -106,23 +150,33 @@ struct mc_embedded *mc_embedded_start(struct event_base *base, int users, const 
     t->source = mc_xstrdup("embedded reference server");
     t->domain = mc_xstrdup(EMBEDDED_DOMAIN);
     t->tls_server_name = mc_xstrdup("localhost");
-    e->store = ms_store_new();
-    if (start_tls(e, dir, err) != 0 || add_users(e, t, users, err) != 0)
+    if (cfg->maildir) {
+        enum ms_status st = ms_store_open_maildir(cfg->maildir, &e->store);
+        if (st != MS_OK) {
+            mc_buf_printf(err, "%s: %s", cfg->maildir, ms_status_str(st));
+            goto fail;
+        }
+    } else {
+        e->store = ms_store_new();
+    }
+    if (start_tls(e, cfg->dir, err) != 0 ||
+        (cfg->users_file ? add_file_users(e, t, cfg->users_file, err)
+                         : add_generated_users(e, t, cfg->users, err)) != 0)
         goto fail;
     t->ca_file = mc_xstrdup(e->cert);
     e->server = rs_server_new(base, e->store, e->tls, EMBEDDED_DOMAIN);
     for (size_t i = 0; i < sizeof embedded_listeners / sizeof embedded_listeners[0]; i++) {
-        const struct rs_listener_config cfg = {
+        const struct rs_listener_config lc = {
             .name = embedded_listeners[i].name,
             .proto = embedded_listeners[i].proto,
             .implicit_tls = embedded_listeners[i].implicit_tls,
             .auth_required = embedded_listeners[i].auth_required,
         };
         int port;
-        if (rs_server_listen(e->server, &cfg, "127.0.0.1", 0, &port, err) != 0)
+        if (rs_server_listen(e->server, &lc, "127.0.0.1", 0, &port, err) != 0)
             goto fail;
-        target_add_endpoint(t, cfg.name, embedded_listeners[i].protocol, port, cfg.implicit_tls,
-                            cfg.auth_required);
+        target_add_endpoint(t, lc.name, embedded_listeners[i].protocol, port, lc.implicit_tls,
+                            lc.auth_required);
     }
     t->deliver_endpoint = mc_xstrdup("lmtp");
     *target = t;

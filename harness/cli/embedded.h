@@ -18,9 +18,15 @@
 
 struct mc_embedded;
 
-/* Starts the server on `base` with `users` test users; *target receives the profile. `dir`
-   holds the certificate and key (kept); NULL: a temporary folder removed at stop. */
-struct mc_embedded *mc_embedded_start(struct event_base *base, int users, const char *dir,
+struct mc_embedded_config {
+    int users;              /* test users mc01..mcNN to make (when no users_file) */
+    const char *users_file; /* "name:password" lines instead, or NULL */
+    const char *dir;        /* keeps the certificate and key; NULL: a temporary folder */
+    const char *maildir;    /* persist the mailstore there (Maildir++), or NULL: in memory */
+};
+
+/* Starts the server on `base`; *target receives the profile. */
+struct mc_embedded *mc_embedded_start(struct event_base *base, const struct mc_embedded_config *cfg,
                                       struct mc_target **target, struct mc_buf *err);
 /* mc_run_options.reset_user */
 int mc_embedded_reset_user(void *arg, const char *user, struct mc_buf *why);
