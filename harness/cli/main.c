@@ -1,6 +1,7 @@
 /*
  * main — the mailconform command line: dispatches to the subcommands.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,10 @@ static const char usage_text[] =
 
 int main(int argc, char **argv)
 {
+    /* A peer that resets a connection while we write must cost a failed write (EPIPE), never
+       the process: SIGPIPE would kill the harness on a hostile server, and the reference server
+       on a hasty client. */
+    signal(SIGPIPE, SIG_IGN);
     if (argc < 2) {
         fputs(usage_text, stderr);
         return MC_EXIT_USAGE;
