@@ -11,8 +11,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "lib/tls.h"
+
+/* How long a server-side close waits for the peer to stop sending once the last reply is out
+   and our side is shut down for writing. Closing a socket whose receive queue still holds
+   unread bytes makes the kernel send RST instead of FIN, and an RST makes the peer's kernel
+   throw away what it had not yet handed to the client: the final reply ("500 Line too long",
+   "552") would be lost. Reading and discarding until the peer's EOF avoids that (a "lingering
+   close"); 2 s is ample for a client that has already received the reply and is only sending
+   what it had pipelined, and bounds how long a client that never stops can hold the session. */
+#define CONN_LINGER_S 2
 
 struct mc_conn {
     struct event_base *base;
@@ -25,6 +35,8 @@ struct mc_conn {
     bool server;      /* accepted: TLS in server mode, pending plaintext discarded */
     bool close_when_flushed;
     struct event *flush_wait; /* re-checks the plain socket's buffer under a TLS filter */
+    bool lingering;           /* server side: shut down for writing, input read and discarded */
+    struct event *linger;     /* ends the lingering close after CONN_LINGER_S */
     bool closed;
     size_t recorded;   /* input bytes already handed to `record` */
     size_t read_limit; /* input is not read past this many bytes */
@@ -54,6 +66,8 @@ void mc_conn_free(struct mc_conn *c)
         return;
     if (c->flush_wait)
         event_free(c->flush_wait);
+    if (c->linger)
+        event_free(c->linger);
     if (c->bev)
         bufferevent_free(c->bev); /* frees the SSL and the socket with it */
     free(c->tls_name);
@@ -202,7 +216,7 @@ void mc_conn_tls_description(const struct mc_conn *c, struct mc_buf *out)
 
 void mc_conn_write(struct mc_conn *c, const void *data, size_t len)
 {
-    if (!c->bev || c->closed)
+    if (!c->bev || c->closed || c->lingering)
         return;
     if (c->h.record)
         c->h.record(c->arg, MC_CONN_SENT, data, len);
@@ -307,6 +321,11 @@ static void conn_read_cb(struct bufferevent *bev, void *arg)
 {
     (void)bev;
     struct mc_conn *c = arg;
+    if (c->lingering) {
+        struct evbuffer *in = bufferevent_get_input(c->bev);
+        evbuffer_drain(in, evbuffer_get_length(in));
+        return;
+    }
     conn_tls_finished(c);
     conn_record_input(c, false);
     if (c->h.readable)
@@ -332,10 +351,48 @@ static void conn_flush_wait_cb(evutil_socket_t fd, short what, void *arg)
     conn_write_cb(c->bev, c);
 }
 
+/* The end of a close: `closed` is called once, and may free c. */
+static void conn_finish_close(struct mc_conn *c)
+{
+    if (c->closed)
+        return;
+    c->closed = true;
+    if (c->h.closed)
+        c->h.closed(c->arg, false, "closed by this side"); /* may free c */
+}
+
+static void conn_linger_done(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    conn_finish_close(arg);
+}
+
+/* Server side, everything sent: FIN to the peer, then read and drop its input until its EOF
+   or CONN_LINGER_S (see there). Under a TLS filter the socket is the plain bufferevent's. */
+static void conn_linger_start(struct mc_conn *c)
+{
+    struct bufferevent *under = bufferevent_get_underlying(c->bev);
+    evutil_socket_t fd = bufferevent_getfd(under ? under : c->bev);
+    if (fd < 0 || shutdown(fd, SHUT_WR) != 0) {
+        conn_finish_close(c);
+        return;
+    }
+    c->lingering = true;
+    struct evbuffer *in = bufferevent_get_input(c->bev);
+    evbuffer_drain(in, evbuffer_get_length(in));
+    bufferevent_setwatermark(c->bev, EV_READ, 0, 0);
+    bufferevent_enable(c->bev, EV_READ);
+    c->linger = evtimer_new(c->base, conn_linger_done, c);
+    struct timeval tv = {CONN_LINGER_S, 0};
+    evtimer_add(c->linger, &tv);
+}
+
 static void conn_write_cb(struct bufferevent *bev, void *arg)
 {
     struct mc_conn *c = arg;
-    if (!c->close_when_flushed || c->closed || evbuffer_get_length(bufferevent_get_output(bev)))
+    if (!c->close_when_flushed || c->closed || c->lingering ||
+        evbuffer_get_length(bufferevent_get_output(bev)))
         return;
     if (conn_unsent(c) > 0) {
         if (!c->flush_wait)
@@ -344,9 +401,10 @@ static void conn_write_cb(struct bufferevent *bev, void *arg)
         evtimer_add(c->flush_wait, &tv);
         return;
     }
-    c->closed = true;
-    if (c->h.closed)
-        c->h.closed(c->arg, false, "closed by this side"); /* may free c */
+    if (c->server)
+        conn_linger_start(c); /* may free c */
+    else
+        conn_finish_close(c); /* may free c */
 }
 
 static void conn_describe_error(struct mc_conn *c, short what, struct mc_buf *why)
@@ -376,6 +434,10 @@ static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
         return;
     }
     if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
+        if (c->lingering) {
+            conn_finish_close(c); /* the peer's EOF (or reset) ends a lingering close */
+            return;
+        }
         if (c->closed)
             return;
         c->closed = true;

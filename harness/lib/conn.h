@@ -53,7 +53,10 @@ int mc_conn_connect(struct mc_conn *c, const char *host, int port, bool implicit
 struct mc_conn *mc_conn_accept(struct event_base *base, int fd, SSL_CTX *tls_ctx, bool implicit_tls,
                                const struct mc_conn_handlers *h, void *arg);
 /* Closes once everything written so far has gone out; `closed` is then called with
-   "closed by this side". */
+   "closed by this side". An accepted (server) connection closes gracefully, so that the peer
+   reads the last reply even when it had pipelined more: once flushed, its socket is shut down
+   for writing and its input read and discarded until the peer's EOF or a short linger timeout;
+   only then is `closed` called. A client connection calls `closed` as soon as it is flushed. */
 void mc_conn_close_after_flush(struct mc_conn *c);
 /* Begins a TLS handshake over the open plain connection. Bytes the peer sent before the
    handshake must never be read as if they came over TLS (RFC 3207 section 4, RFC 2595 section

@@ -25,6 +25,7 @@ struct rs_session {
     struct mc_conn *conn;
     void *st; /* the protocol module's state */
     size_t line_max;
+    size_t octets_left; /* raw octets still due to the protocol's `octets` (not lines) */
     struct event *idle; /* closes a silent session */
     bool opened;        /* the protocol module's open() ran */
     bool closing;       /* no more lines are delivered */
@@ -98,8 +99,15 @@ int rs_session_start_tls(struct rs_session *s)
 void rs_session_set_line_max(struct rs_session *s, size_t line_max)
 {
     s->line_max = line_max;
-    if (s->conn)
+    if (s->conn && s->octets_left == 0)
         mc_conn_set_read_limit(s->conn, line_max);
+}
+
+void rs_session_read_octets(struct rs_session *s, size_t n)
+{
+    s->octets_left = n;
+    if (s->conn && n > 0)
+        mc_conn_set_read_limit(s->conn, RS_OCTETS_PIECE_MAX);
 }
 
 static void session_unlink(struct rs_session **list, struct rs_session *s)
@@ -111,10 +119,21 @@ static void session_unlink(struct rs_session **list, struct rs_session *s)
     s->next = NULL;
 }
 
-static void session_free(struct rs_session *s)
+/* A closing session's conversation is over once its last reply is queued, though its
+   connection may linger a while (mc_conn_close_after_flush): the protocol module lets go of
+   its state now, so that what it holds (a POP3 maildrop lock) is free for the client's next
+   session at once. */
+static void session_release(struct rs_session *s)
 {
     if (s->opened && s->listener->cfg.proto->close)
         s->listener->cfg.proto->close(s, s->st);
+    s->opened = false;
+    s->st = NULL;
+}
+
+static void session_free(struct rs_session *s)
+{
+    session_release(s);
     if (s->idle)
         event_free(s->idle);
     mc_conn_free(s->conn);
@@ -126,6 +145,9 @@ static void reap(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     struct rs_server *srv = arg;
+    for (struct rs_session *s = srv->sessions; s; s = s->next)
+        if (s->closing)
+            session_release(s);
     while (srv->graveyard) {
         struct rs_session *s = srv->graveyard;
         srv->graveyard = s->next;
@@ -154,6 +176,7 @@ void rs_session_close(struct rs_session *s)
     s->closing = true;
     if (s->conn)
         mc_conn_close_after_flush(s->conn);
+    event_active(s->srv->reaper, 0, 0); /* session_release, from a fresh turn of the loop */
 }
 
 static void session_touch(struct rs_session *s)
@@ -167,6 +190,9 @@ static void session_idle(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     struct rs_session *s = arg;
+    const struct rs_protocol *p = s->listener->cfg.proto;
+    if (p->idle && s->opened && !s->closing)
+        p->idle(s, s->st);
     rs_session_close(s); /* RFC 1939 3 / RFC 5321 4.5.3.2.7: an idle client is logged out */
 }
 
@@ -189,12 +215,39 @@ static void on_tls_done(void *arg)
         s->listener->cfg.proto->tls_done(s, s->st);
 }
 
+/* Hands the next piece of raw octets to the protocol; false when none is buffered. */
+static bool session_deliver_octets(struct rs_session *s, struct mc_buf *piece)
+{
+    const struct rs_protocol *p = s->listener->cfg.proto;
+    size_t n = mc_conn_input_length(s->conn);
+    if (n == 0)
+        return false;
+    if (n > s->octets_left)
+        n = s->octets_left;
+    if (n > RS_OCTETS_PIECE_MAX)
+        n = RS_OCTETS_PIECE_MAX;
+    mc_conn_take(s->conn, n, piece);
+    s->octets_left -= n;
+    bool last = s->octets_left == 0;
+    if (last)
+        mc_conn_set_read_limit(s->conn, s->line_max); /* lines again */
+    session_touch(s);
+    if (p->octets)
+        p->octets(s, s->st, piece->data, n, last);
+    return true;
+}
+
 static void on_readable(void *arg)
 {
     struct rs_session *s = arg;
     const struct rs_protocol *p = s->listener->cfg.proto;
     struct mc_buf line = {0};
     while (!s->closing && s->conn) {
+        if (s->octets_left > 0) {
+            if (!session_deliver_octets(s, &line))
+                break;
+            continue;
+        }
         size_t total;
         bool bare_lf;
         long n = mc_conn_find_line(s->conn, &total, &bare_lf);
@@ -208,7 +261,7 @@ static void on_readable(void *arg)
         }
         mc_conn_take(s->conn, total, &line);
         session_touch(s);
-        p->line(s, s->st, line.data, (size_t)n);
+        p->line(s, s->st, line.data, (size_t)n, bare_lf);
     }
     mc_buf_free(&line);
     if (s->conn && !s->gone)

@@ -6,9 +6,10 @@
  * lines, refuses lines longer than the protocol's limit before buffering them, resets an idle
  * timer on every line, and hands each line to the protocol module of the listener (pop3.c,
  * smtp.c, later imap.c), which answers through rs_session_send and may upgrade with STARTTLS
- * or close. The server knows no protocol; the protocol modules know no sockets. It builds on
- * harness/lib and the mailstore only — never on the harness engine, so it can never learn what
- * a scenario expects.
+ * or close. A module may also ask for a counted run of raw octets (rs_session_read_octets: SMTP
+ * BDAT), handed over in bounded pieces before lines resume. The server knows no protocol; the
+ * protocol modules know no sockets. It builds on harness/lib and the mailstore only — never on the
+ * harness engine, so it can never learn what a scenario expects.
  */
 #ifndef RS_SERVER_H
 #define RS_SERVER_H
@@ -19,6 +20,10 @@
 #include <stddef.h>
 
 #include "lib/buf.h"
+
+/* The largest piece of raw octets (rs_session_read_octets) handed over at once: what the core
+   buffers of a chunk, however large the chunk is. */
+#define RS_OCTETS_PIECE_MAX (64u * 1024)
 
 struct ms_store;
 struct rs_server;
@@ -31,11 +36,20 @@ struct rs_protocol {
     int idle_timeout_s; /* close a session silent this long (with its RFC) */
     /* A connection is ready (after implicit TLS): greet. Returns the module's session state. */
     void *(*open)(struct rs_session *s);
-    /* One line from the client, line end removed (CRLF or a bare LF). */
-    void (*line)(struct rs_session *s, void *st, const char *line, size_t len);
+    /* One line from the client, line end removed. `bare_lf`: it ended in a lone LF, not CRLF
+       (RFC 5321 2.3.8 and RFC 1939 3 want CRLF; each protocol decides what a bare LF means).
+       `line` is only valid during the call and is not NUL-terminated. */
+    void (*line)(struct rs_session *s, void *st, const char *line, size_t len, bool bare_lf);
+    /* Optional: raw octets asked for with rs_session_read_octets, in pieces of at most
+       RS_OCTETS_PIECE_MAX, whatever they contain (CR, LF, NUL); `last` on the piece that
+       completes the count, after which lines are delivered again. */
+    void (*octets)(struct rs_session *s, void *st, const char *data, size_t len, bool last);
     /* The client sent more than line_max octets without a line end: answer; the server closes
        the connection afterwards (nothing is buffered beyond the limit). */
     void (*too_long)(struct rs_session *s, void *st);
+    /* Optional: the session was silent for idle_timeout_s; say goodbye (SMTP's 421); the
+       server closes the connection afterwards. */
+    void (*idle)(struct rs_session *s, void *st);
     /* The STARTTLS handshake completed: forget what was learnt before it (RFC 3207 4.2). */
     void (*tls_done)(struct rs_session *s, void *st);
     /* The connection is gone (QUIT, error, timeout): release the state. */
@@ -72,6 +86,9 @@ void rs_session_send_raw(struct rs_session *s, const void *data, size_t len);
 int rs_session_start_tls(struct rs_session *s);
 /* Closes after what was sent has gone out. No more lines are delivered. */
 void rs_session_close(struct rs_session *s);
+/* The next n octets the client sends are not lines: they go to the protocol's `octets`
+   callback (SMTP BDAT, RFC 3030). Nothing happens for n == 0. */
+void rs_session_read_octets(struct rs_session *s, size_t n);
 /* Changes the line limit (SMTP's text lines in DATA are longer than its command lines). */
 void rs_session_set_line_max(struct rs_session *s, size_t line_max);
 

@@ -19,8 +19,10 @@
  * - HELO/EHLO must come before MAIL and AUTH (503 5.5.1), as RFC 5321 4.1.4 has clients do.
  * - STARTTLS forgets HELO, the transaction and AUTH state (RFC 3207 4.2); the core drops what
  *   was pipelined behind it.
- * - CHUNKING (BDAT) is not offered: BDAT chunks are octet counts, not lines, and the server
- *   core delivers lines only. DSN parameters are checked and accepted; no DSN is generated.
+ * - CHUNKING (BDAT, RFC 3030) is offered, in SMTP and LMTP; the core reads a chunk as raw
+ *   octets (rs_session_read_octets). BINARYMIME is not announced: BODY=BINARYMIME is refused,
+ *   though a BDAT chunk may hold any octet (it is neither dot-stuffed nor checked for bare LF).
+ * - DSN parameters are checked and accepted; no DSN is generated.
  */
 #include "smtp.h"
 
@@ -49,6 +51,8 @@ void smtp_transaction_reset(struct smtp *m)
     m->in_mail = false;
     m->smtputf8 = false;
     mc_buf_free(&m->text);
+    m->text_octets = 0;
+    m->bdat_started = false;
 }
 
 static void auth_reset(struct smtp *m)
@@ -313,6 +317,7 @@ static void cmd_hello(struct rs_session *s, struct smtp *m, const char *arg, boo
     mc_strv_push_str(&ext, size);
     mc_strv_push_str(&ext, "8BITMIME");
     mc_strv_push_str(&ext, "ENHANCEDSTATUSCODES");
+    mc_strv_push_str(&ext, "CHUNKING");
     if (starttls_offered(s, m))
         mc_strv_push_str(&ext, "STARTTLS");
     if (smtp_auth_offered(s, m)) {
@@ -436,6 +441,8 @@ static void cmd_data(struct rs_session *s, struct smtp *m, const char *arg)
         rs_session_send(s, "503 5.5.1 Need MAIL command");
     else if (m->rcpt_count == 0)
         rs_session_send(s, "503 5.5.1 Need RCPT command (no valid recipients)");
+    else if (m->bdat_started) /* RFC 3030 2: no DATA in a transaction using BDAT */
+        rs_session_send(s, "503 5.5.1 DATA after BDAT in the same transaction");
     else
         smtp_data_begin(s, m);
 }
@@ -491,7 +498,7 @@ static void cmd_vrfy(struct rs_session *s, struct smtp *m, const char *arg)
 static void cmd_help(struct rs_session *s, struct smtp *m, const char *arg)
 {
     (void)arg;
-    rs_session_send(s, "214 2.0.0 Commands: %s MAIL RCPT DATA RSET NOOP VRFY HELP QUIT%s",
+    rs_session_send(s, "214 2.0.0 Commands: %s MAIL RCPT DATA BDAT RSET NOOP VRFY HELP QUIT%s",
                     m->lmtp ? "LHLO" : "HELO EHLO", m->lmtp ? "" : " STARTTLS AUTH");
 }
 
@@ -523,10 +530,10 @@ static const struct smtp_command {
     {"HELO", cmd_helo, FOR_SMTP},          {"EHLO", cmd_ehlo, FOR_SMTP},
     {"LHLO", cmd_ehlo, FOR_LMTP},          {"MAIL", cmd_mail, FOR_BOTH},
     {"RCPT", cmd_rcpt, FOR_BOTH},          {"DATA", cmd_data, FOR_BOTH},
-    {"RSET", cmd_rset, FOR_BOTH},          {"NOOP", cmd_noop, FOR_BOTH},
-    {"VRFY", cmd_vrfy, FOR_BOTH},          {"HELP", cmd_help, FOR_BOTH},
-    {"QUIT", cmd_quit, FOR_BOTH},          {"STARTTLS", cmd_starttls, FOR_SMTP},
-    {"AUTH", smtp_auth_command, FOR_SMTP},
+    {"BDAT", smtp_bdat_command, FOR_BOTH}, {"RSET", cmd_rset, FOR_BOTH},
+    {"NOOP", cmd_noop, FOR_BOTH},          {"VRFY", cmd_vrfy, FOR_BOTH},
+    {"HELP", cmd_help, FOR_BOTH},          {"QUIT", cmd_quit, FOR_BOTH},
+    {"STARTTLS", cmd_starttls, FOR_SMTP},  {"AUTH", smtp_auth_command, FOR_SMTP},
 };
 
 static void command(struct rs_session *s, struct smtp *m, const char *line, size_t len)
@@ -574,11 +581,9 @@ static void *lmtp_open(struct rs_session *s)
     return session_open(s, true);
 }
 
-static void smtp_line(struct rs_session *s, void *st, const char *line, size_t len)
+static void smtp_line(struct rs_session *s, void *st, const char *line, size_t len, bool bare_lf)
 {
     struct smtp *m = st;
-    /* The core strips the line end but leaves it in place behind the line: "\r" or "\n". */
-    bool bare_lf = line[len] == '\n';
     switch (m->mode) {
     case SMTP_MODE_DATA:
         smtp_data_line(s, m, line, len, bare_lf);
@@ -592,6 +597,11 @@ static void smtp_line(struct rs_session *s, void *st, const char *line, size_t l
     }
 }
 
+static void smtp_octets(struct rs_session *s, void *st, const char *data, size_t len, bool last)
+{
+    smtp_bdat_octets(s, st, data, len, last);
+}
+
 static void smtp_too_long(struct rs_session *s, void *st)
 {
     struct smtp *m = st;
@@ -599,6 +609,14 @@ static void smtp_too_long(struct rs_session *s, void *st)
         rs_session_send(s, "500 5.5.6 Text line too long, closing connection");
     else
         rs_session_send(s, "500 5.5.2 Line too long");
+}
+
+/* RFC 5321 4.5.3.2.7 and 3.8: a server that gives up on a silent client says so with 421. */
+static void smtp_idle(struct rs_session *s, void *st)
+{
+    (void)st;
+    rs_session_send(s, "421 4.4.2 %s Error: timeout exceeded, closing connection",
+                    rs_session_hostname(s));
 }
 
 static void smtp_tls_done(struct rs_session *s, void *st)
@@ -622,7 +640,9 @@ const struct rs_protocol rs_smtp = {
     .idle_timeout_s = SMTP_IDLE_TIMEOUT_S,
     .open = smtp_open,
     .line = smtp_line,
+    .octets = smtp_octets,
     .too_long = smtp_too_long,
+    .idle = smtp_idle,
     .tls_done = smtp_tls_done,
     .close = smtp_close,
 };
@@ -633,7 +653,9 @@ const struct rs_protocol rs_lmtp = {
     .idle_timeout_s = SMTP_IDLE_TIMEOUT_S,
     .open = lmtp_open,
     .line = smtp_line,
+    .octets = smtp_octets,
     .too_long = smtp_too_long,
+    .idle = smtp_idle,
     .tls_done = smtp_tls_done,
     .close = smtp_close,
 };

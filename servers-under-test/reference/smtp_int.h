@@ -32,6 +32,8 @@
 /* Text beyond SMTP_MESSAGE_MAX is counted and dropped until this much more arrived; then the
    client is told 552 and disconnected (an endless DATA must not hold the session forever). */
 #define SMTP_MESSAGE_OVERRUN_MAX (1024u * 1024)
+/* Digits of a BDAT chunk size (RFC 3030 2: 1*DIGIT); more cannot be a real chunk. */
+#define SMTP_BDAT_SIZE_DIGITS_MAX 18
 
 struct mc_sasl_server;
 
@@ -65,6 +67,11 @@ struct smtp {
     bool prev_line_crlf; /* the previous line ended in CRLF: a "." line may end the text */
     bool bad_line_end;   /* a bare CR or LF was seen (RFC 5321 2.3.8) */
     bool text_line_too_long;
+    /* BDAT (RFC 3030): the chunk being read, and whether earlier chunks were accepted. */
+    bool bdat_started;        /* a chunk was accepted: the text comes by BDAT, not DATA */
+    bool bdat_last;           /* the chunk being read is the LAST one */
+    size_t bdat_chunk;        /* its size */
+    const char *bdat_refusal; /* the reply once it is read and dropped, or NULL */
 };
 
 /* smtp.c */
@@ -79,6 +86,9 @@ void smtp_auth_response(struct rs_session *s, struct smtp *m, const char *line, 
 void smtp_data_begin(struct rs_session *s, struct smtp *m);
 void smtp_data_line(struct rs_session *s, struct smtp *m, const char *line, size_t len,
                     bool bare_lf);
+void smtp_bdat_command(struct rs_session *s, struct smtp *m, const char *arg);
+void smtp_bdat_octets(struct rs_session *s, struct smtp *m, const char *data, size_t len,
+                      bool last);
 /* The date of RFC 5322 3.3, in UTC, for trace fields. */
 void smtp_format_date(char *out, size_t size, time_t t);
 

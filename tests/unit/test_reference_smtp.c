@@ -26,7 +26,7 @@
 #include "reference/server.h"
 #include "reference/smtp.h"
 
-enum { L_SMTP, L_SUBMISSION, L_LMTP, L_POP3, L_COUNT };
+enum { L_SMTP, L_SUBMISSION, L_LMTP, L_POP3, L_SMTP_IMPATIENT, L_COUNT };
 
 static pid_t child;
 static int ports[L_COUNT];
@@ -45,11 +45,15 @@ static void server_child(int fd)
     ms_store_add_user(st, "alice", "secret", NULL);
     ms_store_add_user(st, "bob", "builder", NULL);
     struct rs_server *srv = rs_server_new(base, st, tls, "mx.example.test");
+    static struct rs_protocol impatient; /* SMTP with a 1 s idle timeout */
+    impatient = rs_smtp;
+    impatient.idle_timeout_s = 1;
     const struct rs_listener_config cfg[L_COUNT] = {
         {"smtp", &rs_smtp, false, false},
         {"submission", &rs_smtp, false, true},
         {"lmtp", &rs_lmtp, false, false},
         {"pop3", &rs_pop3, false, false},
+        {"smtp-impatient", &impatient, false, false},
     };
     for (int i = 0; i < L_COUNT; i++)
         if (!tls || rs_server_listen(srv, &cfg[i], "127.0.0.1", 0, &ports[i], &err) != 0)
@@ -342,6 +346,27 @@ START_TEST(test_line_limits)
 }
 END_TEST
 
+/* The server closes after "500 Line too long" while the client's pipelined bytes are still
+   unread: a plain close() would make the kernel answer with RST and the reply could be lost
+   before the client reads it. The close must be graceful, every time. */
+START_TEST(test_close_keeps_last_reply)
+{
+    char line[2000 + 2 + 1];
+    memset(line, 'x', 2000);
+    strcpy(line + 2000, "\r\n");
+    for (int i = 0; i < 50; i++) {
+        struct client *c = smtp_connect(L_SMTP, NULL);
+        client_send(c, line);
+        for (int j = 0; j < 20; j++)
+            client_send(c, "NOOP pipelined behind the long line\r\n");
+        ck_assert_msg(client_reply(c) == 500, "round %d: got \"%s\"", i, c->reply);
+        ck_assert_str_eq(c->reply, "500 5.5.2 Line too long");
+        ck_assert_int_eq(client_reply(c), 0); /* then the end of the stream, not a reset */
+        client_free(c);
+    }
+}
+END_TEST
+
 START_TEST(test_starttls_forgets)
 {
     struct client *c = smtp_connect(L_SMTP, "EHLO client.example");
@@ -433,6 +458,127 @@ START_TEST(test_lmtp)
 }
 END_TEST
 
+/* RFC 5321 4.5.3.2.7 / 3.8: a server that times a client out says 421 before closing. */
+START_TEST(test_idle_timeout_421)
+{
+    struct client *c = smtp_connect(L_SMTP_IMPATIENT, "EHLO client.example");
+    ck_assert_int_eq(client_reply(c), 421);
+    ck_assert_ptr_nonnull(strstr(c->reply, "421 4.4.2 mx.example.test"));
+    ck_assert_int_eq(client_reply(c), 0);
+    client_free(c);
+}
+END_TEST
+
+/* ---- BDAT (RFC 3030) ---- */
+
+static void client_send_bytes(struct client *c, const void *data, size_t len)
+{
+    ck_assert_int_eq((int)write(c->fd, data, len), (int)len);
+}
+
+START_TEST(test_bdat_two_chunks)
+{
+    struct client *c = smtp_connect(L_SMTP, "EHLO client.example");
+    ck_assert_ptr_nonnull(strstr(c->reply, "250-CHUNKING"));
+    ck_assert_ptr_null(strstr(c->reply, "BINARYMIME"));
+    cmd(c, "MAIL FROM:<a@b.example>", 250);
+    cmd(c, "RCPT TO:<alice@localhost>", 250);
+    /* Not dot-stuffed; CRLF and a "." line inside a chunk are plain octets. */
+    static const char one[] = "Subject: chunked\r\n\r\nfirst half, ";
+    static const char two[] = "second half\r\n.\r\n..two dots\r\n";
+    char buf[128];
+    snprintf(buf, sizeof buf, "BDAT %zu\r\n%s", strlen(one), one);
+    client_send(c, buf);
+    ck_assert_int_eq(client_reply(c), 250);
+    snprintf(buf, sizeof buf, "250 2.0.0 %zu octets received", strlen(one));
+    ck_assert_str_eq(c->reply, buf);
+    cmd(c, "DATA", 503); /* no mixing (RFC 3030 2) */
+    snprintf(buf, sizeof buf, "BDAT %zu LAST\r\n%s", strlen(two), two);
+    client_send(c, buf);
+    ck_assert_int_eq(client_reply(c), 250);
+    ck_assert_ptr_nonnull(strstr(c->reply, "delivered"));
+    cmd(c, "NOOP", 250);
+    client_free(c);
+    struct mc_buf got = {0};
+    pop3_fetch_all("alice", "secret", &got);
+    /* pop3_fetch_all turns CRLF into "\n" and undoes POP3's own byte-stuffing. */
+    ck_assert_ptr_nonnull(
+        strstr(got.data, "\nSubject: chunked\n\nfirst half, second half\n.\n..two dots\n"));
+    mc_buf_free(&got);
+}
+END_TEST
+
+START_TEST(test_bdat_refusals)
+{
+    struct client *c = smtp_connect(L_SMTP, "EHLO client.example");
+    /* Refused BDATs still have their chunk read and dropped: "NOOP" inside is no command. */
+    client_send(c, "BDAT 6\r\nNOOP\r\n");
+    ck_assert_int_eq(client_reply(c), 503);
+    cmd(c, "MAIL FROM:<a@b.example>", 250);
+    client_send(c, "BDAT 6 LAST\r\nNOOP\r\n");
+    ck_assert_int_eq(client_reply(c), 503);
+    cmd(c, "RCPT TO:<alice@localhost>", 250);
+    cmd(c, "BDAT x", 501);
+    cmd(c, "BDAT 5 MORE", 501);
+    /* Over the SIZE limit: counted and dropped, 552, and the session goes on. */
+    size_t big = 40u * 1024 * 1024; /* over SIZE (32 MiB less headroom) */
+    char head[64];
+    snprintf(head, sizeof head, "BDAT %zu LAST\r\n", big);
+    client_send(c, head);
+    size_t block = 1u << 16;
+    char *zeros = calloc(1, block);
+    for (size_t sent = 0; sent < big; sent += block)
+        client_send_bytes(c, zeros, big - sent < block ? big - sent : block);
+    free(zeros);
+    ck_assert_int_eq(client_reply(c), 552);
+    client_send(c, "BDAT 1 LAST\r\nx");
+    ck_assert_int_eq(client_reply(c), 503); /* the transaction is gone */
+    cmd(c, "NOOP", 250);
+    cmd(c, "QUIT", 221);
+    client_free(c);
+    struct mc_buf got = {0};
+    pop3_fetch_all("alice", "secret", &got);
+    ck_assert_uint_eq(got.len, 0);
+    mc_buf_free(&got);
+}
+END_TEST
+
+START_TEST(test_bdat_empty_last_and_pipelined_quit)
+{
+    struct client *c = smtp_connect(L_SMTP, "EHLO client.example");
+    /* Everything in one packet: the chunk ends exactly where QUIT begins. */
+    client_send(c, "MAIL FROM:<a@b.example>\r\nRCPT TO:<bob@localhost>\r\n"
+                   "BDAT 14\r\nSubject: p\r\n\r\nBDAT 0 LAST\r\nQUIT\r\n");
+    ck_assert_int_eq(client_reply(c), 250);
+    ck_assert_int_eq(client_reply(c), 250);
+    ck_assert_int_eq(client_reply(c), 250);
+    ck_assert_str_eq(c->reply, "250 2.0.0 14 octets received");
+    ck_assert_int_eq(client_reply(c), 250);
+    ck_assert_ptr_nonnull(strstr(c->reply, "delivered"));
+    ck_assert_int_eq(client_reply(c), 221);
+    ck_assert_int_eq(client_reply(c), 0);
+    client_free(c);
+    /* A single chunk with LAST followed by QUIT, in one packet, over LMTP: one reply per
+       recipient (RFC 2033 4.2). */
+    c = smtp_connect(L_LMTP, "LHLO client.example");
+    client_send(c, "MAIL FROM:<a@b.example>\r\nRCPT TO:<alice@localhost>\r\n"
+                   "RCPT TO:<bob@localhost>\r\nBDAT 23 LAST\r\nSubject: q\r\n\r\nbare\nLF\r\n"
+                   "QUIT\r\n");
+    for (int i = 0; i < 4; i++) /* MAIL, RCPT, RCPT, then alice's delivery */
+        ck_assert_int_eq(client_reply(c), 250);
+    ck_assert_ptr_nonnull(strstr(c->reply, "alice@localhost"));
+    ck_assert_int_eq(client_reply(c), 250);
+    ck_assert_ptr_nonnull(strstr(c->reply, "bob@localhost"));
+    ck_assert_int_eq(client_reply(c), 221);
+    client_free(c);
+    struct mc_buf got = {0};
+    pop3_fetch_all("bob", "builder", &got);
+    ck_assert_ptr_nonnull(strstr(got.data, "\nSubject: p\n\n"));
+    ck_assert_ptr_nonnull(strstr(got.data, "\nSubject: q\n\nbare\nLF\n"));
+    mc_buf_free(&got);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("reference_smtp");
@@ -444,9 +590,14 @@ static Suite *suite(void)
     tcase_add_test(tc, test_recipient_limit);
     tcase_add_test(tc, test_bare_lf_smuggling);
     tcase_add_test(tc, test_line_limits);
+    tcase_add_test(tc, test_close_keeps_last_reply);
     tcase_add_test(tc, test_starttls_forgets);
     tcase_add_test(tc, test_submission_auth);
     tcase_add_test(tc, test_lmtp);
+    tcase_add_test(tc, test_idle_timeout_421);
+    tcase_add_test(tc, test_bdat_two_chunks);
+    tcase_add_test(tc, test_bdat_refusals);
+    tcase_add_test(tc, test_bdat_empty_last_and_pipelined_quit);
     suite_add_tcase(s, tc);
     return s;
 }
