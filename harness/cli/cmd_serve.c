@@ -18,6 +18,7 @@
 
 static const char serve_usage[] =
     "usage: mailconform serve --dir DIR [--users N | --users-file FILE] [--maildir MDIR]\n"
+    "                         [--cert PEM --key PEM] [--host ADDR] [--port NAME=PORT]...\n"
     "\n"
     "Runs the reference mail server (SMTP, submission, SMTPS, LMTP, POP3, POP3S) on free\n"
     "loopback ports until SIGINT or SIGTERM. DIR receives the self-signed certificate\n"
@@ -30,6 +31,11 @@ static const char serve_usage[] =
     "  -f, --users-file FILE  users from FILE instead: one name:password a line, # comments\n"
     "  -m, --maildir MDIR     keep the mailstore in MDIR (Maildir folders): mail survives a\n"
     "                    restart, and is acknowledged only once it is on disk (fsync)\n"
+    "  -c, --cert PEM    certificate (chain) to serve TLS with, instead of a self-signed one\n"
+    "  -k, --key PEM     its private key\n"
+    "  -H, --host ADDR   IPv4 address to listen on (default 127.0.0.1)\n"
+    "  -p, --port NAME=PORT  a fixed port for listener NAME (pop3 pop3s smtp submission smtps\n"
+    "                    lmtp); repeatable; the others get free ports\n"
     "  -h, --help        this text\n"
     "\n"
     "exit status: 0 stopped by a signal, 2 usage or setup error\n";
@@ -85,15 +91,30 @@ int mc_cmd_serve(int argc, char **argv)
                                              {"users", required_argument, NULL, 'u'},
                                              {"users-file", required_argument, NULL, 'f'},
                                              {"maildir", required_argument, NULL, 'm'},
+                                             {"cert", required_argument, NULL, 'c'},
+                                             {"key", required_argument, NULL, 'k'},
+                                             {"host", required_argument, NULL, 'H'},
+                                             {"port", required_argument, NULL, 'p'},
                                              {"help", no_argument, NULL, 'h'},
                                              {0, 0, 0, 0}};
-    struct mc_embedded_config cfg = {.users = 24};
+    struct mc_strv ports = {0};
+    struct mc_buf err = {0};
+    struct mc_embedded_config cfg = {.users = 24, .ports = &ports};
     long users = 24;
     bool ok = true;
     int ch;
     optind = 1;
-    while (ok && (ch = getopt_long(argc, argv, "d:u:f:m:h", longopts, NULL)) != -1) {
-        if (ch == 'd')
+    while (ok && (ch = getopt_long(argc, argv, "d:u:f:m:c:k:H:p:h", longopts, NULL)) != -1) {
+        if (ch == 'c')
+            cfg.cert = optarg;
+        else if (ch == 'k')
+            cfg.key = optarg;
+        else if (ch == 'H')
+            cfg.host = optarg;
+        else if (ch == 'p') {
+            ok = mc_embedded_check_port(optarg, &err) == 0;
+            mc_strv_push_str(&ports, optarg);
+        } else if (ch == 'd')
             cfg.dir = optarg;
         else if (ch == 'f')
             cfg.users_file = optarg;
@@ -107,11 +128,17 @@ int mc_cmd_serve(int argc, char **argv)
         } else
             ok = false;
     }
+    int rc = MC_EXIT_USAGE;
     if (!ok || !cfg.dir || optind != argc) {
+        if (err.len)
+            fprintf(stderr, "mailconform serve: %s\n", err.data);
         fputs(!cfg.dir && ok ? "mailconform serve: --dir is required\n\n" : "\n", stderr);
         fputs(serve_usage, stderr);
-        return MC_EXIT_USAGE;
+    } else {
+        cfg.users = (int)users;
+        rc = serve(&cfg);
     }
-    cfg.users = (int)users;
-    return serve(&cfg);
+    mc_strv_free(&ports);
+    mc_buf_free(&err);
+    return rc;
 }

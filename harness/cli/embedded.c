@@ -39,17 +39,51 @@ static const struct {
 };
 
 static void target_add_endpoint(struct mc_target *t, const char *name, const char *protocol,
-                                int port, bool implicit_tls, bool auth_required)
+                                const char *host, int port, bool implicit_tls, bool auth_required)
 {
     t->endpoints = mc_xrealloc(t->endpoints, (t->endpoint_count + 1) * sizeof *t->endpoints);
     struct mc_endpoint *e = &t->endpoints[t->endpoint_count++];
     memset(e, 0, sizeof *e);
     e->name = mc_xstrdup(name);
     e->proto = mc_protocol_find(protocol);
-    e->host = mc_xstrdup("127.0.0.1");
+    e->host = mc_xstrdup(host);
     e->port = port;
     e->tls = implicit_tls ? MC_TLS_IMPLICIT : MC_TLS_NONE;
     e->auth_required = auth_required;
+}
+
+static const char *port_value(const char *spec, const char *name)
+{
+    size_t n = strlen(name);
+    return strncmp(spec, name, n) == 0 && spec[n] == '=' ? spec + n + 1 : NULL;
+}
+
+int mc_embedded_check_port(const char *spec, struct mc_buf *err)
+{
+    for (size_t i = 0; i < sizeof embedded_listeners / sizeof embedded_listeners[0]; i++) {
+        const char *v = port_value(spec, embedded_listeners[i].name);
+        char *end;
+        long port = v ? strtol(v, &end, 10) : -1;
+        if (v && *v && !*end && port >= 0 && port <= 65535)
+            return 0;
+    }
+    mc_buf_printf(err,
+                  "%s: expected NAME=PORT with NAME one of pop3 pop3s smtp submission smtps "
+                  "lmtp and PORT 0..65535 (0: any free port)",
+                  spec);
+    return -1;
+}
+
+/* The port asked for a listener (the last NAME=PORT naming it), 0 for any free one. */
+static int wanted_port(const struct mc_embedded_config *cfg, const char *name)
+{
+    int port = 0;
+    for (size_t i = 0; cfg->ports && i < cfg->ports->count; i++) {
+        const char *v = port_value(cfg->ports->items[i].ptr, name);
+        if (v)
+            port = atoi(v);
+    }
+    return port;
 }
 
 static int add_user(struct mc_embedded *e, struct mc_target *t, const char *name,
@@ -119,8 +153,14 @@ static int add_file_users(struct mc_embedded *e, struct mc_target *t, const char
     return rc;
 }
 
-static int start_tls(struct mc_embedded *e, const char *dir, struct mc_buf *err)
+static int start_tls(struct mc_embedded *e, const char *dir, const char *cert, const char *key,
+                     struct mc_buf *err)
 {
+    if ((cert && strlen(cert) >= sizeof e->cert) || (key && strlen(key) >= sizeof e->key) ||
+        !cert != !key) {
+        mc_buf_append_str(err, "give both a certificate and its key (paths under 300 bytes)");
+        return -1;
+    }
     if (dir && strlen(dir) > sizeof e->dir - 16) {
         mc_buf_printf(err, "%s: path too long", dir);
         return -1;
@@ -132,10 +172,15 @@ static int start_tls(struct mc_embedded *e, const char *dir, struct mc_buf *err)
         return -1;
     }
     e->temporary = !dir;
-    snprintf(e->cert, sizeof e->cert, "%s/cert.pem", e->dir);
-    snprintf(e->key, sizeof e->key, "%s/key.pem", e->dir);
-    if (mc_tls_make_self_signed(e->cert, e->key, err) != 0)
-        return -1;
+    if (cert) { /* the operator's certificate: used as given */
+        snprintf(e->cert, sizeof e->cert, "%s", cert);
+        snprintf(e->key, sizeof e->key, "%s", key);
+    } else {
+        snprintf(e->cert, sizeof e->cert, "%s/cert.pem", e->dir);
+        snprintf(e->key, sizeof e->key, "%s/key.pem", e->dir);
+        if (mc_tls_make_self_signed(e->cert, e->key, err) != 0)
+            return -1;
+    }
     e->tls = mc_tls_server_ctx(e->cert, e->key, err);
     return e->tls ? 0 : -1;
 }
@@ -159,7 +204,7 @@ struct mc_embedded *mc_embedded_start(struct event_base *base, const struct mc_e
     } else {
         e->store = ms_store_new();
     }
-    if (start_tls(e, cfg->dir, err) != 0 ||
+    if (start_tls(e, cfg->dir, cfg->cert, cfg->key, err) != 0 ||
         (cfg->users_file ? add_file_users(e, t, cfg->users_file, err)
                          : add_generated_users(e, t, cfg->users, err)) != 0)
         goto fail;
@@ -173,9 +218,10 @@ struct mc_embedded *mc_embedded_start(struct event_base *base, const struct mc_e
             .auth_required = embedded_listeners[i].auth_required,
         };
         int port;
-        if (rs_server_listen(e->server, &lc, "127.0.0.1", 0, &port, err) != 0)
+        const char *host = cfg->host ? cfg->host : "127.0.0.1";
+        if (rs_server_listen(e->server, &lc, host, wanted_port(cfg, lc.name), &port, err) != 0)
             goto fail;
-        target_add_endpoint(t, lc.name, embedded_listeners[i].protocol, port, lc.implicit_tls,
+        target_add_endpoint(t, lc.name, embedded_listeners[i].protocol, host, port, lc.implicit_tls,
                             lc.auth_required);
     }
     t->deliver_endpoint = mc_xstrdup("lmtp");

@@ -19,11 +19,18 @@
 struct mc_embedded;
 
 struct mc_embedded_config {
-    int users;              /* test users mc01..mcNN to make (when no users_file) */
-    const char *users_file; /* "name:password" lines instead, or NULL */
-    const char *dir;        /* keeps the certificate and key; NULL: a temporary folder */
-    const char *maildir;    /* persist the mailstore there (Maildir++), or NULL: in memory */
+    int users;                   /* test users mc01..mcNN to make (when no users_file) */
+    const char *users_file;      /* "name:password" lines instead, or NULL */
+    const char *dir;             /* keeps the certificate and key; NULL: a temporary folder */
+    const char *maildir;         /* persist the mailstore there (Maildir++), or NULL: in memory */
+    const char *cert, *key;      /* PEM certificate (chain) and key; NULL: a self-signed one */
+    const char *host;            /* IPv4 address to listen on; NULL: 127.0.0.1 */
+    const struct mc_strv *ports; /* "NAME=PORT" entries (pop3 pop3s smtp submission smtps
+                                    lmtp); a listener not named gets a free port */
 };
+
+/* Checks one "NAME=PORT" entry of mc_embedded_config.ports; 0, or -1 with a message. */
+int mc_embedded_check_port(const char *spec, struct mc_buf *err);
 
 /* Starts the server on `base`; *target receives the profile. */
 struct mc_embedded *mc_embedded_start(struct event_base *base, const struct mc_embedded_config *cfg,

@@ -23,3 +23,9 @@ mc_cli_test(lint-broken 2 "bad-values\\.json:6:12: level: .MUTS. is not" lint
             ${MC_SRC}/tests/data/scenarios-bad)
 mc_cli_test(run-broken-scenario 2 "nothing was run" run ${MC_SRC}/tests/data/scenarios-bad
             --target pop3://a:b@127.0.0.1:1)
+mc_cli_test(serve-help 0 "--maildir" serve --help)
+mc_cli_test(serve-no-dir 2 "--dir is required" serve)
+mc_cli_test(serve-bad-port 2 "expected NAME=PORT" serve --dir ${CMAKE_CURRENT_BINARY_DIR}/serve-bad
+            --port pop4=1)
+mc_cli_test(serve-cert-without-key 2 "both a certificate and its key" serve
+            --dir ${CMAKE_CURRENT_BINARY_DIR}/serve-bad --cert /nonexistent.pem)
