@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -380,6 +381,66 @@ START_TEST(test_starttls_forgets)
 }
 END_TEST
 
+/* CVE-2011-0411: a command pipelined behind STARTTLS in the same packet must be discarded,
+   never executed inside the TLS session. A vulnerable server would answer the injected HELP
+   (214) over TLS before anything the client asks after the handshake. */
+START_TEST(test_starttls_discards_injection)
+{
+    struct client *c = smtp_connect(L_SMTP, "EHLO client.example");
+    client_send(c, "STARTTLS\r\nHELP\r\n");
+    ck_assert_int_eq(client_reply(c), 220);
+    c->ctx = SSL_CTX_new(TLS_client_method());
+    c->ssl = SSL_new(c->ctx);
+    SSL_set_fd(c->ssl, c->fd);
+    ck_assert_int_eq(SSL_connect(c->ssl), 1);
+    cmd(c, "NOOP", 250); /* the first reply inside TLS answers NOOP, not the injected HELP */
+    cmd(c, "QUIT", 221);
+    client_free(c);
+}
+END_TEST
+
+/* A client cut off for an endless line or an endless DATA costs the server nothing else: a
+   client connected all along is still served, and so is a new one. */
+START_TEST(test_cut_clients_do_not_stop_others)
+{
+    struct client *bystander = smtp_connect(L_SMTP, "EHLO bystander.example");
+    struct client *c = smtp_connect(L_SMTP, "EHLO client.example");
+    static char chunk[64 * 1024];
+    memset(chunk, 'z', sizeof chunk - 1);
+    for (int i = 0; i < 4; i++) /* 256 KiB without a line end */
+        client_send(c, chunk);
+    ck_assert_int_eq(client_reply(c), 500);
+    client_free(c);
+    c = smtp_connect(L_SMTP, "EHLO client.example");
+    cmd(c, "MAIL FROM:<a@b.example>", 250);
+    cmd(c, "RCPT TO:<alice@localhost>", 250);
+    cmd(c, "DATA", 354);
+    memset(chunk, 'd', sizeof chunk - 3);
+    strcpy(chunk + sizeof chunk - 3, "\r\n");
+    int code = 0;
+    for (int i = 0; i < 40 * 16 && code == 0; i++) { /* up to 40 MiB, never the final dot */
+        client_send(c, chunk);
+        if (i % 64 == 63) { /* look for the refusal without blocking */
+            struct timeval tv = {0, 1000};
+            fd_set r;
+            FD_ZERO(&r);
+            FD_SET(c->fd, &r);
+            if (select(c->fd + 1, &r, NULL, NULL, &tv) > 0)
+                code = client_reply(c);
+        }
+    }
+    if (code == 0)
+        code = client_reply(c);
+    ck_assert_int_eq(code, 552); /* over the message size limit: refused, then cut */
+    client_free(c);
+    cmd(bystander, "NOOP", 250);
+    client_free(bystander);
+    c = smtp_connect(L_SMTP, "EHLO again.example");
+    cmd(c, "QUIT", 221);
+    client_free(c);
+}
+END_TEST
+
 static void auth_scram(struct client *c, const char *password, int final_code)
 {
     struct mc_sasl *sasl = mc_sasl_new("SCRAM-SHA-256", "alice", password);
@@ -592,6 +653,8 @@ static Suite *suite(void)
     tcase_add_test(tc, test_line_limits);
     tcase_add_test(tc, test_close_keeps_last_reply);
     tcase_add_test(tc, test_starttls_forgets);
+    tcase_add_test(tc, test_starttls_discards_injection);
+    tcase_add_test(tc, test_cut_clients_do_not_stop_others);
     tcase_add_test(tc, test_submission_auth);
     tcase_add_test(tc, test_lmtp);
     tcase_add_test(tc, test_idle_timeout_421);
