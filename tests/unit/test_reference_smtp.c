@@ -441,6 +441,34 @@ START_TEST(test_cut_clients_do_not_stop_others)
 }
 END_TEST
 
+/* One POP3 session per maildrop (RFC 1939 4 lock; RFC 2449 8.1.2 response code): a second
+   login is refused with [IN-USE] until the first session ends, which removes nothing. */
+START_TEST(test_pop3_in_use)
+{
+    char line[512];
+    struct client *a = client_new(L_POP3), *b = client_new(L_POP3);
+    ck_assert(client_line(a, line, sizeof line) && line[0] == '+');
+    ck_assert(client_line(b, line, sizeof line) && line[0] == '+');
+    client_send(a, "USER bob\r\nPASS builder\r\n");
+    ck_assert(client_line(a, line, sizeof line) && line[0] == '+');
+    ck_assert(client_line(a, line, sizeof line) && strncmp(line, "+OK", 3) == 0);
+    client_send(b, "USER bob\r\nPASS builder\r\n");
+    ck_assert(client_line(b, line, sizeof line) && line[0] == '+');
+    ck_assert(client_line(b, line, sizeof line));
+    ck_assert_msg(strncmp(line, "-ERR [IN-USE]", 13) == 0, "got \"%s\"", line);
+    client_free(a); /* dropped without QUIT: the lock goes, nothing is removed */
+    usleep(100 * 1000);
+    client_send(b, "PASS builder\r\n");
+    ck_assert(client_line(b, line, sizeof line));
+    ck_assert_str_eq(line, "-ERR USER first"); /* USER is needed again after a refusal */
+    client_send(b, "USER bob\r\nPASS builder\r\n");
+    ck_assert(client_line(b, line, sizeof line) && line[0] == '+');
+    ck_assert(client_line(b, line, sizeof line));
+    ck_assert_msg(strncmp(line, "+OK", 3) == 0, "got \"%s\"", line);
+    client_free(b);
+}
+END_TEST
+
 static void auth_scram(struct client *c, const char *password, int final_code)
 {
     struct mc_sasl *sasl = mc_sasl_new("SCRAM-SHA-256", "alice", password);
@@ -654,6 +682,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_close_keeps_last_reply);
     tcase_add_test(tc, test_starttls_forgets);
     tcase_add_test(tc, test_starttls_discards_injection);
+    tcase_add_test(tc, test_pop3_in_use);
     tcase_add_test(tc, test_cut_clients_do_not_stop_others);
     tcase_add_test(tc, test_submission_auth);
     tcase_add_test(tc, test_lmtp);
