@@ -41,9 +41,7 @@ static const struct {
 static void target_add_endpoint(struct mc_target *t, const char *name, const char *protocol,
                                 const char *host, int port, bool implicit_tls, bool auth_required)
 {
-    t->endpoints = mc_xrealloc(t->endpoints, (t->endpoint_count + 1) * sizeof *t->endpoints);
-    struct mc_endpoint *e = &t->endpoints[t->endpoint_count++];
-    memset(e, 0, sizeof *e);
+    struct mc_endpoint *e = mc_target_add_endpoint(t);
     e->name = mc_xstrdup(name);
     e->proto = mc_protocol_find(protocol);
     e->host = mc_xstrdup(host);
@@ -94,8 +92,7 @@ static int add_user(struct mc_embedded *e, struct mc_target *t, const char *name
         mc_buf_printf(err, "cannot add user %s: %s", name, ms_status_str(st));
         return -1;
     }
-    t->users = mc_xrealloc(t->users, (t->user_count + 1) * sizeof *t->users);
-    struct mc_user *u = &t->users[t->user_count++];
+    struct mc_user *u = mc_target_add_user(t);
     u->name = mc_xstrdup(name);
     u->password = mc_xstrdup(password);
     u->address = NULL; /* name@domain */

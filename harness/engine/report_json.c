@@ -209,33 +209,20 @@ static json_t *json_iso_time(double epoch)
     return json_string(out);
 }
 
-/* ---- the report's vocabulary (fixed by the format, not by the scenario module) ---- */
+/* ---- the report's vocabulary ---- */
 
+/* The scenario module's names, or NULL for a value outside its enum (then the report is
+   refused rather than written with a name that does not exist). */
 static const char *level_name(int level)
 {
-    switch (level) {
-    case MC_LEVEL_MUST:
-        return "MUST";
-    case MC_LEVEL_SHOULD:
-        return "SHOULD";
-    case MC_LEVEL_MAY:
-        return "MAY";
-    }
-    return NULL;
+    return level >= MC_LEVEL_MUST && level <= MC_LEVEL_MAY ? mc_level_name((enum mc_level)level)
+                                                           : NULL;
 }
 #define REPORT_LEVEL_COUNT 3
 
 static const char *tls_name(enum mc_tls_mode mode)
 {
-    switch (mode) {
-    case MC_TLS_NONE:
-        return "none";
-    case MC_TLS_IMPLICIT:
-        return "implicit";
-    case MC_TLS_STARTTLS:
-        return "starttls";
-    }
-    return NULL;
+    return mode >= MC_TLS_NONE && mode <= MC_TLS_STARTTLS ? mc_tls_mode_name(mode) : NULL;
 }
 
 static const char *dir_name(enum mc_transcript_dir dir)

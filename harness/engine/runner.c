@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "engine/run_internal.h"
+#include "engine/vars.h"
 #include "lib/tls.h"
 
 extern char **environ;
@@ -109,17 +110,25 @@ static int run_reset(const struct mc_target *t, const struct mc_user *u, struct 
     size_t argc = 0;
     while (t->reset_command[argc])
         argc++;
+    /* The arguments get ${user} by the same rules as scenario strings (vars.c). */
+    struct mc_vars *vars = mc_vars_new();
+    mc_vars_set(vars, "user", u->name, strlen(u->name));
     char **argv = mc_xcalloc(argc + 1, sizeof(char *));
+    int bad = 0;
     for (size_t i = 0; i < argc; i++) {
-        struct mc_buf a = {0};
-        const char *p = t->reset_command[i], *hit;
-        while ((hit = strstr(p, "${user}"))) {
-            mc_buf_append(&a, p, (size_t)(hit - p));
-            mc_buf_append_str(&a, u->name);
-            p = hit + strlen("${user}");
-        }
-        mc_buf_append_str(&a, p);
+        struct mc_buf a = {0}, err = {0};
+        const char *arg = t->reset_command[i];
+        if (mc_vars_expand(vars, NULL, arg, strlen(arg), MC_EXPAND_TEXT, &a, &err) != 0 && !bad++)
+            mc_buf_printf(why, "the reset command: %s", err.data ? err.data : "");
         argv[i] = mc_buf_steal(&a);
+        mc_buf_free(&err);
+    }
+    mc_vars_free(vars);
+    if (bad) {
+        for (size_t i = 0; i < argc; i++)
+            free(argv[i]);
+        free(argv);
+        return -1;
     }
     pid_t pid;
     int rc = posix_spawn(&pid, argv[0], NULL, NULL, argv, environ);

@@ -77,7 +77,7 @@ void mc_target_free(struct mc_target *t)
     free(t);
 }
 
-static struct mc_endpoint *target_add_endpoint(struct mc_target *t)
+struct mc_endpoint *mc_target_add_endpoint(struct mc_target *t)
 {
     t->endpoints = mc_xrealloc(t->endpoints, (t->endpoint_count + 1) * sizeof *t->endpoints);
     struct mc_endpoint *e = &t->endpoints[t->endpoint_count++];
@@ -85,7 +85,7 @@ static struct mc_endpoint *target_add_endpoint(struct mc_target *t)
     return e;
 }
 
-static struct mc_user *target_add_user(struct mc_target *t)
+struct mc_user *mc_target_add_user(struct mc_target *t)
 {
     t->users = mc_xrealloc(t->users, (t->user_count + 1) * sizeof *t->users);
     struct mc_user *u = &t->users[t->user_count++];
@@ -187,7 +187,7 @@ static void profile_endpoint(struct profile_ctx *c, struct mc_target *t, const c
     }
     static const char *const known[] = {"protocol", "host", "port", "tls", "auth_required", NULL};
     profile_known_keys(c, spec, field, known);
-    struct mc_endpoint *e = target_add_endpoint(t);
+    struct mc_endpoint *e = mc_target_add_endpoint(t);
     e->name = mc_xstrdup(name);
     char sub[200];
     snprintf(sub, sizeof sub, "%s.protocol", field);
@@ -233,7 +233,7 @@ static void profile_users(struct profile_ctx *c, struct mc_target *t, json_t *us
         const char *addr = profile_string(c, u, "address", fa, false);
         if (!name || !pass)
             continue;
-        struct mc_user *mu = target_add_user(t);
+        struct mc_user *mu = mc_target_add_user(t);
         mu->name = mc_xstrdup(name);
         mu->password = mc_xstrdup(pass);
         if (addr)
@@ -417,7 +417,7 @@ static void url_add_user(struct mc_target *t, const char *userinfo, size_t len)
             return;
         }
     }
-    struct mc_user *u = target_add_user(t);
+    struct mc_user *u = mc_target_add_user(t);
     u->name = name;
     u->password = colon ? percent_decode(colon + 1, len - ulen - 1) : mc_xstrdup("");
 }
@@ -485,7 +485,7 @@ int mc_target_add_url(struct mc_target **tp, const char *url, struct mc_buf *err
     mc_buf_printf(&src, "%s://%s", sch->scheme, hostpart); /* never the password */
     free(t->source);
     t->source = mc_buf_steal(&src);
-    struct mc_endpoint *e = target_add_endpoint(t);
+    struct mc_endpoint *e = mc_target_add_endpoint(t);
     e->name = mc_xstrdup(sch->scheme);
     e->proto = mc_protocol_find(sch->protocol);
     e->host = host;

@@ -59,6 +59,10 @@ struct mc_target *mc_target_load_profile(const char *path, struct mc_buf *errors
 /* Adds the endpoint (and user) of a URL to `t` (creating it when *t is NULL); -1 on error. */
 int mc_target_add_url(struct mc_target **t, const char *url, struct mc_buf *errors);
 void mc_target_free(struct mc_target *t);
+/* A new, zeroed endpoint / user at the end of the target's list, for the caller to fill (its
+   strings are then owned by the target). */
+struct mc_endpoint *mc_target_add_endpoint(struct mc_target *t);
+struct mc_user *mc_target_add_user(struct mc_target *t);
 /* Writes `t` as a profile (the format mc_target_load_profile reads), atomically. 0 or -1. */
 int mc_target_write_profile(const struct mc_target *t, const char *path, struct mc_buf *err);
 
