@@ -24,8 +24,6 @@ static const char *const ld_top_keys[] = {
     "requires", "users", "fixtures", "sessions",    "steps", NULL,
 };
 static const char *const ld_session_keys[] = {"protocol", "tls", "endpoint", "user", NULL};
-/* The protocols format v1 knows; each must be in the registry (proto/registry.c). */
-static const char *const ld_protocols[] = {"pop3", "imap", "smtp", "lmtp", NULL};
 static const char *const ld_tls_modes[] = {"none", "implicit", "starttls", NULL};
 
 /* Reads at most MC_SCENARIO_FILE_MAX bytes; -1 with an error line otherwise. */
@@ -126,8 +124,9 @@ static void ld_requires(struct ld *ld, json_t *v)
         if (colon) {
             size_t n = (size_t)(colon - r);
             known = n == 8 && strncmp(r, "endpoint", n) == 0;
-            for (size_t k = 0; ld_protocols[k] && !known; k++)
-                known = strlen(ld_protocols[k]) == n && strncmp(r, ld_protocols[k], n) == 0;
+            const char *const *names = mc_protocol_names();
+            for (size_t k = 0; names[k] && !known; k++)
+                known = strlen(names[k]) == n && strncmp(r, names[k], n) == 0;
         }
         if (!colon || !known || !ld_token_valid(colon + 1)) {
             mc_ld_error(ld, p,
@@ -186,10 +185,11 @@ static void ld_session(struct ld *ld, const char *path, json_t *v, struct mc_ses
     json_t *proto = mc_ld_required(ld, v, path, "protocol");
     int i;
     mc_ld_path_key(p, path, "protocol");
-    if (proto && mc_ld_word(ld, proto, p, ld_protocols, false, &i)) {
-        ss->proto = mc_protocol_find(ld_protocols[i]);
+    if (proto && mc_ld_word(ld, proto, p, mc_protocol_names(), false, &i)) {
+        ss->proto = mc_protocol_find(mc_protocol_names()[i]);
         if (!ss->proto)
-            mc_ld_error(ld, p, "protocol '%s' is not built into this mailconform", ld_protocols[i]);
+            mc_ld_error(ld, p, "protocol '%s' is not built into this mailconform",
+                        mc_protocol_names()[i]);
     }
     json_t *tls = json_object_get(v, "tls");
     mc_ld_path_key(p, path, "tls");

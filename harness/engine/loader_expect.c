@@ -35,7 +35,7 @@ static bool ld_fits_smtp(const struct mc_protocol *p)
 
 static bool ld_fits_multiline(const struct mc_protocol *p)
 {
-    return strcmp(p->name, "pop3") == 0;
+    return p->multiline_by_command;
 }
 
 static const struct {
@@ -94,14 +94,12 @@ static void ld_expect_keys(const struct mc_protocol *proto, struct mc_strv *out)
 /* "smtp and lmtp": the protocols format v1 knows that take `fitted` key i. */
 static void ld_fitting_protocols(size_t i, struct mc_buf *out)
 {
-    static const char *const names[] = {"pop3", "imap", "smtp", "lmtp"};
-    const char *fit[4];
+    const char *const *names = mc_protocol_names();
+    const char *fit[16];
     size_t n = 0;
-    for (size_t k = 0; k < 4; k++) {
-        const struct mc_protocol *p = mc_protocol_find(names[k]);
-        if (p && ld_fitted[i].fits(p))
+    for (size_t k = 0; names[k] && n < sizeof fit / sizeof fit[0]; k++)
+        if (ld_fitted[i].fits(mc_protocol_find(names[k])))
             fit[n++] = names[k];
-    }
     for (size_t k = 0; k < n; k++)
         mc_buf_printf(out, "%s%s", k == 0 ? "" : k + 1 == n ? " and " : ", ", fit[k]);
 }

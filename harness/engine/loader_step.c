@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "engine/loader_internal.h"
+#include "lib/sasl.h"
 
 static const char *const ld_step_keys[] = {
     "session", "connect",    "send",         "continue", "send_raw", "await",        "login",
@@ -33,9 +34,6 @@ static const struct {
 };
 #define LD_ACTION_COUNT (sizeof ld_actions / sizeof ld_actions[0])
 
-/* SASL mechanisms harness/lib/sasl.c speaks as a client. */
-static const char *const ld_mechanisms[] = {"PLAIN",       "LOGIN",         "CRAM-MD5",
-                                            "SCRAM-SHA-1", "SCRAM-SHA-256", NULL};
 static const char *const ld_close_modes[] = {"quit", "abort", NULL};
 static const char *const ld_message_keys[] = {"subject", "from", "to", "body_lines", "body", NULL};
 static const char *const ld_deliver_keys[] = {"subject", "from", "to", "body_lines",
@@ -202,8 +200,8 @@ static void ld_action(struct ld *ld, json_t *v, const char *path, struct mc_step
         ld_send_raw(ld, v, path, st);
         break;
     case MC_STEP_AUTH:
-        if (mc_ld_word(ld, v, path, ld_mechanisms, true, &i))
-            st->text = mc_xstrdup(ld_mechanisms[i]);
+        if (mc_ld_word(ld, v, path, mc_sasl_mechanisms(), true, &i)) /* lib/sasl.c's */
+            st->text = mc_xstrdup(mc_sasl_mechanisms()[i]);
         break;
     case MC_STEP_STARTTLS:
         if (!mc_ld_true(ld, v, path) || !ss)

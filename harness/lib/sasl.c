@@ -436,6 +436,14 @@ static const struct sasl_mech *sasl_find(const char *name)
     return NULL;
 }
 
+const char *const *mc_sasl_mechanisms(void)
+{
+    static const char *names[sizeof sasl_mechs / sizeof sasl_mechs[0] + 1];
+    for (size_t i = 0; i < sizeof sasl_mechs / sizeof sasl_mechs[0]; i++)
+        names[i] = sasl_mechs[i].name;
+    return names;
+}
+
 bool mc_sasl_known(const char *mech)
 {
     return sasl_find(mech) != NULL;

@@ -30,6 +30,8 @@ enum mc_sasl_status {
 struct mc_sasl *mc_sasl_new(const char *mech, const char *user, const char *password);
 void mc_sasl_free(struct mc_sasl *s);
 bool mc_sasl_known(const char *mech);
+/* The mechanisms' names, upper case, NULL-terminated. */
+const char *const *mc_sasl_mechanisms(void);
 /* The initial response, if the mechanism has one (PLAIN, SCRAM client-first); false if not. */
 bool mc_sasl_initial(struct mc_sasl *s, struct mc_buf *out);
 /* Answer one server challenge (decoded bytes). */

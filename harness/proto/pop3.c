@@ -224,6 +224,7 @@ const struct mc_protocol mc_proto_pop3 = {
     .tls_port = POP3_TLS_PORT,
     .line_max = POP3_LINE_MAX,
     .lines_key = "lines",
+    .multiline_by_command = true,
     .status_words = pop3_status_words,
     .state_new = pop3_state_new,
     .state_free = pop3_state_free,

@@ -77,12 +77,16 @@ struct mc_exchange_opts {
 };
 
 struct mc_protocol {
-    const char *name;                /* "pop3" */
-    uint16_t port;                   /* 110: plain (and STARTTLS) port */
-    uint16_t tls_port;               /* 995: implicit TLS port, 0 if none */
-    size_t line_max;                 /* longest reply line accepted, CRLF included (with its RFC, in
-                                        the .c file); longer is a violation */
-    const char *lines_key;           /* expect key prefix for reply->data: "lines" or "untagged" */
+    const char *name;      /* "pop3" */
+    uint16_t port;         /* 110: plain (and STARTTLS) port */
+    uint16_t tls_port;     /* 995: implicit TLS port, 0 if none */
+    size_t line_max;       /* longest reply line accepted, CRLF included (with its RFC, in
+                              the .c file); longer is a violation */
+    const char *lines_key; /* expect key prefix for reply->data: "lines" or "untagged" */
+    /* Whether a positive reply has a body depends on the command, not on the reply itself
+       (POP3, RFC 1939 3): the framer guesses from the command, and a scenario may say
+       (expect.multiline). */
+    bool multiline_by_command;
     const char *const *status_words; /* valid values of expect.status, NULL-terminated */
 
     struct mc_proto_state *(*state_new)(void);
@@ -143,6 +147,8 @@ struct mc_protocol {
 
 /* The registry: every protocol the harness speaks. */
 const struct mc_protocol *mc_protocol_find(const char *name);
+/* The names of every protocol, NULL-terminated, in registry order. */
+const char *const *mc_protocol_names(void);
 extern const struct mc_protocol mc_proto_pop3;
 extern const struct mc_protocol mc_proto_imap;
 extern const struct mc_protocol mc_proto_smtp;

@@ -27,6 +27,16 @@ const struct mc_protocol *mc_protocol_find(const char *name)
     return NULL;
 }
 
+#define MC_PROTOCOL_COUNT (sizeof mc_protocols / sizeof mc_protocols[0])
+
+const char *const *mc_protocol_names(void)
+{
+    static const char *names[MC_PROTOCOL_COUNT + 1];
+    for (size_t i = 0; i < MC_PROTOCOL_COUNT; i++)
+        names[i] = mc_protocols[i]->name;
+    return names;
+}
+
 void mc_reply_reset(struct mc_reply *r)
 {
     free(r->status_line);
