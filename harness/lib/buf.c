@@ -82,6 +82,16 @@ void mc_buf_append_char(struct mc_buf *b, char c)
     mc_buf_append(b, &c, 1);
 }
 
+void mc_buf_append_hex(struct mc_buf *b, const void *data, size_t len)
+{
+    static const char digits[] = "0123456789abcdef";
+    const unsigned char *p = data;
+    for (size_t i = 0; i < len; i++) {
+        mc_buf_append_char(b, digits[p[i] >> 4]);
+        mc_buf_append_char(b, digits[p[i] & 0x0f]);
+    }
+}
+
 void mc_buf_vprintf(struct mc_buf *b, const char *fmt, va_list ap)
 {
     va_list copy;

@@ -25,7 +25,8 @@ void mc_buf_append_str(struct mc_buf *b, const char *s);
 void mc_buf_append_char(struct mc_buf *b, char c);
 void mc_buf_printf(struct mc_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void mc_buf_vprintf(struct mc_buf *b, const char *fmt, va_list ap);
-void mc_buf_reset(struct mc_buf *b); /* len = 0, keeps memory */
+void mc_buf_append_hex(struct mc_buf *b, const void *data, size_t len); /* lower-case */
+void mc_buf_reset(struct mc_buf *b);                                    /* len = 0, keeps memory */
 void mc_buf_free(struct mc_buf *b);
 /* Hands the data over to the caller (never NULL) and leaves b empty. */
 char *mc_buf_steal(struct mc_buf *b);

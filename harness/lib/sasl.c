@@ -171,15 +171,6 @@ static enum mc_sasl_status login_step(struct mc_sasl *s, const char *in, size_t 
 
 /* ---- CRAM-MD5 (RFC 2195) ------------------------------------------------------------------- */
 
-static void append_hex(struct mc_buf *out, const unsigned char *p, size_t n)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        mc_buf_append_char(out, digits[p[i] >> 4]);
-        mc_buf_append_char(out, digits[p[i] & 0x0f]);
-    }
-}
-
 static enum mc_sasl_status cram_step(struct mc_sasl *s, const char *in, size_t len,
                                      struct mc_buf *out)
 {
@@ -193,7 +184,7 @@ static enum mc_sasl_status cram_step(struct mc_sasl *s, const char *in, size_t l
     /* response = user SP lowercase-hex digest (RFC 2195 section 2) */
     mc_buf_append_str(out, s->user);
     mc_buf_append_char(out, ' ');
-    append_hex(out, mac, mac_len);
+    mc_buf_append_hex(out, mac, mac_len);
     s->complete = true;
     return MC_SASL_CONTINUE;
 }

@@ -244,15 +244,6 @@ static enum mc_sasl_server_status login_step(struct mc_sasl_server *s, const cha
 
 /* ---- CRAM-MD5 (RFC 2195) ------------------------------------------------------------------- */
 
-static void append_hex(struct mc_buf *out, const unsigned char *p, size_t n)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        mc_buf_append_char(out, digits[p[i] >> 4]);
-        mc_buf_append_char(out, digits[p[i] & 0x0f]);
-    }
-}
-
 static enum mc_sasl_server_status cram_start(struct mc_sasl_server *s, struct mc_buf *out)
 {
     if (!s->challenge) {
@@ -315,7 +306,7 @@ static enum mc_sasl_server_status cram_step(struct mc_sasl_server *s, const char
         return mc_sasl_srv_fail(s, MC_SASL_SERVER_TEMPORARY,
                                 "CRAM-MD5: HMAC-MD5 is not available in this OpenSSL (RFC 2195 "
                                 "section 2)");
-    append_hex(&expected, mac, mac_len);
+    mc_buf_append_hex(&expected, mac, mac_len);
     bool equal = expected.len == CRAM_DIGEST_HEX &&
                  CRYPTO_memcmp(expected.data, digest, CRAM_DIGEST_HEX) == 0;
     OPENSSL_cleanse(mac, sizeof mac);

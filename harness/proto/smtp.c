@@ -212,16 +212,16 @@ static void smtp_login_with(const char *hello, const char *user, const char *pas
     mc_buf_printf(&b, "%s %s", hello, SMTP_CLIENT_NAME);
     mc_strv_push(out, b.data, b.len);
 
-    struct mc_buf plain = {0};
-    mc_buf_append_char(&plain, '\0');
-    mc_buf_append_str(&plain, user);
-    mc_buf_append_char(&plain, '\0');
-    mc_buf_append_str(&plain, password);
+    struct mc_sasl *plain = mc_sasl_new("PLAIN", user, password);
+    struct mc_buf initial = {0}, b64 = {0};
+    mc_sasl_initial(plain, &initial);
+    mc_base64_encode(initial.data ? initial.data : "", initial.len, &b64);
     mc_buf_reset(&b);
-    mc_buf_append_str(&b, "AUTH PLAIN ");
-    mc_base64_encode(plain.data, plain.len, &b);
+    mc_syn_auth_command(&b, "AUTH", "PLAIN", b64.data ? b64.data : "");
     mc_strv_push(out, b.data, b.len);
-    mc_buf_free(&plain);
+    mc_sasl_free(plain);
+    mc_buf_free(&initial);
+    mc_buf_free(&b64);
     mc_buf_free(&b);
 }
 

@@ -736,3 +736,11 @@ static enum ms_status user_load(struct ms_user *u)
     mc_buf_free(&mail);
     return s;
 }
+
+bool ms_store_sasl_lookup(void *ctx, const char *user, struct mc_buf *password)
+{
+    struct ms_user *u = ms_store_find_user(ctx, user);
+    if (u)
+        mc_buf_append_str(password, ms_user_password(u));
+    return u != NULL;
+}

@@ -160,6 +160,8 @@ struct ms_user *ms_store_user_at(const struct ms_store *st, size_t i);
 const char *ms_user_name(const struct ms_user *u);
 const char *ms_user_password(const struct ms_user *u); /* plain: CRAM-MD5/SCRAM need it */
 bool ms_user_check_password(const struct ms_user *u, const char *password); /* constant time */
+/* A SASL password lookup (lib/sasl_server.h's mc_sasl_password_lookup) over the store `ctx`. */
+bool ms_store_sasl_lookup(void *ctx, const char *user, struct mc_buf *password);
 
 /* ---- mailboxes (names as in the top comment) ---- */
 /* Checks and canonicalises a name ("inbox/x" -> "INBOX/x"). out may be NULL. */

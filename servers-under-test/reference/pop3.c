@@ -183,18 +183,19 @@ static void apop(struct rs_session *s, struct pop3 *p, const char *arg)
     memcpy(name, arg, (size_t)(space - arg));
     name[space - arg] = '\0';
     struct ms_user *u = ms_store_find_user(rs_session_store(s), name);
-    char want[2 * 16 + 1] = "";
+    struct mc_buf want = {0};
     if (u) {
         struct mc_buf in = {0};
         mc_buf_printf(&in, "%s%s", p->banner, ms_user_password(u));
         unsigned char md[EVP_MAX_MD_SIZE];
         unsigned int md_len = 0;
         EVP_Digest(in.data, in.len, md, &md_len, EVP_md5(), NULL);
-        for (unsigned i = 0; i < md_len && i < 16; i++)
-            snprintf(want + 2 * i, 3, "%02x", md[i]);
+        mc_buf_append_hex(&want, md, md_len);
         mc_buf_free(&in);
     }
-    if (!u || strlen(space + 1) != 32 || strcasecmp(space + 1, want) != 0) {
+    bool ok = u && want.len == 32 && strcasecmp(space + 1, want.data) == 0;
+    mc_buf_free(&want);
+    if (!ok) {
         err(s, "[AUTH] invalid user name or digest");
         return;
     }
@@ -202,14 +203,6 @@ static void apop(struct rs_session *s, struct pop3 *p, const char *arg)
 }
 
 /* ---- AUTH (RFC 5034) ---- */
-
-static bool sasl_password(void *ctx, const char *user, struct mc_buf *password)
-{
-    struct ms_user *u = ms_store_find_user(ctx, user);
-    if (u)
-        mc_buf_append_str(password, ms_user_password(u));
-    return u != NULL;
-}
 
 static void sasl_end(struct pop3 *p)
 {
@@ -271,7 +264,8 @@ static void auth(struct rs_session *s, struct pop3 *p, const char *arg)
     }
     memcpy(mech, arg, n);
     mech[n] = '\0';
-    p->sasl = mc_sasl_server_new(mech, rs_session_hostname(s), sasl_password, rs_session_store(s));
+    p->sasl =
+        mc_sasl_server_new(mech, rs_session_hostname(s), ms_store_sasl_lookup, rs_session_store(s));
     if (!p->sasl) {
         err(s, "unknown SASL mechanism");
         return;

@@ -395,7 +395,7 @@ static void rcpt_add(struct smtp *m, const char *address, struct ms_user *u)
 
 static void cmd_rcpt(struct rs_session *s, struct smtp *m, const char *arg)
 {
-    char path[SMTP_PATH_MAX];
+    char path[SMTP_PATH_MAX] = ""; /* parse_path leaves it alone when the syntax is wrong */
     if (!m->in_mail) {
         rs_session_send(s, "503 5.5.1 Need MAIL before RCPT");
         return;

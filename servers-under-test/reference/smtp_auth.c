@@ -13,14 +13,6 @@
 #include "lib/sasl_server.h"
 #include "reference/smtp_int.h"
 
-static bool password_lookup(void *ctx, const char *user, struct mc_buf *password)
-{
-    struct ms_user *u = ms_store_find_user(ctx, user);
-    if (u)
-        mc_buf_append_str(password, ms_user_password(u));
-    return u != NULL;
-}
-
 static void auth_leave(struct rs_session *s, struct smtp *m)
 {
     mc_sasl_server_free(m->sasl);
@@ -102,7 +94,7 @@ void smtp_auth_command(struct rs_session *s, struct smtp *m, const char *arg)
         rs_session_send(s, "503 5.5.1 AUTH not permitted during a mail transaction");
     } else if (!mech[0]) {
         rs_session_send(s, "501 5.5.4 Syntax: AUTH mechanism [initial-response]");
-    } else if (!(m->sasl = mc_sasl_server_new(mech, rs_session_hostname(s), password_lookup,
+    } else if (!(m->sasl = mc_sasl_server_new(mech, rs_session_hostname(s), ms_store_sasl_lookup,
                                               rs_session_store(s)))) {
         rs_session_send(s, "504 5.5.4 Unrecognized authentication type");
     } else if (ir && strcmp(ir + 1, "=") == 0) {

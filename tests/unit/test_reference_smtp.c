@@ -18,6 +18,7 @@
 #include <arpa/inet.h>
 #include <event2/event.h>
 #include <netinet/in.h>
+#include <openssl/evp.h>
 #include <openssl/ssl.h>
 
 #include "lib/sasl.h"
@@ -469,6 +470,34 @@ START_TEST(test_pop3_in_use)
 }
 END_TEST
 
+/* APOP (RFC 1939 7): the MD5 of the greeting's timestamp and the password logs in; any other
+   digest is refused. */
+START_TEST(test_pop3_apop)
+{
+    char line[512], cmdline[256];
+    struct client *c = client_new(L_POP3);
+    ck_assert(client_line(c, line, sizeof line) && line[0] == '+');
+    const char *lt = strchr(line, '<'), *gt = strrchr(line, '>');
+    ck_assert(lt && gt && gt > lt);
+    struct mc_buf in = {0}, hex = {0};
+    mc_buf_append(&in, lt, (size_t)(gt - lt + 1));
+    mc_buf_append_str(&in, "builder");
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int md_len = 0;
+    EVP_Digest(in.data, in.len, md, &md_len, EVP_md5(), NULL);
+    mc_buf_append_hex(&hex, md, md_len);
+    client_send(c, "APOP bob 0123456789abcdef0123456789abcdef\r\n");
+    ck_assert(client_line(c, line, sizeof line) && strncmp(line, "-ERR [AUTH]", 11) == 0);
+    snprintf(cmdline, sizeof cmdline, "APOP bob %s\r\n", hex.data);
+    client_send(c, cmdline);
+    ck_assert(client_line(c, line, sizeof line));
+    ck_assert_msg(strncmp(line, "+OK", 3) == 0, "got \"%s\"", line);
+    mc_buf_free(&in);
+    mc_buf_free(&hex);
+    client_free(c);
+}
+END_TEST
+
 static void auth_scram(struct client *c, const char *password, int final_code)
 {
     struct mc_sasl *sasl = mc_sasl_new("SCRAM-SHA-256", "alice", password);
@@ -683,6 +712,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_starttls_forgets);
     tcase_add_test(tc, test_starttls_discards_injection);
     tcase_add_test(tc, test_pop3_in_use);
+    tcase_add_test(tc, test_pop3_apop);
     tcase_add_test(tc, test_cut_clients_do_not_stop_others);
     tcase_add_test(tc, test_submission_auth);
     tcase_add_test(tc, test_lmtp);
