@@ -82,6 +82,15 @@ void mc_buf_append_char(struct mc_buf *b, char c)
     mc_buf_append(b, &c, 1);
 }
 
+char *mc_buf_extend(struct mc_buf *b, size_t n)
+{
+    buf_reserve(b, n);
+    char *at = b->data + b->len;
+    b->len += n;
+    b->data[b->len] = '\0';
+    return at;
+}
+
 void mc_buf_append_hex(struct mc_buf *b, const void *data, size_t len)
 {
     static const char digits[] = "0123456789abcdef";

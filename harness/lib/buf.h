@@ -25,6 +25,8 @@ void mc_buf_append_str(struct mc_buf *b, const char *s);
 void mc_buf_append_char(struct mc_buf *b, char c);
 void mc_buf_printf(struct mc_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void mc_buf_vprintf(struct mc_buf *b, const char *fmt, va_list ap);
+/* Grows b by n bytes and returns where they start, for the caller to fill. */
+char *mc_buf_extend(struct mc_buf *b, size_t n);
 void mc_buf_append_hex(struct mc_buf *b, const void *data, size_t len); /* lower-case */
 void mc_buf_reset(struct mc_buf *b);                                    /* len = 0, keeps memory */
 void mc_buf_free(struct mc_buf *b);

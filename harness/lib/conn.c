@@ -253,11 +253,8 @@ void mc_conn_take(struct mc_conn *c, size_t len, struct mc_buf *out)
 {
     struct evbuffer *in = bufferevent_get_input(c->bev);
     mc_buf_reset(out);
-    if (len) {
-        char *p = (char *)evbuffer_pullup(in, (ev_ssize_t)len);
-        mc_buf_append(out, p, len);
-        evbuffer_drain(in, len);
-    }
+    if (len) /* one copy, straight out of the input's chain */
+        evbuffer_remove(in, mc_buf_extend(out, len), len);
     c->recorded = c->recorded > len ? c->recorded - len : 0;
     /* Reading may have stopped at the high-water mark: there is room again. */
     bufferevent_enable(c->bev, EV_READ);

@@ -191,17 +191,6 @@ static enum mc_sasl_status cram_step(struct mc_sasl *s, const char *in, size_t l
 
 /* ---- SCRAM (RFC 5802, RFC 7677) ------------------------------------------------------------ */
 
-/* A nonce is printable ASCII without "," (RFC 5802 section 7, "printable"). */
-static bool scram_nonce_valid(const char *p, size_t n)
-{
-    if (n == 0)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (p[i] < 0x21 || p[i] > 0x7e || p[i] == ',')
-            return false;
-    return true;
-}
-
 static bool scram_make_nonce(struct mc_sasl *s)
 {
     if (s->nonce)
@@ -263,7 +252,7 @@ static enum mc_sasl_status scram_parse_server_first(struct mc_sasl *s, const cha
     if (!mc_scram_attr(&p, end, 'r', &sf->nonce, &sf->nonce_len))
         return sasl_fail(s, "the SCRAM server-first-message does not start with \"r=\" "
                             "(RFC 5802 section 7)");
-    if (!scram_nonce_valid(sf->nonce, sf->nonce_len))
+    if (!mc_scram_nonce_valid(sf->nonce, sf->nonce_len))
         return sasl_fail(s, "the SCRAM server nonce is empty or not printable ASCII "
                             "(RFC 5802 section 7)");
     size_t cn = strlen(s->nonce);
@@ -468,7 +457,7 @@ void mc_sasl_free(struct mc_sasl *s)
 
 void mc_sasl_set_nonce(struct mc_sasl *s, const char *nonce)
 {
-    if (!nonce || !scram_nonce_valid(nonce, strlen(nonce))) {
+    if (!nonce || !mc_scram_nonce_valid(nonce, strlen(nonce))) {
         sasl_fail(s, "the client nonce must be printable ASCII without \",\" "
                      "(RFC 5802 section 7)");
         return;

@@ -65,17 +65,6 @@ static bool scram_extensions_valid(const char *p, const char *end, bool after_co
     return true;
 }
 
-/* A nonce is printable ASCII without "," (RFC 5802 section 7, "printable"). */
-static bool scram_nonce_valid(const char *p, size_t n)
-{
-    if (n == 0)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (p[i] < 0x21 || p[i] > 0x7e || p[i] == ',')
-            return false;
-    return true;
-}
-
 /* saslname = 1*(value-safe-char / "=2C" / "=3D") (RFC 5802 section 7); NULL if invalid. */
 static char *scram_unescape(const char *p, size_t n)
 {
@@ -200,7 +189,7 @@ static enum mc_sasl_server_status scram_server_first(struct mc_sasl_server *s, c
     free(s->user);
     s->user = user;
     if (!mc_scram_attr(&p, end, 'r', &cnonce, &cnonce_len) ||
-        !scram_nonce_valid(cnonce, cnonce_len))
+        !mc_scram_nonce_valid(cnonce, cnonce_len))
         return mc_sasl_srv_fail(s, MC_SASL_SERVER_MALFORMED,
                                 "%s: the client-first-message has no \"r=\" nonce of printable "
                                 "characters after the user name (RFC 5802 section 7)",
@@ -401,7 +390,7 @@ bool mc_sasl_server_set_scram_params(struct mc_sasl_server *s, const char *salt_
     bool ok = (!salt_base64 || (mc_base64_decode(salt_base64, strlen(salt_base64), &salt) > 0 &&
                                 salt.len <= SCRAM_SALT_MAX)) &&
               (!server_nonce || (strlen(server_nonce) <= SCRAM_NONCE_MAX &&
-                                 scram_nonce_valid(server_nonce, strlen(server_nonce)))) &&
+                                 mc_scram_nonce_valid(server_nonce, strlen(server_nonce)))) &&
               iterations >= 0 && iterations <= SCRAM_ITER_MAX;
     if (ok) {
         if (salt_base64) {

@@ -18,3 +18,13 @@ bool mc_scram_attr(const char **p, const char *end, char name, const char **val,
     *p = comma ? comma + 1 : end;
     return true;
 }
+
+bool mc_scram_nonce_valid(const char *p, size_t n)
+{
+    if (n == 0)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (p[i] < 0x21 || p[i] > 0x7e || p[i] == ',')
+            return false;
+    return true;
+}

@@ -13,4 +13,7 @@
    false, leaving *p alone, if the next attribute is not `name`. */
 bool mc_scram_attr(const char **p, const char *end, char name, const char **val, size_t *val_len);
 
+/* A nonce: printable ASCII 0x21..0x7E except "," (RFC 5802 section 7), at least one octet. */
+bool mc_scram_nonce_valid(const char *p, size_t n);
+
 #endif

@@ -350,7 +350,8 @@ int rs_server_listen(struct rs_server *srv, const struct rs_listener_config *cfg
     socklen_t got_len = sizeof got;
     getsockname(evconnlistener_get_fd(l->ev), (struct sockaddr *)&got, &got_len);
     *bound = ntohs(got.sin_port);
-    srv->listeners = mc_xrealloc(srv->listeners, (srv->listener_count + 1) * sizeof *l);
+    srv->listeners =
+        mc_xrealloc(srv->listeners, (srv->listener_count + 1) * sizeof *srv->listeners);
     srv->listeners[srv->listener_count++] = l;
     return 0;
 }
