@@ -491,3 +491,31 @@ enum mc_sasl_server_failure mc_sasl_server_failure(const struct mc_sasl_server *
 {
     return s->state == STATE_FAILED ? s->failure : MC_SASL_SERVER_NOT_FAILED;
 }
+
+enum mc_sasl_wire mc_sasl_server_wire(struct mc_sasl_server *s, const char *line, size_t len,
+                                      bool initial, struct mc_buf *b64)
+{
+    struct mc_buf raw = {0}, challenge = {0};
+    enum mc_sasl_wire out;
+    mc_buf_reset(b64);
+    if (line && !initial && len == 1 && line[0] == '*') {
+        out = MC_SASL_WIRE_CANCELLED;
+    } else if (line && !(initial && len == 1 && line[0] == '=') &&
+               mc_base64_decode(line, len, &raw) < 0) {
+        out = MC_SASL_WIRE_BAD_BASE64;
+    } else {
+        enum mc_sasl_server_status st =
+            mc_sasl_server_step(s, raw.data ? raw.data : "", raw.len, line && initial, &challenge);
+        if (st == MC_SASL_SERVER_CONTINUE || (st == MC_SASL_SERVER_SUCCESS && challenge.len)) {
+            mc_base64_encode(challenge.data ? challenge.data : "", challenge.len, b64);
+            if (!b64->data)
+                mc_buf_append(b64, "", 0);
+            out = MC_SASL_WIRE_CHALLENGE;
+        } else {
+            out = st == MC_SASL_SERVER_SUCCESS ? MC_SASL_WIRE_SUCCESS : MC_SASL_WIRE_FAIL;
+        }
+    }
+    mc_buf_free(&raw);
+    mc_buf_free(&challenge);
+    return out;
+}

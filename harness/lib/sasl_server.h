@@ -100,6 +100,24 @@ const char *mc_sasl_server_mechanisms(void);
    initial response. */
 enum mc_sasl_server_status mc_sasl_server_step(struct mc_sasl_server *s, const char *response,
                                                size_t len, bool initial, struct mc_buf *challenge);
+/* What a protocol has to do after one line of an AUTH exchange (see mc_sasl_server_wire). */
+enum mc_sasl_wire {
+    MC_SASL_WIRE_CHALLENGE,  /* send `b64` as a challenge ("+ ", "334 ") and read the next line */
+    MC_SASL_WIRE_SUCCESS,    /* authenticated as mc_sasl_server_user() */
+    MC_SASL_WIRE_FAIL,       /* see mc_sasl_server_failure() for the reply to choose */
+    MC_SASL_WIRE_CANCELLED,  /* the client sent "*" (RFC 4422 3.5) */
+    MC_SASL_WIRE_BAD_BASE64, /* the line was not base64 */
+};
+
+/* The wire rules POP3 AUTH (RFC 5034), SMTP AUTH (RFC 4954) and IMAP AUTHENTICATE share: `line`
+   is one client line in base64, or the initial response of the command when `initial` ("="
+   standing for an empty one), or NULL for a command without one; "*" cancels; the challenge
+   comes back base64-encoded in `b64`. None of these protocols carries data with its success
+   reply, so SCRAM's server-final message goes out as one more challenge, answered by an
+   empty line. After anything but CHALLENGE the exchange is over. */
+enum mc_sasl_wire mc_sasl_server_wire(struct mc_sasl_server *s, const char *line, size_t len,
+                                      bool initial, struct mc_buf *b64);
+
 /* The authenticated user (authcid) once a step returned SUCCESS, else NULL. */
 const char *mc_sasl_server_user(const struct mc_sasl_server *s);
 const char *mc_sasl_server_error(const struct mc_sasl_server *s); /* "" unless failed */

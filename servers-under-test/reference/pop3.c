@@ -210,47 +210,32 @@ static void sasl_end(struct pop3 *p)
     p->sasl = NULL;
 }
 
-/* Feeds one client response (raw bytes) to the mechanism and answers. */
-static void sasl_step(struct rs_session *s, struct pop3 *p, const char *data, size_t len,
+/* One line of the exchange: the initial response of AUTH (`initial`, NULL if none) or an
+   answer to a challenge. */
+static void sasl_line(struct rs_session *s, struct pop3 *p, const char *line, size_t len,
                       bool initial)
 {
-    struct mc_buf challenge = {0}, b64 = {0};
-    enum mc_sasl_server_status st = mc_sasl_server_step(p->sasl, data, len, initial, &challenge);
-    if (st == MC_SASL_SERVER_CONTINUE || (st == MC_SASL_SERVER_SUCCESS && challenge.len)) {
-        /* POP3 has no success data: SCRAM's server-final goes as one more challenge */
-        mc_base64_encode(challenge.data ? challenge.data : "", challenge.len, &b64);
-        rs_session_send(s, "+ %s", b64.data ? b64.data : "");
-    } else if (st == MC_SASL_SERVER_SUCCESS) {
-        struct ms_user *u = ms_store_find_user(rs_session_store(s), mc_sasl_server_user(p->sasl));
+    struct mc_buf b64 = {0};
+    enum mc_sasl_wire w = mc_sasl_server_wire(p->sasl, line, len, initial, &b64);
+    bool temporary = mc_sasl_server_failure(p->sasl) == MC_SASL_SERVER_TEMPORARY;
+    struct ms_user *u = w == MC_SASL_WIRE_SUCCESS
+                            ? ms_store_find_user(rs_session_store(s), mc_sasl_server_user(p->sasl))
+                            : NULL;
+    if (w == MC_SASL_WIRE_CHALLENGE) {
+        rs_session_send(s, "+ %s", b64.data);
+    } else {
         sasl_end(p);
         if (u)
             enter_transaction(s, p, u);
+        else if (w == MC_SASL_WIRE_CANCELLED)
+            err(s, "AUTH cancelled");
+        else if (w == MC_SASL_WIRE_BAD_BASE64)
+            err(s, "a SASL response must be base64 (RFC 5034 4)");
         else
-            err(s, "[AUTH] authentication failed");
-    } else {
-        bool temporary = mc_sasl_server_failure(p->sasl) == MC_SASL_SERVER_TEMPORARY;
-        sasl_end(p);
-        err(s, temporary ? "[SYS/TEMP] authentication is not possible now"
-                         : "[AUTH] authentication failed");
+            err(s, temporary ? "[SYS/TEMP] authentication is not possible now"
+                             : "[AUTH] authentication failed");
     }
-    mc_buf_free(&challenge);
     mc_buf_free(&b64);
-}
-
-/* A line while AUTH is in progress: "*" cancels, anything else is a base64 response. */
-static void sasl_response(struct rs_session *s, struct pop3 *p, const char *line, size_t len)
-{
-    struct mc_buf raw = {0};
-    if (len == 1 && line[0] == '*') {
-        sasl_end(p);
-        err(s, "AUTH cancelled");
-    } else if (mc_base64_decode(line, len, &raw) < 0) {
-        sasl_end(p);
-        err(s, "a SASL response must be base64 (RFC 5034 4)");
-    } else {
-        sasl_step(s, p, raw.data ? raw.data : "", raw.len, false);
-    }
-    mc_buf_free(&raw);
 }
 
 static void auth(struct rs_session *s, struct pop3 *p, const char *arg)
@@ -270,20 +255,7 @@ static void auth(struct rs_session *s, struct pop3 *p, const char *arg)
         err(s, "unknown SASL mechanism");
         return;
     }
-    if (!space) {
-        sasl_step(s, p, NULL, 0, false);
-        return;
-    }
-    const char *ir = space + 1;
-    struct mc_buf raw = {0};
-    if (strcmp(ir, "=") == 0)
-        sasl_step(s, p, "", 0, true); /* "=": an empty initial response */
-    else if (mc_base64_decode(ir, strlen(ir), &raw) < 0) {
-        sasl_end(p);
-        err(s, "the initial response must be base64 (RFC 5034 4)");
-    } else
-        sasl_step(s, p, raw.data ? raw.data : "", raw.len, true);
-    mc_buf_free(&raw);
+    sasl_line(s, p, space ? space + 1 : NULL, space ? strlen(space + 1) : 0, true);
 }
 
 static void authorization(struct rs_session *s, struct pop3 *p, const char *cmd, const char *arg)
@@ -431,7 +403,7 @@ static void pop3_line(struct rs_session *s, void *st, const char *line, size_t l
     (void)bare_lf;
     struct pop3 *p = st;
     if (p->sasl) {
-        sasl_response(s, p, line, len);
+        sasl_line(s, p, line, len, false);
         return;
     }
     if (memchr(line, '\0', len)) {

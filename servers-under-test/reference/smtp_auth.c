@@ -37,43 +37,42 @@ static void auth_failed(struct rs_session *s, struct smtp *m)
     auth_leave(s, m);
 }
 
-/* One step with `len` decoded bytes; replies 334, 235 or the failure. */
-static void auth_step(struct rs_session *s, struct smtp *m, const char *data, size_t len,
+/* One line of the exchange (the initial response of AUTH when `initial`, NULL if none, or an
+   answer to a 334); replies 334, 235 or the failure. */
+static void auth_line(struct rs_session *s, struct smtp *m, const char *line, size_t len,
                       bool initial)
 {
-    struct mc_buf chal = {0};
-    enum mc_sasl_server_status st = mc_sasl_server_step(m->sasl, data, len, initial, &chal);
-    if (st == MC_SASL_SERVER_FAIL) {
-        auth_failed(s, m);
-    } else if (st == MC_SASL_SERVER_CONTINUE || chal.len > 0) {
-        struct mc_buf b64 = {0};
-        mc_base64_encode(chal.data ? chal.data : "", chal.len, &b64);
-        rs_session_send(s, "334 %s", b64.data ? b64.data : "");
-        mc_buf_free(&b64);
+    struct mc_buf b64 = {0};
+    switch (mc_sasl_server_wire(m->sasl, line, len, initial, &b64)) {
+    case MC_SASL_WIRE_CHALLENGE:
+        rs_session_send(s, "334 %s", b64.data);
         m->mode = SMTP_MODE_AUTH;
         rs_session_set_line_max(s, SMTP_AUTH_LINE_MAX);
-    } else {
+        break;
+    case MC_SASL_WIRE_SUCCESS:
         m->authed = mc_xstrdup(mc_sasl_server_user(m->sasl));
         rs_session_send(s, "235 2.7.0 Authentication successful");
         auth_leave(s, m);
+        break;
+    case MC_SASL_WIRE_CANCELLED:
+        rs_session_send(s, "501 5.0.0 Authentication cancelled");
+        auth_leave(s, m);
+        break;
+    case MC_SASL_WIRE_BAD_BASE64:
+        rs_session_send(s, "501 5.5.2 Cannot decode %s", initial ? "initial response" : "response");
+        auth_leave(s, m);
+        break;
+    case MC_SASL_WIRE_FAIL:
+        auth_failed(s, m);
+        break;
     }
-    mc_buf_free(&chal);
+    mc_buf_free(&b64);
 }
 
 /* A line in SMTP_MODE_AUTH: the client's response to a 334. */
 void smtp_auth_response(struct rs_session *s, struct smtp *m, const char *line, size_t len)
 {
-    struct mc_buf dec = {0};
-    if (len == 1 && line[0] == '*') {
-        rs_session_send(s, "501 5.0.0 Authentication cancelled");
-        auth_leave(s, m);
-    } else if (mc_base64_decode(line, len, &dec) < 0) {
-        rs_session_send(s, "501 5.5.2 Cannot decode response");
-        auth_leave(s, m);
-    } else {
-        auth_step(s, m, dec.data, dec.len, false);
-    }
-    mc_buf_free(&dec);
+    auth_line(s, m, line, len, false);
 }
 
 void smtp_auth_command(struct rs_session *s, struct smtp *m, const char *arg)
@@ -83,7 +82,6 @@ void smtp_auth_command(struct rs_session *s, struct smtp *m, const char *arg)
     size_t ml = arg ? (ir ? (size_t)(ir - arg) : strlen(arg)) : 0;
     if (ml < sizeof mech)
         snprintf(mech, sizeof mech, "%.*s", (int)ml, arg ? arg : "");
-    struct mc_buf dec = {0};
     if (!smtp_auth_offered(s, m)) {
         rs_session_send(s, "538 5.7.11 Encryption required for requested authentication mechanism");
     } else if (!m->helo || !m->esmtp) {
@@ -97,13 +95,7 @@ void smtp_auth_command(struct rs_session *s, struct smtp *m, const char *arg)
     } else if (!(m->sasl = mc_sasl_server_new(mech, rs_session_hostname(s), ms_store_sasl_lookup,
                                               rs_session_store(s)))) {
         rs_session_send(s, "504 5.5.4 Unrecognized authentication type");
-    } else if (ir && strcmp(ir + 1, "=") == 0) {
-        auth_step(s, m, "", 0, true); /* an empty initial response (RFC 4954 4) */
-    } else if (ir && mc_base64_decode(ir + 1, strlen(ir + 1), &dec) < 0) {
-        rs_session_send(s, "501 5.5.2 Cannot decode initial response");
-        auth_leave(s, m);
     } else {
-        auth_step(s, m, dec.data, dec.len, ir != NULL);
+        auth_line(s, m, ir ? ir + 1 : NULL, ir ? strlen(ir + 1) : 0, true);
     }
-    mc_buf_free(&dec);
 }
