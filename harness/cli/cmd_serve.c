@@ -34,8 +34,8 @@ static const char serve_usage[] =
     "  -c, --cert PEM    certificate (chain) to serve TLS with, instead of a self-signed one\n"
     "  -k, --key PEM     its private key\n"
     "  -H, --host ADDR   IPv4 address to listen on (default 127.0.0.1)\n"
-    "  -p, --port NAME=PORT  a fixed port for listener NAME (pop3 pop3s smtp submission smtps\n"
-    "                    lmtp); repeatable; the others get free ports\n"
+    "  -p, --port NAME=PORT  a fixed port for listener NAME (imap imaps pop3 pop3s smtp\n"
+    "                    submission smtps lmtp); repeatable; the others get free ports\n"
     "  -h, --help        this text\n"
     "\n"
     "exit status: 0 stopped by a signal, 2 usage or setup error\n";

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "lib/tls.h"
+#include "reference/imap.h"
 #include "reference/mailstore.h"
 #include "reference/pop3.h"
 #include "reference/server.h"
@@ -36,6 +37,7 @@ static const struct {
     {"pop3", "pop3", &rs_pop3, false, false}, {"pop3s", "pop3", &rs_pop3, true, false},
     {"smtp", "smtp", &rs_smtp, false, false}, {"submission", "smtp", &rs_smtp, false, true},
     {"smtps", "smtp", &rs_smtp, true, true},  {"lmtp", "lmtp", &rs_lmtp, false, false},
+    {"imap", "imap", &rs_imap, false, false}, {"imaps", "imap", &rs_imap, true, false},
 };
 
 static void target_add_endpoint(struct mc_target *t, const char *name, const char *protocol,
@@ -66,7 +68,7 @@ int mc_embedded_check_port(const char *spec, struct mc_buf *err)
             return 0;
     }
     mc_buf_printf(err,
-                  "%s: expected NAME=PORT with NAME one of pop3 pop3s smtp submission smtps "
+                  "%s: expected NAME=PORT with NAME one of imap imaps pop3 pop3s smtp submission smtps "
                   "lmtp and PORT 0..65535 (0: any free port)",
                   spec);
     return -1;

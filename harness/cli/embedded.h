@@ -25,7 +25,7 @@ struct mc_embedded_config {
     const char *maildir;         /* persist the mailstore there (Maildir++), or NULL: in memory */
     const char *cert, *key;      /* PEM certificate (chain) and key; NULL: a self-signed one */
     const char *host;            /* IPv4 address to listen on; NULL: 127.0.0.1 */
-    const struct mc_strv *ports; /* "NAME=PORT" entries (pop3 pop3s smtp submission smtps
+    const struct mc_strv *ports; /* "NAME=PORT" entries (imap imaps pop3 pop3s smtp submission smtps
                                     lmtp); a listener not named gets a free port */
 };
 

@@ -188,6 +188,8 @@ uint32_t ms_mailbox_uidnext(const struct ms_mailbox *mb);
 uint64_t ms_mailbox_highest_modseq(const struct ms_mailbox *mb); /* bumped by every change */
 size_t ms_mailbox_count(const struct ms_mailbox *mb);
 size_t ms_mailbox_count_without(const struct ms_mailbox *mb, unsigned flag); /* STATUS UNSEEN */
+/* Messages no session has claimed as \Recent yet (STATUS RECENT from outside a SELECT). */
+size_t ms_mailbox_count_unclaimed_recent(const struct ms_mailbox *mb);
 const struct ms_message *ms_mailbox_message_at(const struct ms_mailbox *mb, size_t index);
 const struct ms_message *ms_mailbox_find_uid(const struct ms_mailbox *mb, uint32_t uid);
 

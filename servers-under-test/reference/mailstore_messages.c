@@ -178,6 +178,14 @@ size_t ms_mailbox_count_without(const struct ms_mailbox *mb, unsigned flag)
     return n;
 }
 
+size_t ms_mailbox_count_unclaimed_recent(const struct ms_mailbox *mb)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < mb->count; i++)
+        n += mb->msgs[i]->uid > mb->recent_claimed;
+    return n;
+}
+
 const struct ms_message *ms_mailbox_message_at(const struct ms_mailbox *mb, size_t index)
 {
     return index < mb->count ? mb->msgs[index] : NULL;

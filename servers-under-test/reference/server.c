@@ -60,6 +60,11 @@ const char *rs_session_hostname(const struct rs_session *s)
     return s->srv->hostname;
 }
 
+struct event_base *rs_session_base(const struct rs_session *s)
+{
+    return s->srv->base;
+}
+
 bool rs_session_tls_active(const struct rs_session *s)
 {
     return s->conn && mc_conn_is_tls(s->conn);

@@ -5,7 +5,7 @@
  * TLS), and each connection becomes a session: the server cuts what the client sends into
  * lines, refuses lines longer than the protocol's limit before buffering them, resets an idle
  * timer on every line, and hands each line to the protocol module of the listener (pop3.c,
- * smtp.c, later imap.c), which answers through rs_session_send and may upgrade with STARTTLS
+ * smtp.c, imap.c), which answers through rs_session_send and may upgrade with STARTTLS
  * or close. A module may also ask for a counted run of raw octets (rs_session_read_octets: SMTP
  * BDAT), handed over in bounded pieces before lines resume. The server knows no protocol; the
  * protocol modules know no sockets. It builds on harness/lib and the mailstore only — never on the
@@ -61,6 +61,9 @@ struct rs_listener_config {
     const struct rs_protocol *proto;
     bool implicit_tls;
     bool auth_required; /* submission: no mail before AUTH (RFC 6409 4.3) */
+    /* IMAP: no plaintext LOGIN/AUTHENTICATE before STARTTLS; announced as LOGINDISABLED
+       (RFC 3501 6.2.3, RFC 9051 6.2.3). */
+    bool login_requires_tls;
 };
 
 struct rs_server *rs_server_new(struct event_base *base, struct ms_store *store, SSL_CTX *tls,
@@ -75,6 +78,8 @@ size_t rs_server_session_count(const struct rs_server *srv);
 struct ms_store *rs_session_store(const struct rs_session *s);
 const struct rs_listener_config *rs_session_listener(const struct rs_session *s);
 const char *rs_session_hostname(const struct rs_session *s);
+/* The server's event loop, for a module's own timers and wake-ups (IMAP IDLE). */
+struct event_base *rs_session_base(const struct rs_session *s);
 bool rs_session_tls_active(const struct rs_session *s);
 bool rs_session_tls_available(const struct rs_session *s); /* a certificate is loaded */
 /* Sends one line; CRLF is added. */
