@@ -168,20 +168,26 @@ void imap_no_status(struct imap *im, const struct imap_cmd *c, enum ms_status st
 {
     static const struct {
         enum ms_status st;
-        const char *code;
-    } codes[] = {
-        {MS_ERR_NOT_FOUND, "[NONEXISTENT] "}, {MS_ERR_EXISTS, "[ALREADYEXISTS] "},
-        {MS_ERR_BAD_NAME, "[CANNOT] "},       {MS_ERR_INBOX, "[CANNOT] "},
-        {MS_ERR_HAS_CHILDREN, "[INUSE] "},    {MS_ERR_NOSELECT, "[CANNOT] "},
-        {MS_ERR_TOO_BIG, "[TOOBIG] "},        {MS_ERR_LIMIT, "[LIMIT] "},
-        {MS_ERR_BAD_FLAG, "[CANNOT] "},       {MS_ERR_IN_USE, "[INUSE] "},
-        {MS_ERR_IO, "[SERVERBUG] "},
+        const char *code, *text; /* response codes of RFC 5530 / RFC 9051 7.1 */
+    } answers[] = {
+        {MS_ERR_NOT_FOUND, "NONEXISTENT", "no such mailbox"},
+        {MS_ERR_EXISTS, "ALREADYEXISTS", "the mailbox already exists"},
+        {MS_ERR_BAD_NAME, "CANNOT", "the mailbox name is not allowed"},
+        {MS_ERR_INBOX, "CANNOT", "INBOX cannot be deleted"},
+        {MS_ERR_HAS_CHILDREN, "INUSE", "the mailbox has inferior mailboxes"},
+        {MS_ERR_NOSELECT, "CANNOT", "the mailbox holds no messages (\\Noselect)"},
+        {MS_ERR_TOO_BIG, "TOOBIG", "the message is too big"},
+        {MS_ERR_LIMIT, "LIMIT", "a limit of the server was reached"},
+        {MS_ERR_BAD_FLAG, "CANNOT", "invalid flag or keyword"},
+        {MS_ERR_IN_USE, "INUSE", "the mailbox is in use"},
+        {MS_ERR_IO, "SERVERBUG", "the server could not store the change"},
     };
-    const char *code = "";
-    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
-        if (codes[i].st == st)
-            code = codes[i].code;
-    imap_no(im, c, "%s%s: %s", code, what, ms_status_str(st));
+    for (size_t i = 0; i < sizeof answers / sizeof answers[0]; i++)
+        if (answers[i].st == st) {
+            imap_no(im, c, "[%s] %s: %s", answers[i].code, what, answers[i].text);
+            return;
+        }
+    imap_no(im, c, "%s: %s", what, ms_status_str(st));
 }
 
 /* ---- mailbox sync ---- */

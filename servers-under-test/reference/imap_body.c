@@ -24,6 +24,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "reference/imap_utf7.h"
+
 /* ---- sections: parsing ---- */
 
 struct keyword {
@@ -167,8 +169,8 @@ void imap_section_write_name(struct mc_buf *out, const struct imap_section *sec)
    walks it: the parts of a multipart count from 1; anything else has only a part 1, itself,
    after which only a message/rfc822 may be numbered further ("1.1" of a single-part message
    does not exist); a message/rfc822 followed by more numbers is looked into. */
-static const struct mime_part *find_part(const struct mime_part *root,
-                                         const struct imap_section *sec)
+const struct mime_part *imap_section_part(const struct mime_part *root,
+                                          const struct imap_section *sec)
 {
     const struct mime_part *p = root;
     for (size_t d = 0; p && d < sec->depth; d++) {
@@ -198,7 +200,7 @@ static size_t blank_line_len(const char *h, size_t len)
 static void section_text(const char *data, size_t len, const struct mime_part *root,
                          const struct imap_section *sec, struct mc_buf *out)
 {
-    const struct mime_part *p = find_part(root, sec);
+    const struct mime_part *p = imap_section_part(root, sec);
     if (!p)
         return;
     if (sec->depth == 0 && sec->text == IMAP_SECTION_ALL) {
@@ -350,27 +352,6 @@ static bool has_8bit(const char *s)
     return false;
 }
 
-/* Is s well-formed UTF-8 (RFC 3629: no overlongs, no surrogates, at most U+10FFFF)? */
-static bool utf8_valid(const unsigned char *s)
-{
-    while (*s) {
-        unsigned c = *s++;
-        int more = c < 0x80                 ? 0
-                   : c >= 0xC2 && c <= 0xDF ? 1
-                   : c >= 0xE0 && c <= 0xEF ? 2
-                   : c >= 0xF0 && c <= 0xF4 ? 3
-                                            : -1;
-        if (more < 0)
-            return false;
-        unsigned lo = c == 0xE0 ? 0xA0 : c == 0xF0 ? 0x90 : 0x80;
-        unsigned hi = c == 0xED ? 0x9F : c == 0xF4 ? 0x8F : 0xBF;
-        for (int i = 0; i < more; i++, s++, lo = 0x80, hi = 0xBF)
-            if (*s < lo || *s > hi)
-                return false;
-    }
-    return true;
-}
-
 /* RFC 2231 7 extended value: attribute-char as is, anything else %XX. */
 static void write_2231(struct mc_buf *out, const char *v)
 {
@@ -389,7 +370,7 @@ static void write_2231(struct mc_buf *out, const char *v)
 
 static void write_param(struct mc_buf *out, const struct mime_param *p, bool utf8_ok)
 {
-    bool extended = !utf8_ok && has_8bit(p->value) && utf8_valid((const unsigned char *)p->value);
+    bool extended = !utf8_ok && has_8bit(p->value) && imap_utf8_valid(p->value, strlen(p->value));
     struct mc_buf name = {0};
     mc_buf_printf(&name, "%s%s", p->name, extended ? "*" : "");
     write_upper(out, name.data, utf8_ok);

@@ -56,6 +56,12 @@ void imap_section_write_name(struct mc_buf *out, const struct imap_section *sec)
 void imap_section_extract(const char *data, size_t len, const struct mime_part *root,
                           const struct imap_section *sec, struct mc_buf *out);
 
+/* The part a section's part numbers name, NULL when there is none: the parts of a multipart
+   count from 1, anything else has only a part 1 (itself), and only a message/rfc822 may be
+   numbered further (it is looked into). root itself for depth 0. */
+const struct mime_part *imap_section_part(const struct mime_part *root,
+                                          const struct imap_section *sec);
+
 /* "(date subject from sender reply-to to cc bcc in-reply-to message-id)" of the message whose
    header is hdr[0..hdr_len), RFC 3501 7.4.2: sender and reply-to default to from; strings are
    written raw (RFC 2047 words left encoded), NIL when absent. utf8_ok: 8-bit octets may be sent

@@ -204,26 +204,6 @@ static void imap_fetch_section(struct imap *im, struct mc_buf *out, struct imap_
     mc_buf_free(&data);
 }
 
-/* The part a section's part numbers name (RFC 3501 6.4.5), NULL when there is none: a
-   multipart's parts count from 1, "1" of a single part is that part, and a message/rfc822
-   part is looked into. */
-static const struct mime_part *imap_fetch_part(const struct mime_part *root,
-                                               const struct imap_section *sec)
-{
-    const struct mime_part *p = root;
-    for (size_t d = 0; p && d < sec->depth; d++) {
-        const struct mime_part *container = p;
-        if (d > 0 && mime_is_message(p) && p->child_count == 1)
-            container = &p->children[0];
-        uint32_t n = sec->part[d];
-        if (mime_is_multipart(container))
-            p = n >= 1 && n <= container->child_count ? &container->children[n - 1] : NULL;
-        else
-            p = n == 1 ? container : NULL;
-    }
-    return p;
-}
-
 /* The octets a BINARY section names, with the part's transfer encoding undone (RFC 3516). */
 static void imap_fetch_binary(struct imap_fetch_msg *fm, const struct imap_section *sec,
                               struct mc_buf *decoded)
@@ -232,7 +212,7 @@ static void imap_fetch_binary(struct imap_fetch_msg *fm, const struct imap_secti
     whole.partial = false;
     struct mc_buf raw = {0};
     imap_section_extract(fm->data, fm->len, imap_fetch_mime(fm), &whole, &raw);
-    const struct mime_part *p = imap_fetch_part(imap_fetch_mime(fm), sec);
+    const struct mime_part *p = imap_section_part(imap_fetch_mime(fm), sec);
     if (sec->depth > 0 && p)
         mime_decode_body(p->encoding, imap_str(&raw), raw.len, decoded);
     else

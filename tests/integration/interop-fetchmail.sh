@@ -26,7 +26,7 @@ run_fetchmail() { # name rc-file-text
     local rc=$WORK/$1.rc st
     printf '%s\n' "$2" >"$rc"
     chmod 600 "$rc"
-    fetchmail --fetchmailrc "$rc" --idfile "$WORK/$1.ids" --nodetach --nosyslog -v \
+    fetchmail --fetchmailrc "$rc" --idfile "$WORK/$1.ids" --pidfile "$WORK/$1.pid" --nodetach --nosyslog -v \
         >"$WORK/$1.log" 2>&1
     st=$?
     sed "s/^/  [$1] /" "$WORK/$1.log" >&2

@@ -73,3 +73,90 @@ p.quit()
 EOF
         fail "pop3_dump $user failed"
 }
+
+# --- IMAP helpers (the interop-imap-*.sh tests) ---
+
+# make_msg FILE FROM TO SUBJECT: a small message with CRLF line ends, a Message-ID, the body line
+# "body line of SUBJECT" and a line that starts with two dots (dot-stuffing on SMTP, none on
+# IMAP: it must come back as it went in).
+make_msg() {
+    printf 'From: <%s>\r\nTo: <%s>\r\nSubject: %s\r\nDate: %s\r\nMessage-ID: <%s@interop.test>\r\n\r\nbody line of %s\r\n..leading dot survives\r\n' \
+        "$2" "$3" "$4" "$(LC_ALL=C date -R)" "$TAG-$RANDOM" "$4" >"$1"
+}
+
+# submit_curl USER RCPT FILE: submits FILE as USER to RCPT with curl over submission, STARTTLS
+# required, certificate checked, AUTH as USER. curl's -v transcript goes to FILE.smtp-trace.
+submit_curl() {
+    local user=$1 rcpt=$2 file=$3 pwvar="PW_$1"
+    curl -v --silent --show-error --max-time 30 --cacert "$CA" --ssl-reqd \
+        "smtp://$submission_HOST:$submission_PORT" --user "$user:${!pwvar}" \
+        --mail-from "$user@$DOMAIN" --mail-rcpt "$rcpt" -T "$file" 2>"$file.smtp-trace" || {
+        sed 's/^/  [curl smtp] /' "$file.smtp-trace" >&2
+        fail "curl submission (STARTTLS + AUTH) $user -> $rcpt failed"
+    }
+}
+
+# imap_dump USER OUTFILE [MAILBOX]: every message of USER's MAILBOX (default INBOX), read over
+# IMAPS with Python's imaplib after EXAMINE (read-only: no flag changes), each preceded by a line
+# "=== MESSAGE seq UID uid FLAGS (flags)", the message's lines after it (CRLF -> LF).
+imap_dump() {
+    local user=$1 out=$2 mbox=${3:-INBOX} pwvar="PW_$1"
+    "$PY" - "$imaps_HOST" "$imaps_PORT" "$CA" "$user" "${!pwvar}" "$mbox" >"$out" <<'EOF2' ||
+import imaplib, re, ssl, sys
+host, port, ca, user, pw, mbox = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6]
+ctx = ssl.create_default_context(cafile=ca or None)
+m = imaplib.IMAP4_SSL(host, port, ssl_context=ctx, timeout=20)
+m.login(user, pw)
+typ, data = m.select('"%s"' % mbox, readonly=True)
+if typ != "OK":
+    sys.exit("EXAMINE %s: %s %r" % (mbox, typ, data))
+if int(data[0]) > 0:
+    typ, data = m.fetch("1:*", "(UID FLAGS BODY.PEEK[])")
+    if typ != "OK":
+        sys.exit("FETCH: %s %r" % (typ, data))
+    for item in data:
+        if not isinstance(item, tuple):
+            continue
+        meta = item[0].decode("utf-8", "replace")
+        seq = meta.split()[0]
+        uid = re.search(r"UID (\d+)", meta)
+        flags = re.search(r"FLAGS \(([^)]*)\)", meta)
+        print("=== MESSAGE %s UID %s FLAGS (%s)" % (seq, uid.group(1) if uid else "?",
+                                                  flags.group(1) if flags else "?"))
+        sys.stdout.write(item[1].decode("utf-8", "replace").replace("\r\n", "\n"))
+        if not item[1].endswith(b"\n"):
+            print()
+m.logout()
+EOF2
+        fail "imap_dump $user $mbox failed"
+}
+
+# imap_wait USER SUBJECT OUTFILE [MAILBOX]: imap_dump until a message with that Subject is there
+# (delivery may lag behind the end of the SMTP transaction), 75 tries 0.2 s apart; fails if it
+# never is.
+imap_wait() {
+    local i
+    for i in $(seq 1 75); do
+        imap_dump "$1" "$3" "${4:-INBOX}"
+        grep -qxF "Subject: $2" "$3" && return 0
+        sleep 0.2
+    done
+    fail "no message with Subject: $2 in $1's ${4:-INBOX} after 75 tries"
+}
+
+# imap_msg DUMPFILE SUBJECT OUTFILE: the "=== MESSAGE" line and the lines of the message with
+# that Subject, from an imap_dump file.
+imap_msg() {
+    awk -v s="Subject: $2" '
+        /^=== MESSAGE / { if (found) exit; buf = $0 "\n"; next }
+        { buf = buf $0 "\n" }
+        $0 == s { found = 1 }
+        END { if (found) printf "%s", buf; else exit 1 }' "$1" >"$3"
+}
+
+# need_imap: fails when the profile has no imap and imaps endpoints: the reference server
+# serves IMAP, so losing it must show as a failure, not a skip.
+need_imap() {
+    [ -n "${imap_PORT-}" ] && [ -n "${imaps_PORT-}" ] && return 0
+    fail "the profile $IDIR/target.json has no imap and imaps endpoints"
+}

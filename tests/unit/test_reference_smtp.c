@@ -51,11 +51,11 @@ static void server_child(int fd)
     impatient = rs_smtp;
     impatient.idle_timeout_s = 1;
     const struct rs_listener_config cfg[L_COUNT] = {
-        {"smtp", &rs_smtp, false, false},
-        {"submission", &rs_smtp, false, true},
-        {"lmtp", &rs_lmtp, false, false},
-        {"pop3", &rs_pop3, false, false},
-        {"smtp-impatient", &impatient, false, false},
+        {"smtp", &rs_smtp, false, false, false},
+        {"submission", &rs_smtp, false, true, false},
+        {"lmtp", &rs_lmtp, false, false, false},
+        {"pop3", &rs_pop3, false, false, false},
+        {"smtp-impatient", &impatient, false, false, false},
     };
     for (int i = 0; i < L_COUNT; i++)
         if (!tls || rs_server_listen(srv, &cfg[i], "127.0.0.1", 0, &ports[i], &err) != 0)
