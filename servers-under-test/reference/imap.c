@@ -163,8 +163,7 @@ bool imap_expect_end(struct imap *im, const struct imap_cmd *c)
     return false;
 }
 
-void imap_no_status(struct imap *im, const struct imap_cmd *c, enum ms_status st,
-                    const char *what)
+void imap_no_status(struct imap *im, const struct imap_cmd *c, enum ms_status st, const char *what)
 {
     static const struct {
         enum ms_status st;

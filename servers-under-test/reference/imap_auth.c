@@ -51,7 +51,7 @@ void imap_capabilities(struct imap *im, struct mc_buf *out)
         return;
     }
     mc_buf_printf(out,
-                  " NAMESPACE UNSELECT UIDPLUS MOVE CHILDREN SPECIAL-USE ESEARCH "
+                  " NAMESPACE UNSELECT UIDPLUS MOVE CHILDREN SPECIAL-USE ESEARCH CONDSTORE "
                   "APPENDLIMIT=%u",
                   (unsigned)IMAP_LITERAL_MAX);
 }
@@ -114,8 +114,8 @@ void imap_cmd_id(struct imap *im, struct imap_cmd *c)
     imap_ok(im, c, "ID completed");
 }
 
-/* ENABLE (RFC 5161): IMAP4rev2 (RFC 9051) is the one extension that needs it; others are
-   ignored, as RFC 5161 3.1 asks. */
+/* ENABLE (RFC 5161): IMAP4rev2 (RFC 9051) and CONDSTORE (RFC 7162 3.1) can be enabled;
+   other names are ignored, as RFC 5161 3.1 asks. */
 void imap_cmd_enable(struct imap *im, struct imap_cmd *c)
 {
     struct mc_buf atom = {0}, enabled = {0};
@@ -125,6 +125,9 @@ void imap_cmd_enable(struct imap *im, struct imap_cmd *c)
         if (strcasecmp(atom.data, "IMAP4rev2") == 0 && !im->rev2) {
             im->rev2 = im->utf8_accept = true;
             mc_buf_append_str(&enabled, " IMAP4rev2");
+        } else if (strcasecmp(atom.data, "CONDSTORE") == 0 && !im->condstore) {
+            im->condstore = true;
+            mc_buf_append_str(&enabled, " CONDSTORE");
         }
         mc_buf_reset(&atom);
     }
@@ -154,8 +157,8 @@ void imap_cmd_starttls(struct imap *im, struct imap_cmd *c)
     if (!imap_expect_end(im, c))
         return;
     if (!rs_session_tls_available(im->s) || rs_session_tls_active(im->s)) {
-        imap_bad(im, c, "%s", rs_session_tls_active(im->s) ? "TLS is already active"
-                                                            : "TLS is not available");
+        imap_bad(im, c, "%s",
+                 rs_session_tls_active(im->s) ? "TLS is already active" : "TLS is not available");
         return;
     }
     imap_ok(im, c, "begin TLS negotiation now");
@@ -210,9 +213,10 @@ static void imap_auth_step(struct imap *im, const char *line, size_t len, bool i
     struct mc_buf b64 = {0};
     enum mc_sasl_wire w = mc_sasl_server_wire(im->sasl, line, len, initial, &b64);
     enum mc_sasl_server_failure why = mc_sasl_server_failure(im->sasl);
-    struct ms_user *u = w == MC_SASL_WIRE_SUCCESS ? ms_store_find_user(rs_session_store(im->s),
-                                                                       mc_sasl_server_user(im->sasl))
-                                                  : NULL;
+    struct ms_user *u =
+        w == MC_SASL_WIRE_SUCCESS
+            ? ms_store_find_user(rs_session_store(im->s), mc_sasl_server_user(im->sasl))
+            : NULL;
     if (w == MC_SASL_WIRE_CHALLENGE) {
         im->mode = IMAP_MODE_AUTH;
         imap_send(im, "+ %s", b64.data ? b64.data : "");

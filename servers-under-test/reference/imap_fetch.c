@@ -38,6 +38,7 @@ enum imap_fetch_kind {
     IMAP_FETCH_SECTION,     /* BODY[...] / BODY.PEEK[...] */
     IMAP_FETCH_BINARY,      /* BINARY[...] / BINARY.PEEK[...] */
     IMAP_FETCH_BINARY_SIZE, /* BINARY.SIZE[...] */
+    IMAP_FETCH_MODSEQ,      /* RFC 7162 3.1.4 */
 };
 
 struct imap_fetch_item {
@@ -49,6 +50,8 @@ struct imap_fetch_item {
 struct imap_fetch {
     struct imap_fetch_item items[IMAP_FETCH_ITEMS_MAX];
     size_t count;
+    bool changedsince;       /* (CHANGEDSINCE n), RFC 7162 3.1.4.1 */
+    uint64_t changedsince_n; /* only messages with a greater mod-sequence */
 };
 
 /* ---- reading the item list ---- */
@@ -67,6 +70,7 @@ static const struct {
     {"RFC822", IMAP_FETCH_RFC822},
     {"RFC822.HEADER", IMAP_FETCH_RFC822_HEADER},
     {"RFC822.TEXT", IMAP_FETCH_RFC822_TEXT},
+    {"MODSEQ", IMAP_FETCH_MODSEQ},
 };
 
 static bool imap_fetch_add(struct imap_parser *ps, struct imap_fetch *f, enum imap_fetch_kind k)
@@ -284,6 +288,9 @@ static void imap_fetch_write_item(struct imap *im, struct mc_buf *out, struct im
     case IMAP_FETCH_UID:
         mc_buf_printf(out, "UID %u", ms_message_uid(fm->m));
         break;
+    case IMAP_FETCH_MODSEQ:
+        mc_buf_printf(out, "MODSEQ (%llu)", (unsigned long long)ms_message_modseq(fm->m));
+        break;
     case IMAP_FETCH_RFC822:
         imap_fetch_rfc822(out, fm, "RFC822", IMAP_SECTION_ALL);
         break;
@@ -327,8 +334,8 @@ static bool imap_fetch_mark_seen(struct imap *im, const struct imap_fetch *f, ui
 {
     bool changed = false;
     if (!im->read_only && imap_fetch_sets_seen(f))
-        ms_mailbox_store_flags(ms_view_mailbox(im->view), im->view, uid, MS_FLAGS_ADD,
-                               MS_FLAG_SEEN, NULL, &changed);
+        ms_mailbox_store_flags(ms_view_mailbox(im->view), im->view, uid, MS_FLAGS_ADD, MS_FLAG_SEEN,
+                               NULL, &changed);
     return changed;
 }
 
@@ -356,6 +363,13 @@ static void imap_fetch_message(struct imap *im, const struct imap_cmd *c,
         mc_buf_append_str(&out, sep);
         imap_fetch_write_item(im, &out, &fm, &flags);
     }
+    /* RFC 7162 3.1.4: once CONDSTORE is on, FLAGS come with MODSEQ. */
+    bool flags_sent = flags_changed || imap_fetch_has(f, IMAP_FETCH_FLAGS);
+    if (im->condstore && flags_sent && !imap_fetch_has(f, IMAP_FETCH_MODSEQ)) {
+        struct imap_fetch_item modseq = {.kind = IMAP_FETCH_MODSEQ};
+        mc_buf_append_char(&out, ' ');
+        imap_fetch_write_item(im, &out, &fm, &modseq);
+    }
     mc_buf_append_str(&out, ")\r\n");
     imap_send_raw(im, out.data, out.len);
     mc_buf_free(&out);
@@ -363,17 +377,35 @@ static void imap_fetch_message(struct imap *im, const struct imap_cmd *c,
         mime_part_free(&fm.root);
 }
 
+/* "(CHANGEDSINCE n)" after the items (RFC 7162 3.1.4.1); it implies MODSEQ. */
+static bool imap_fetch_modifiers(struct imap_parser *ps, struct imap_fetch *f)
+{
+    struct mc_buf atom = {0};
+    bool ok = imap_parse_char(ps, '(') && imap_parse_atom(ps, &atom) &&
+              strcasecmp(atom.data, "CHANGEDSINCE") == 0 && imap_parse_sp(ps) &&
+              imap_parse_number64(ps, &f->changedsince_n) && imap_parse_char(ps, ')');
+    mc_buf_free(&atom);
+    if (!ok)
+        return imap_parse_fail(ps, "the only FETCH modifier is (CHANGEDSINCE mod-sequence)");
+    f->changedsince = true;
+    return imap_fetch_has(f, IMAP_FETCH_MODSEQ) || imap_fetch_add(ps, f, IMAP_FETCH_MODSEQ);
+}
+
 void imap_cmd_fetch(struct imap *im, struct imap_cmd *c)
 {
     struct imap_seqset set = {0};
     struct imap_fetch f = {0};
     struct ms_uidlist uids = {0};
-    if (!imap_parse_sp(c->ps) || !imap_parse_seqset(c->ps, &set) || !imap_fetch_items(c->ps, &f)) {
+    if (!imap_parse_sp(c->ps) || !imap_parse_seqset(c->ps, &set) || !imap_fetch_items(c->ps, &f) ||
+        (imap_parse_sp(c->ps) && !imap_fetch_modifiers(c->ps, &f))) {
         imap_bad_syntax(im, c);
     } else if (imap_expect_end(im, c) && imap_set_uids(im, c, &set, &uids)) {
+        if (imap_fetch_has(&f, IMAP_FETCH_MODSEQ) || f.changedsince)
+            im->condstore = true; /* a CONDSTORE enabling command (RFC 7162 3.1) */
         for (size_t i = 0; i < uids.count; i++) {
             uint32_t seq = ms_view_seq(im->view, uids.uids[i]);
-            if (seq)
+            if (seq && (!f.changedsince ||
+                        ms_message_modseq(ms_view_message(im->view, seq)) > f.changedsince_n))
                 imap_fetch_message(im, c, &f, seq);
         }
         imap_ok(im, c, "FETCH completed");
@@ -392,6 +424,8 @@ void imap_send_flags(struct imap *im, uint32_t seq, const struct ms_message *m, 
     mc_buf_append_str(&b, "FLAGS ");
     imap_write_flags(&b, ms_message_flags(m), ms_message_keywords(m),
                      !im->rev2 && ms_view_recent(im->view, seq));
+    if (im->condstore)
+        mc_buf_printf(&b, " MODSEQ (%llu)", (unsigned long long)ms_message_modseq(m));
     imap_send(im, "%s)", b.data);
     mc_buf_free(&b);
 }

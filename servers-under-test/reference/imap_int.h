@@ -66,15 +66,16 @@ struct imap {
     /* The command being assembled: lines and literals as they came, CRLF after each literal
        announcement kept, the final CRLF not. */
     struct mc_buf cmd;
-    size_t literals;    /* literals in it so far */
+    size_t literals;     /* literals in it so far */
     bool cmd_discarding; /* over IMAP_COMMAND_MAX: read to its end, then BAD */
     /* Options (ENABLE, RFC 5161). */
     bool rev2;        /* IMAP4rev2 (RFC 9051) */
     bool utf8_accept; /* UTF8=ACCEPT (RFC 6855), implied by IMAP4rev2 */
+    bool condstore;   /* CONDSTORE (RFC 7162 3.1): FETCH responses carry MODSEQ */
     /* Authenticated and selected state. */
     struct ms_user *user;
-    struct ms_view *view; /* the selected mailbox */
-    bool read_only;       /* EXAMINE */
+    struct ms_view *view;  /* the selected mailbox */
+    bool read_only;        /* EXAMINE */
     uint32_t known_recent; /* the RECENT count last reported (rev1) */
     /* The command in progress when it outlives one line (AUTHENTICATE, IDLE). */
     char pending_tag[IMAP_TAG_MAX + 1];
@@ -87,7 +88,7 @@ struct imap {
 /* The command being run. */
 struct imap_cmd {
     const char *tag;
-    const char *name; /* upper-case, "UID " removed: "FETCH" */
+    const char *name;       /* upper-case, "UID " removed: "FETCH" */
     struct imap_parser *ps; /* just after the command name */
     bool uid;               /* the UID form */
 };
@@ -115,8 +116,7 @@ void imap_bad(struct imap *im, const struct imap_cmd *c, const char *fmt, ...)
 /* BAD with the parser's error, or a generic one. */
 void imap_bad_syntax(struct imap *im, const struct imap_cmd *c);
 /* The mailstore's answer to a failed operation, as a tagged NO with a response code. */
-void imap_no_status(struct imap *im, const struct imap_cmd *c, enum ms_status st,
-                    const char *what);
+void imap_no_status(struct imap *im, const struct imap_cmd *c, enum ms_status st, const char *what);
 /* Reports what changed in the selected mailbox since the last sync (untagged EXPUNGE, EXISTS,
    RECENT, FETCH FLAGS); expunges are held back while im->defer_expunge. Ends the session with
    BYE when the mailbox was deleted under it. */
@@ -138,9 +138,9 @@ void imap_auth_line(struct imap *im, const char *line, size_t len);
 void imap_capabilities(struct imap *im, struct mc_buf *out);
 
 /* imap_mailbox.c */
-imap_handler imap_cmd_select, imap_cmd_examine, imap_cmd_create, imap_cmd_delete,
-    imap_cmd_rename, imap_cmd_subscribe, imap_cmd_unsubscribe, imap_cmd_status, imap_cmd_check,
-    imap_cmd_close, imap_cmd_unselect;
+imap_handler imap_cmd_select, imap_cmd_examine, imap_cmd_create, imap_cmd_delete, imap_cmd_rename,
+    imap_cmd_subscribe, imap_cmd_unsubscribe, imap_cmd_status, imap_cmd_check, imap_cmd_close,
+    imap_cmd_unselect;
 /* Reads a mailbox argument (astring; modified UTF-7 unless UTF-8 is enabled) into its
    canonical mailstore name. On failure answers (BAD or NO) and returns false. */
 bool imap_mailbox_arg(struct imap *im, struct imap_cmd *c, char name[MS_MAILBOX_NAME_MAX + 1]);
@@ -153,9 +153,10 @@ enum imap_status_item {
     IMAP_STATUS_UIDNEXT = 1u << 1,
     IMAP_STATUS_UIDVALIDITY = 1u << 2,
     IMAP_STATUS_UNSEEN = 1u << 3,
-    IMAP_STATUS_RECENT = 1u << 4, /* IMAP4rev1 only */
-    IMAP_STATUS_SIZE = 1u << 5,   /* RFC 8438, IMAP4rev2 */
-    IMAP_STATUS_DELETED = 1u << 6, /* IMAP4rev2 */
+    IMAP_STATUS_RECENT = 1u << 4,        /* IMAP4rev1 only */
+    IMAP_STATUS_SIZE = 1u << 5,          /* RFC 8438, IMAP4rev2 */
+    IMAP_STATUS_DELETED = 1u << 6,       /* IMAP4rev2 */
+    IMAP_STATUS_HIGHESTMODSEQ = 1u << 7, /* RFC 7162 3.1.10 */
 };
 /* Reads "(" item *(SP item) ")"; false with ps->error. */
 bool imap_status_items(struct imap_parser *ps, unsigned *items);

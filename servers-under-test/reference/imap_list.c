@@ -51,7 +51,8 @@ static bool imap_list_match(const char *pattern, const char *name)
         memset(next, 0, (nlen + 1) * sizeof *next);
         for (size_t n = 0; n <= nlen; n++) {
             if (pc == '*' || pc == '%') {
-                bool carried = n > 0 && next[n - 1] && (pc == '*' || name[n - 1] != MS_HIERARCHY_SEP);
+                bool carried =
+                    n > 0 && next[n - 1] && (pc == '*' || name[n - 1] != MS_HIERARCHY_SEP);
                 next[n] = row[n] || carried;
             } else if (n > 0 && row[n - 1] && name[n - 1] == pc) {
                 next[n] = true;
@@ -114,8 +115,7 @@ static bool imap_list_return(struct imap_parser *ps, struct imap_list_request *r
                                     IMAP_LIST_RET_SPECIAL_USE, IMAP_LIST_RET_STATUS};
     struct mc_buf atom = {0};
     bool ok = imap_parse_sp(ps) && imap_parse_atom(ps, &atom) &&
-              strcasecmp(atom.data, "RETURN") == 0 && imap_parse_sp(ps) &&
-              imap_parse_char(ps, '(');
+              strcasecmp(atom.data, "RETURN") == 0 && imap_parse_sp(ps) && imap_parse_char(ps, '(');
     mc_buf_free(&atom);
     for (bool first = true; ok && !imap_parse_char(ps, ')'); first = false) {
         unsigned before = rq->options;
@@ -200,7 +200,8 @@ static void imap_list_one(struct imap *im, const struct imap_list_request *rq,
     const char *sep = "";
     if (ms_mailbox_noselect(mb))
         mc_buf_append_str(&b, "\\Noselect"), sep = " ";
-    mc_buf_printf(&b, "%s%s", sep, ms_mailbox_has_children(mb) ? "\\HasChildren" : "\\HasNoChildren");
+    mc_buf_printf(&b, "%s%s", sep,
+                  ms_mailbox_has_children(mb) ? "\\HasChildren" : "\\HasNoChildren");
     if (*imap_special_use(name))
         mc_buf_printf(&b, " %s", imap_special_use(name));
     if ((rq->options & (IMAP_LIST_RET_SUBSCRIBED | IMAP_LIST_SEL_SUBSCRIBED)) &&
@@ -242,29 +243,62 @@ void imap_cmd_list(struct imap *im, struct imap_cmd *c)
     mc_strv_free(&rq.patterns);
 }
 
-/* LSUB (IMAP4rev1): the subscribed names that match, existing or not. */
+static bool imap_list_any_match(const struct imap_list_request *rq, const char *name)
+{
+    for (size_t p = 0; p < rq->patterns.count; p++)
+        if (imap_list_match(rq->patterns.items[p].ptr, name))
+            return true;
+    return false;
+}
+
+static void imap_lsub_one(struct imap *im, const char *name, bool noselect, struct mc_strv *sent)
+{
+    if (mc_strv_contains_nocase(sent, name))
+        return;
+    mc_strv_push_str(sent, name);
+    struct mc_buf b = {0};
+    mc_buf_printf(&b, "* LSUB (%s) \"%c\" ", noselect ? "\\Noselect" : "", MS_HIERARCHY_SEP);
+    imap_write_mailbox(im, &b, name);
+    imap_send(im, "%s", b.data);
+    mc_buf_free(&b);
+}
+
+/* The subscribed names that match, existing or not; and, for a name that does not match but
+   whose superior does (a "%" stopping at a level), that superior with \Noselect unless it is
+   subscribed itself (RFC 3501 6.3.9). */
+static void imap_lsub_answer(struct imap *im, const struct imap_list_request *rq)
+{
+    const struct mc_strv *subs = ms_user_subscriptions(im->user);
+    struct mc_strv sent = {0};
+    for (size_t i = 0; subs && i < subs->count; i++) {
+        const char *name = subs->items[i].ptr;
+        if (imap_list_any_match(rq, name)) {
+            struct ms_mailbox *mb = ms_user_find_mailbox(im->user, name);
+            imap_lsub_one(im, name, !mb || ms_mailbox_noselect(mb), &sent);
+            continue;
+        }
+        char superior[MS_MAILBOX_NAME_MAX + 1];
+        snprintf(superior, sizeof superior, "%s", name);
+        for (char *sep = strrchr(superior, MS_HIERARCHY_SEP); sep;
+             sep = strrchr(superior, MS_HIERARCHY_SEP)) {
+            *sep = '\0';
+            if (imap_list_any_match(rq, superior) && !imap_list_subscribed(im, superior)) {
+                imap_lsub_one(im, superior, true, &sent);
+                break;
+            }
+        }
+    }
+    mc_strv_free(&sent);
+}
+
+/* LSUB (IMAP4rev1). */
 void imap_cmd_lsub(struct imap *im, struct imap_cmd *c)
 {
     struct imap_list_request rq = {0};
     if (!imap_parse_sp(c->ps) || !imap_list_patterns(im, c->ps, &rq)) {
         imap_bad_syntax(im, c);
     } else if (imap_expect_end(im, c)) {
-        const struct mc_strv *subs = ms_user_subscriptions(im->user);
-        for (size_t i = 0; subs && i < subs->count; i++) {
-            const char *name = subs->items[i].ptr;
-            bool match = false;
-            for (size_t p = 0; p < rq.patterns.count && !match; p++)
-                match = imap_list_match(rq.patterns.items[p].ptr, name);
-            if (!match)
-                continue;
-            struct ms_mailbox *mb = ms_user_find_mailbox(im->user, name);
-            struct mc_buf b = {0};
-            mc_buf_printf(&b, "* LSUB (%s) \"%c\" ",
-                          !mb || ms_mailbox_noselect(mb) ? "\\Noselect" : "", MS_HIERARCHY_SEP);
-            imap_write_mailbox(im, &b, name);
-            imap_send(im, "%s", b.data);
-            mc_buf_free(&b);
-        }
+        imap_lsub_answer(im, &rq);
         imap_ok(im, c, "LSUB completed");
     }
     mc_strv_free(&rq.patterns);

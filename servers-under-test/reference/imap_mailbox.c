@@ -76,7 +76,7 @@ void imap_write_mailbox(const struct imap *im, struct mc_buf *out, const char *n
 const char *imap_special_use(const char *name)
 {
     static const char *const uses[][2] = {
-        {"Sent", "\\Sent"}, {"Drafts", "\\Drafts"}, {"Trash", "\\Trash"},
+        {"Sent", "\\Sent"}, {"Drafts", "\\Drafts"},   {"Trash", "\\Trash"},
         {"Junk", "\\Junk"}, {"Archive", "\\Archive"},
     };
     for (size_t i = 0; i < sizeof uses / sizeof uses[0]; i++)
@@ -136,6 +136,9 @@ static void imap_send_selected(struct imap *im, const char *name)
     }
     imap_send(im, "* OK [UIDVALIDITY %u] UIDs valid", ms_mailbox_uidvalidity(mb));
     imap_send(im, "* OK [UIDNEXT %u] predicted next UID", ms_mailbox_uidnext(mb));
+    /* RFC 7162 3.1.2.1: on every successful SELECT/EXAMINE of a server with CONDSTORE. */
+    imap_send(im, "* OK [HIGHESTMODSEQ %llu] highest mod-sequence",
+              (unsigned long long)ms_mailbox_highest_modseq(mb));
     if (im->rev2) {
         struct mc_buf b = {0};
         mc_buf_printf(&b, "* LIST () \"%c\" ", MS_HIERARCHY_SEP);
@@ -145,18 +148,36 @@ static void imap_send_selected(struct imap *im, const char *name)
     }
 }
 
+/* "(CONDSTORE)" after the name (RFC 7162 3.1.8): the one select parameter we know. */
+static bool imap_select_params(struct imap_parser *ps, struct imap *im)
+{
+    struct mc_buf atom = {0};
+    bool ok = imap_parse_char(ps, '(') && imap_parse_atom(ps, &atom) &&
+              strcasecmp(atom.data, "CONDSTORE") == 0 && imap_parse_char(ps, ')');
+    mc_buf_free(&atom);
+    if (ok)
+        im->condstore = true;
+    return ok ? true : imap_parse_fail(ps, "the only SELECT parameter is (CONDSTORE)");
+}
+
 static void imap_open_mailbox(struct imap *im, struct imap_cmd *c, bool examine)
 {
     char name[MS_MAILBOX_NAME_MAX + 1];
-    if (!imap_mailbox_arg(im, c, name) || !imap_expect_end(im, c))
+    if (!imap_mailbox_arg(im, c, name))
+        return;
+    if (imap_parse_sp(c->ps) && !imap_select_params(c->ps, im)) {
+        imap_bad_syntax(im, c);
+        return;
+    }
+    if (!imap_expect_end(im, c))
         return;
     bool was_selected = im->view != NULL;
     imap_deselect(im); /* even when the new SELECT fails (RFC 3501 6.3.1) */
     if (was_selected && im->rev2)
         imap_send(im, "* OK [CLOSED] previous mailbox closed");
     struct ms_mailbox *mb = ms_user_find_mailbox(im->user, name);
-    enum ms_status st = mb ? ms_view_open(mb, examine ? 0 : MS_VIEW_CLAIM_RECENT, &im->view)
-                           : MS_ERR_NOT_FOUND;
+    enum ms_status st =
+        mb ? ms_view_open(mb, examine ? 0 : MS_VIEW_CLAIM_RECENT, &im->view) : MS_ERR_NOT_FOUND;
     if (st != MS_OK) {
         im->view = NULL;
         imap_no_status(im, c, st, examine ? "EXAMINE" : "SELECT");
@@ -209,8 +230,7 @@ void imap_cmd_delete(struct imap *im, struct imap_cmd *c)
 void imap_cmd_rename(struct imap *im, struct imap_cmd *c)
 {
     char from[MS_MAILBOX_NAME_MAX + 1], to[MS_MAILBOX_NAME_MAX + 1];
-    if (!imap_mailbox_arg(im, c, from) || !imap_mailbox_arg(im, c, to) ||
-        !imap_expect_end(im, c))
+    if (!imap_mailbox_arg(im, c, from) || !imap_mailbox_arg(im, c, to) || !imap_expect_end(im, c))
         return;
     enum ms_status st = ms_user_rename_mailbox(im->user, from, to);
     if (st == MS_OK)
@@ -248,10 +268,10 @@ static const struct {
     const char *name;
     unsigned item;
 } imap_status_names[] = {
-    {"MESSAGES", IMAP_STATUS_MESSAGES}, {"UIDNEXT", IMAP_STATUS_UIDNEXT},
+    {"MESSAGES", IMAP_STATUS_MESSAGES},       {"UIDNEXT", IMAP_STATUS_UIDNEXT},
     {"UIDVALIDITY", IMAP_STATUS_UIDVALIDITY}, {"UNSEEN", IMAP_STATUS_UNSEEN},
-    {"RECENT", IMAP_STATUS_RECENT},       {"SIZE", IMAP_STATUS_SIZE},
-    {"DELETED", IMAP_STATUS_DELETED},
+    {"RECENT", IMAP_STATUS_RECENT},           {"SIZE", IMAP_STATUS_SIZE},
+    {"DELETED", IMAP_STATUS_DELETED},         {"HIGHESTMODSEQ", IMAP_STATUS_HIGHESTMODSEQ},
 };
 
 static unsigned imap_status_item(const char *name)
@@ -275,7 +295,7 @@ bool imap_status_items(struct imap_parser *ps, unsigned *items)
             *items |= item;
         else
             imap_parse_fail(ps, "STATUS items are MESSAGES UIDNEXT UIDVALIDITY UNSEEN RECENT "
-                                "SIZE DELETED, in parentheses");
+                                "SIZE DELETED HIGHESTMODSEQ, in parentheses");
         mc_buf_reset(&atom);
     }
     mc_buf_free(&atom);
@@ -308,11 +328,14 @@ void imap_send_status(struct imap *im, struct ms_mailbox *mb, unsigned items)
     if (items & IMAP_STATUS_RECENT)
         mc_buf_printf(&b, "%sRECENT %zu", sep, ms_mailbox_count_unclaimed_recent(mb)), sep = " ";
     if (items & IMAP_STATUS_SIZE)
-        mc_buf_printf(&b, "%sSIZE %llu", sep, (unsigned long long)imap_mailbox_size(mb)),
-            sep = " ";
+        mc_buf_printf(&b, "%sSIZE %llu", sep, (unsigned long long)imap_mailbox_size(mb)), sep = " ";
     if (items & IMAP_STATUS_DELETED)
         mc_buf_printf(&b, "%sDELETED %zu", sep,
-                      ms_mailbox_count(mb) - ms_mailbox_count_without(mb, MS_FLAG_DELETED));
+                      ms_mailbox_count(mb) - ms_mailbox_count_without(mb, MS_FLAG_DELETED)),
+            sep = " ";
+    if (items & IMAP_STATUS_HIGHESTMODSEQ)
+        mc_buf_printf(&b, "%sHIGHESTMODSEQ %llu", sep,
+                      (unsigned long long)ms_mailbox_highest_modseq(mb));
     mc_buf_append_char(&b, ')');
     imap_send(im, "%s", b.data);
     mc_buf_free(&b);

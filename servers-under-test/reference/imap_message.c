@@ -28,8 +28,8 @@ bool imap_set_uids(struct imap *im, struct imap_cmd *c, const struct imap_seqset
     uint32_t count = ms_view_count(im->view);
     if (!c->uid) {
         if (count == 0 || imap_seqset_max(set, count) > count) {
-            imap_bad(im, c, "%s: no message has that sequence number (the mailbox has %u)",
-                     c->name, count);
+            imap_bad(im, c, "%s: no message has that sequence number (the mailbox has %u)", c->name,
+                     count);
             return false;
         }
         for (uint32_t seq = 1; seq <= count; seq++)
@@ -131,38 +131,85 @@ static bool imap_store_item(struct imap_parser *ps, enum ms_flag_op *op, bool *s
     return ok ? true : imap_parse_fail(ps, "STORE takes FLAGS, +FLAGS or -FLAGS [.SILENT]");
 }
 
+/* " (UNCHANGEDSINCE n)" (RFC 7162 3.1.3), optional; *given says whether it came. */
+static bool imap_store_modifier(struct imap_parser *ps, bool *given, uint64_t *since)
+{
+    *given = false;
+    if (!imap_peek_char(ps, '('))
+        return true;
+    struct mc_buf atom = {0};
+    bool ok = imap_parse_char(ps, '(') && imap_parse_atom(ps, &atom) &&
+              strcasecmp(atom.data, "UNCHANGEDSINCE") == 0 && imap_parse_sp(ps) &&
+              imap_parse_number64(ps, since) && imap_parse_char(ps, ')') && imap_parse_sp(ps);
+    mc_buf_free(&atom);
+    *given = ok;
+    return ok ? true : imap_parse_fail(ps, "the only STORE modifier is (UNCHANGEDSINCE n)");
+}
+
+struct imap_store {
+    enum ms_flag_op op;
+    bool silent;
+    unsigned flags;
+    struct mc_strv keywords;
+    bool conditional; /* UNCHANGEDSINCE */
+    uint64_t unchanged_since;
+    struct ms_uidlist modified; /* refused by UNCHANGEDSINCE: seqs, or UIDs for UID STORE */
+};
+
+/* One message; false after answering NO. */
+static bool imap_store_one(struct imap *im, struct imap_cmd *c, struct imap_store *s, uint32_t uid)
+{
+    struct ms_mailbox *mb = ms_view_mailbox(im->view);
+    uint32_t seq = ms_view_seq(im->view, uid);
+    if (s->conditional && seq &&
+        ms_message_modseq(ms_view_message(im->view, seq)) > s->unchanged_since) {
+        ms_uidlist_push(&s->modified, c->uid ? uid : seq);
+        return true;
+    }
+    bool changed = false;
+    enum ms_status st =
+        ms_mailbox_store_flags(mb, im->view, uid, s->op, s->flags, &s->keywords, &changed);
+    if (st != MS_OK && st != MS_ERR_NOT_FOUND) { /* NOT_FOUND: expunged meanwhile */
+        imap_no_status(im, c, st, "STORE");
+        return false;
+    }
+    /* With CONDSTORE, even .SILENT reports the new mod-sequence (RFC 7162 3.1.3). */
+    if (seq && (!s->silent || (im->condstore && changed)))
+        imap_send_flags(im, seq, ms_view_message(im->view, seq), c->uid);
+    return true;
+}
+
 void imap_cmd_store(struct imap *im, struct imap_cmd *c)
 {
     struct ms_uidlist uids = {0};
-    struct mc_strv keywords = {0};
-    enum ms_flag_op op;
-    bool silent;
-    unsigned flags = 0;
+    struct imap_store s = {0};
     if (!imap_read_set(im, c, &uids))
         goto out;
-    if (!imap_parse_sp(c->ps) || !imap_store_item(c->ps, &op, &silent) || !imap_parse_sp(c->ps) ||
-        !imap_parse_flags(c->ps, true, &flags, &keywords)) {
+    if (!imap_parse_sp(c->ps) || !imap_store_modifier(c->ps, &s.conditional, &s.unchanged_since) ||
+        !imap_store_item(c->ps, &s.op, &s.silent) || !imap_parse_sp(c->ps) ||
+        !imap_parse_flags(c->ps, true, &s.flags, &s.keywords)) {
         imap_bad_syntax(im, c);
         goto out;
     }
     if (!imap_expect_end(im, c))
         goto out;
-    struct ms_mailbox *mb = ms_view_mailbox(im->view);
-    for (size_t i = 0; i < uids.count; i++) {
-        enum ms_status st =
-            ms_mailbox_store_flags(mb, im->view, uids.uids[i], op, flags, &keywords, NULL);
-        if (st != MS_OK && st != MS_ERR_NOT_FOUND) { /* NOT_FOUND: expunged meanwhile */
-            imap_no_status(im, c, st, "STORE");
+    if (s.conditional)
+        im->condstore = true; /* a CONDSTORE enabling command (RFC 7162 3.1) */
+    for (size_t i = 0; i < uids.count; i++)
+        if (!imap_store_one(im, c, &s, uids.uids[i]))
             goto out;
-        }
-        uint32_t seq = ms_view_seq(im->view, uids.uids[i]);
-        if (!silent && seq)
-            imap_send_flags(im, seq, ms_view_message(im->view, seq), c->uid);
+    if (s.modified.count) {
+        struct mc_buf set = {0};
+        imap_write_numbers(&set, s.modified.uids, s.modified.count);
+        imap_ok(im, c, "[MODIFIED %s] conditional STORE failed for some messages", set.data);
+        mc_buf_free(&set);
+    } else {
+        imap_ok(im, c, "STORE completed");
     }
-    imap_ok(im, c, "STORE completed");
 out:
     ms_uidlist_free(&uids);
-    mc_strv_free(&keywords);
+    ms_uidlist_free(&s.modified);
+    mc_strv_free(&s.keywords);
 }
 
 /* ---- COPY, MOVE ---- */
@@ -232,8 +279,8 @@ void imap_cmd_expunge(struct imap *im, struct imap_cmd *c)
         ms_uidlist_free(&uids);
         return;
     }
-    enum ms_status st = ms_mailbox_expunge(ms_view_mailbox(im->view), c->uid ? uids.uids : NULL,
-                                           uids.count, NULL);
+    enum ms_status st =
+        ms_mailbox_expunge(ms_view_mailbox(im->view), c->uid ? uids.uids : NULL, uids.count, NULL);
     if (c->uid && uids.count == 0)
         st = MS_OK; /* nothing named: nothing to remove */
     if (st == MS_OK)
@@ -246,13 +293,15 @@ void imap_cmd_expunge(struct imap *im, struct imap_cmd *c)
 /* ---- SEARCH ---- */
 
 static void imap_search_answer(struct imap *im, struct imap_cmd *c, const struct ms_uidlist *hits,
-                               unsigned returns)
+                               unsigned returns, uint64_t modseq)
 {
     struct mc_buf b = {0};
     if (!returns && !im->rev2) {
         mc_buf_append_str(&b, "* SEARCH");
         for (size_t i = 0; i < hits->count; i++)
             mc_buf_printf(&b, " %u", hits->uids[i]);
+        if (modseq && hits->count) /* RFC 7162 3.1.5 */
+            mc_buf_printf(&b, " (MODSEQ %llu)", (unsigned long long)modseq);
     } else {
         returns = returns ? returns : IMAP_RETURN_ALL; /* RFC 9051 6.4.4 */
         mc_buf_append_str(&b, "* ESEARCH (TAG ");
@@ -268,6 +317,8 @@ static void imap_search_answer(struct imap *im, struct imap_cmd *c, const struct
             mc_buf_append_str(&b, " ALL ");
             imap_write_numbers(&b, hits->uids, hits->count);
         }
+        if (modseq && hits->count) /* RFC 7162 3.2.5 */
+            mc_buf_printf(&b, " MODSEQ %llu", (unsigned long long)modseq);
     }
     imap_send(im, "%s", b.data);
     mc_buf_free(&b);
@@ -294,14 +345,21 @@ void imap_cmd_search(struct imap *im, struct imap_cmd *c)
     uint32_t count = ms_view_count(im->view);
     struct imap_search_target t = {.max_seq = count};
     t.max_uid = count ? ms_message_uid(ms_view_message(im->view, count)) : 0;
+    bool modseq_key = imap_search_uses_modseq(q);
+    uint64_t highest = 0; /* of the messages found, when MODSEQ was searched */
+    if (modseq_key)
+        im->condstore = true; /* a CONDSTORE enabling command (RFC 7162 3.1) */
     for (uint32_t seq = 1; seq <= count; seq++) {
         t.msg = ms_view_message(im->view, seq);
         t.seq = seq;
         t.recent = ms_view_recent(im->view, seq);
-        if (imap_search_match(q, &t))
-            ms_uidlist_push(&hits, c->uid ? ms_message_uid(t.msg) : seq);
+        if (!imap_search_match(q, &t))
+            continue;
+        ms_uidlist_push(&hits, c->uid ? ms_message_uid(t.msg) : seq);
+        if (modseq_key && ms_message_modseq(t.msg) > highest)
+            highest = ms_message_modseq(t.msg);
     }
-    imap_search_answer(im, c, &hits, returns);
+    imap_search_answer(im, c, &hits, returns, highest);
     imap_ok(im, c, "SEARCH completed");
     ms_uidlist_free(&hits);
     imap_search_free(q);

@@ -46,6 +46,7 @@ enum key_kind {
     K_SENTBEFORE, /* Date: header, as the day written there */
     K_SENTON,
     K_SENTSINCE,
+    K_MODSEQ, /* a mod-sequence at least this (RFC 7162 3.1.5) */
     K_LARGER, /* RFC822.SIZE */
     K_SMALLER,
     K_HEADER, /* a header field (FROM, TO, CC, BCC, SUBJECT, HEADER) */
@@ -61,6 +62,7 @@ enum arg_kind {
     ARG_NUMBER,  /* number (number64 in RFC 9051) */
     ARG_SEQSET,  /* sequence-set */
     ARG_KEYWORD, /* flag-keyword (an atom) */
+    ARG_MODSEQ,  /* [entry-name SP entry-type-req SP] mod-sequence-valzer (RFC 7162) */
     ARG_KEY,     /* search-key */
     ARG_KEY2,    /* search-key SP search-key */
 };
@@ -88,6 +90,7 @@ static const struct key_def KEYS[] = {
     {"HEADER", K_HEADER, ARG_HEADER, 0, NULL, "HEADER needs a field name and a string"},
     {"KEYWORD", K_KEYWORD, ARG_KEYWORD, 0, NULL, "KEYWORD needs a keyword"},
     {"LARGER", K_LARGER, ARG_NUMBER, 0, NULL, "LARGER needs a number"},
+    {"MODSEQ", K_MODSEQ, ARG_MODSEQ, 0, NULL, "MODSEQ needs a mod-sequence"},
     {"NEW", K_NEW, ARG_NONE, 0, NULL, NULL},
     {"NOT", K_NOT, ARG_KEY, 0, NULL, "NOT needs a search key"},
     {"OLD", K_OLD, ARG_NONE, 0, NULL, NULL},
@@ -561,6 +564,18 @@ static bool parse_keyword_arg(struct pctx *pc, struct node *n)
     return true;
 }
 
+/* MODSEQ ["/flags/\\seen" priv|shared|all] n: the entry names a flag's own mod-sequence;
+   ours are kept per message, so the entry is read and the message's mod-sequence compared. */
+static bool parse_modseq_arg(struct pctx *pc, struct node *n)
+{
+    if (imap_peek_char(pc->ps, '"')) {
+        if (!imap_parse_string(pc->ps, &pc->tmp, NULL) || !imap_parse_sp(pc->ps) ||
+            !imap_parse_atom(pc->ps, &pc->tmp) || !imap_parse_sp(pc->ps))
+            return imap_parse_fail(pc->ps, "MODSEQ entry-name entry-type mod-sequence expected");
+    }
+    return imap_parse_number64(pc->ps, &n->number);
+}
+
 /* NOT's and OR's operands become the node's children. */
 static bool parse_operands(struct pctx *pc, struct node *n, unsigned count, unsigned depth,
                            const char *need)
@@ -598,6 +613,8 @@ static bool parse_arg(struct pctx *pc, const struct key_def *def, struct node *n
         return imap_parse_seqset(pc->ps, &n->set);
     case ARG_KEYWORD:
         return parse_keyword_arg(pc, n);
+    case ARG_MODSEQ:
+        return parse_modseq_arg(pc, n);
     default:
         return false;
     }
@@ -993,6 +1010,8 @@ static bool match_node(const struct node *n, struct match_ctx *mc)
     case K_ON:
     case K_SINCE:
         return match_date(n, mc);
+    case K_MODSEQ:
+        return ms_message_modseq(t->msg) >= n->number;
     case K_LARGER:
         return (uint64_t)mc->size > n->number;
     case K_SMALLER:
@@ -1000,6 +1019,19 @@ static bool match_node(const struct node *n, struct match_ctx *mc)
     default:
         return match_content(n, mc);
     }
+}
+
+static bool node_uses_modseq(const struct node *n)
+{
+    for (; n; n = n->next)
+        if (n->kind == K_MODSEQ || node_uses_modseq(n->child))
+            return true;
+    return false;
+}
+
+bool imap_search_uses_modseq(const struct imap_search *q)
+{
+    return q && node_uses_modseq(q->root);
 }
 
 bool imap_search_match(const struct imap_search *q, const struct imap_search_target *t)

@@ -5,7 +5,8 @@
  * Every key of RFC 3501 is supported: sequence sets, ALL, ANSWERED, BCC, BEFORE, BODY, CC,
  * DELETED, DRAFT, FLAGGED, FROM, HEADER, KEYWORD, LARGER, NEW, NOT, OLD, ON, OR, RECENT, SEEN,
  * SENTBEFORE, SENTON, SENTSINCE, SINCE, SMALLER, SUBJECT, TEXT, TO, UID, UNANSWERED, UNDELETED,
- * UNDRAFT, UNFLAGGED, UNKEYWORD, UNSEEN, and parenthesised lists (AND). String keys match as
+ * UNDRAFT, UNFLAGGED, UNKEYWORD, UNSEEN, and parenthesised lists (AND); and MODSEQ of
+ * CONDSTORE (RFC 7162 3.1.5). String keys match as
  * case-insensitive substrings (ASCII case folding plus the simple Unicode folding of Latin
  * letters is enough here) of the decoded text: header values with RFC 2047 words decoded, body
  * parts with their transfer encoding undone and converted from their charset to UTF-8; BODY
@@ -29,7 +30,7 @@
 #include "reference/imap_parse.h"
 #include "reference/mailstore.h"
 
-#define IMAP_SEARCH_DEPTH_MAX 64    /* nested parentheses / NOT / OR (harness limit) */
+#define IMAP_SEARCH_DEPTH_MAX 64   /* nested parentheses / NOT / OR (harness limit) */
 #define IMAP_SEARCH_KEYS_MAX 10000 /* keys in one program (harness limit) */
 
 enum imap_search_return {
@@ -63,6 +64,9 @@ struct imap_search_target {
 enum imap_search_error imap_search_parse(struct imap_parser *ps, bool esearch_allowed,
                                          struct imap_search **out, unsigned *returns);
 bool imap_search_match(const struct imap_search *q, const struct imap_search_target *t);
+/* Does the program use the MODSEQ key (RFC 7162 3.1.5: the answer then ends with the highest
+   mod-sequence of the messages found)? */
+bool imap_search_uses_modseq(const struct imap_search *q);
 void imap_search_free(struct imap_search *q);
 
 #endif
