@@ -407,18 +407,24 @@ static void imap_assembled_tag(const struct imap *im, char tag[IMAP_TAG_MAX + 1]
     mc_buf_free(&b);
 }
 
+static uint32_t imap_literal_limit(const struct imap *im)
+{
+    return im->state == IMAP_NOT_AUTHENTICATED ? IMAP_PREAUTH_LITERAL_MAX : IMAP_LITERAL_MAX;
+}
+
 static void imap_refuse_literal(struct imap *im, bool sync)
 {
     char tag[IMAP_TAG_MAX + 1];
     imap_assembled_tag(im, tag);
     imap_command_reset(im);
     if (sync) {
-        imap_send(im, "%s NO [TOOBIG] literals are limited to %u octets (APPENDLIMIT)", tag,
-                  (unsigned)IMAP_LITERAL_MAX);
+        imap_send(im, "%s NO [TOOBIG] literals are limited to %u octets%s", tag,
+                  (unsigned)imap_literal_limit(im),
+                  im->state == IMAP_NOT_AUTHENTICATED ? " before login" : " (APPENDLIMIT)");
         return;
     }
-    imap_send(im, "%s BAD [TOOBIG] literals are limited to %u octets (APPENDLIMIT)", tag,
-              (unsigned)IMAP_LITERAL_MAX);
+    imap_send(im, "%s BAD [TOOBIG] literals are limited to %u octets", tag,
+              (unsigned)imap_literal_limit(im));
     imap_send(im, "* BYE the octets of a refused non-synchronizing literal cannot be skipped "
                   "(RFC 7888 4)");
     im->state = IMAP_LOGOUT;
@@ -434,7 +440,7 @@ static void imap_command_line(struct imap *im, const char *line, size_t len)
     uint64_t size;
     bool sync;
     if (imap_literal_announced(line, len, &size, &sync)) {
-        if (size > IMAP_LITERAL_MAX || ++im->literals > IMAP_LITERALS_MAX) {
+        if (size > imap_literal_limit(im) || ++im->literals > IMAP_LITERALS_MAX) {
             imap_refuse_literal(im, sync);
             return;
         }
@@ -504,11 +510,25 @@ static void imap_octets(struct rs_session *s, void *st, const char *data, size_t
         im->mode = IMAP_MODE_COMMAND;
 }
 
-static void imap_too_long(struct rs_session *s, void *st)
+/* An over-long line (RFC 7162 4): the command it belongs to is refused with BAD [TOOBIG] and
+   the rest of the line thrown away, so the session goes on. Inside AUTHENTICATE or IDLE the
+   line cannot be a valid answer: the session ends. */
+static bool imap_too_long(struct rs_session *s, void *st, const char *head, size_t len)
 {
-    (void)st;
-    rs_session_send(s, "* BYE command line longer than %u octets (RFC 7162 4)",
+    struct imap *im = st;
+    if (im->mode != IMAP_MODE_COMMAND) {
+        rs_session_send(s, "* BYE line longer than %u octets (RFC 7162 4)",
+                        (unsigned)IMAP_LINE_MAX);
+        return false;
+    }
+    if (im->cmd.len == 0)
+        mc_buf_append(&im->cmd, head, len); /* the tag is at its start */
+    char tag[IMAP_TAG_MAX + 1];
+    imap_assembled_tag(im, tag);
+    imap_command_reset(im);
+    rs_session_send(s, "%s BAD [TOOBIG] command line longer than %u octets (RFC 7162 4)", tag,
                     (unsigned)IMAP_LINE_MAX);
+    return true;
 }
 
 static void imap_idle_timeout(struct rs_session *s, void *st)

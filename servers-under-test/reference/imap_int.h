@@ -33,6 +33,9 @@
    can hold. A larger synchronizing literal is refused before the client sends it
    ("NO [TOOBIG]"); a larger non-synchronizing one ends the session (RFC 7888 4). */
 #define IMAP_LITERAL_MAX MS_MESSAGE_SIZE_MAX
+/* Before login a client has no business sending big literals (LOGIN's arguments are small):
+   what an unauthenticated connection can make the server hold (harness limit). */
+#define IMAP_PREAUTH_LITERAL_MAX IMAP_LINE_MAX
 /* Everything one command may make the server hold: lines and literals together. */
 #define IMAP_COMMAND_MAX (IMAP_LITERAL_MAX + 64u * 1024)
 /* Literals in one command (harness limit; MULTIAPPEND is not offered, so few are needed). */

@@ -431,10 +431,11 @@ static void pop3_line(struct rs_session *s, void *st, const char *line, size_t l
     }
 }
 
-static void pop3_too_long(struct rs_session *s, void *st)
+static bool pop3_too_long(struct rs_session *s, void *st, const char *head, size_t len)
 {
-    (void)st;
+    (void)st, (void)head, (void)len;
     err(s, "command line too long (RFC 2449 section 4: 255 octets)");
+    return false;
 }
 
 static void pop3_tls_done(struct rs_session *s, void *st)

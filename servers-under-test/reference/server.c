@@ -26,6 +26,7 @@ struct rs_session {
     void *st; /* the protocol module's state */
     size_t line_max;
     size_t octets_left; /* raw octets still due to the protocol's `octets` (not lines) */
+    bool discarding;    /* the rest of an over-long line is being thrown away */
     struct event *idle; /* closes a silent session */
     bool opened;        /* the protocol module's open() ran */
     bool closing;       /* no more lines are delivered */
@@ -242,6 +243,36 @@ static bool session_deliver_octets(struct rs_session *s, struct mc_buf *piece)
     return true;
 }
 
+/* Throws away input up to and including the next line end; false when there is none yet. */
+static bool session_discard_line(struct rs_session *s, struct mc_buf *scratch)
+{
+    size_t total;
+    bool bare_lf;
+    bool found = mc_conn_find_line(s->conn, &total, &bare_lf) >= 0;
+    size_t n = found ? total : mc_conn_input_length(s->conn);
+    if (n > 0)
+        mc_conn_take(s->conn, n, scratch);
+    mc_buf_reset(scratch);
+    s->discarding = !found;
+    return found;
+}
+
+/* A line over the limit: the protocol answers and says whether the session goes on. */
+static void session_line_too_long(struct rs_session *s, long n, size_t total, struct mc_buf *line)
+{
+    const struct rs_protocol *p = s->listener->cfg.proto;
+    size_t input = mc_conn_input_length(s->conn);
+    size_t take = n >= 0 ? total : input;
+    mc_conn_take(s->conn, take, line);
+    bool go_on = p->too_long && p->too_long(s, s->st, line->data,
+                                            line->len < s->line_max ? line->len : s->line_max);
+    mc_buf_reset(line);
+    if (!go_on)
+        rs_session_close(s);
+    else
+        s->discarding = n < 0; /* the line end has not come yet */
+}
+
 static void on_readable(void *arg)
 {
     struct rs_session *s = arg;
@@ -253,14 +284,18 @@ static void on_readable(void *arg)
                 break;
             continue;
         }
+        if (s->discarding) {
+            if (!session_discard_line(s, &line))
+                break;
+            continue;
+        }
         size_t total;
         bool bare_lf;
         long n = mc_conn_find_line(s->conn, &total, &bare_lf);
         if (n < 0 || total > s->line_max) {
             if ((n >= 0 && total > s->line_max) || mc_conn_input_length(s->conn) >= s->line_max) {
-                if (p->too_long)
-                    p->too_long(s, s->st);
-                rs_session_close(s);
+                session_line_too_long(s, n, total, &line);
+                continue;
             }
             break;
         }

@@ -44,9 +44,11 @@ struct rs_protocol {
        RS_OCTETS_PIECE_MAX, whatever they contain (CR, LF, NUL); `last` on the piece that
        completes the count, after which lines are delivered again. */
     void (*octets)(struct rs_session *s, void *st, const char *data, size_t len, bool last);
-    /* The client sent more than line_max octets without a line end: answer; the server closes
-       the connection afterwards (nothing is buffered beyond the limit). */
-    void (*too_long)(struct rs_session *s, void *st);
+    /* The client sent more than line_max octets without a line end; `head` holds the first
+       octets of that line (at most line_max). Answer, then return true to go on (the server
+       discards the rest of the line as it arrives, buffering none of it) or false to have the
+       connection closed. */
+    bool (*too_long)(struct rs_session *s, void *st, const char *head, size_t head_len);
     /* Optional: the session was silent for idle_timeout_s; say goodbye (SMTP's 421); the
        server closes the connection afterwards. */
     void (*idle)(struct rs_session *s, void *st);

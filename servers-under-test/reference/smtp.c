@@ -602,13 +602,15 @@ static void smtp_octets(struct rs_session *s, void *st, const char *data, size_t
     smtp_bdat_octets(s, st, data, len, last);
 }
 
-static void smtp_too_long(struct rs_session *s, void *st)
+static bool smtp_too_long(struct rs_session *s, void *st, const char *head, size_t len)
 {
+    (void)head, (void)len;
     struct smtp *m = st;
     if (m->mode == SMTP_MODE_DATA)
         rs_session_send(s, "500 5.5.6 Text line too long, closing connection");
     else
         rs_session_send(s, "500 5.5.2 Line too long");
+    return false;
 }
 
 /* RFC 5321 4.5.3.2.7 and 3.8: a server that gives up on a silent client says so with 421. */
