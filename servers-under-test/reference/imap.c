@@ -235,6 +235,7 @@ void imap_deselect(struct imap *im)
     im->view = NULL;
     im->read_only = false;
     im->known_recent = 0;
+    ms_uidlist_free(&im->saved); /* "$" belongs to the selected mailbox (RFC 5182 2.1) */
     if (im->state == IMAP_SELECTED)
         im->state = IMAP_AUTHENTICATED;
 }

@@ -51,7 +51,7 @@ void imap_capabilities(struct imap *im, struct mc_buf *out)
         return;
     }
     mc_buf_printf(out,
-                  " NAMESPACE UNSELECT UIDPLUS MOVE CHILDREN SPECIAL-USE ESEARCH CONDSTORE "
+                  " NAMESPACE UNSELECT UIDPLUS MOVE CHILDREN SPECIAL-USE ESEARCH SEARCHRES CONDSTORE "
                   "APPENDLIMIT=%u",
                   (unsigned)IMAP_LITERAL_MAX);
 }

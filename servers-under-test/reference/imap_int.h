@@ -80,6 +80,7 @@ struct imap {
     struct ms_view *view;  /* the selected mailbox */
     bool read_only;        /* EXAMINE */
     uint32_t known_recent; /* the RECENT count last reported (rev1) */
+    struct ms_uidlist saved; /* "$": UIDs SEARCH RETURN (SAVE) kept (RFC 5182), ascending */
     /* The command in progress when it outlives one line (AUTHENTICATE, IDLE). */
     char pending_tag[IMAP_TAG_MAX + 1];
     struct mc_sasl_server *sasl;

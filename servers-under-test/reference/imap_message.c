@@ -26,6 +26,12 @@ bool imap_set_uids(struct imap *im, struct imap_cmd *c, const struct imap_seqset
                    struct ms_uidlist *out)
 {
     uint32_t count = ms_view_count(im->view);
+    if (set->saved) { /* "$": the saved messages still there, whatever the form */
+        for (size_t i = 0; i < im->saved.count; i++)
+            if (ms_view_seq(im->view, im->saved.uids[i]))
+                ms_uidlist_push(out, im->saved.uids[i]);
+        return true;
+    }
     if (!c->uid) {
         if (count == 0 || imap_seqset_max(set, count) > count) {
             imap_bad(im, c, "%s: no message has that sequence number (the mailbox has %u)", c->name,
@@ -324,6 +330,21 @@ static void imap_search_answer(struct imap *im, struct imap_cmd *c, const struct
     mc_buf_free(&b);
 }
 
+/* RETURN (SAVE ...) keeps the result for "$": all of it, or with MIN and/or MAX (and neither
+   ALL nor COUNT) only those (RFC 5182 2.1). uids: ascending. */
+static void imap_search_save(struct imap *im, const struct ms_uidlist *uids, unsigned returns)
+{
+    ms_uidlist_free(&im->saved);
+    bool only_ends = (returns & (IMAP_RETURN_MIN | IMAP_RETURN_MAX)) &&
+                     !(returns & (IMAP_RETURN_ALL | IMAP_RETURN_COUNT));
+    for (size_t i = 0; i < uids->count; i++) {
+        bool first = i == 0, last = i + 1 == uids->count;
+        if (!only_ends || (first && (returns & IMAP_RETURN_MIN)) ||
+            (last && (returns & IMAP_RETURN_MAX)))
+            ms_uidlist_push(&im->saved, uids->uids[i]);
+    }
+}
+
 void imap_cmd_search(struct imap *im, struct imap_cmd *c)
 {
     struct imap_search *q = NULL;
@@ -342,8 +363,9 @@ void imap_cmd_search(struct imap *im, struct imap_cmd *c)
         return;
     }
     struct ms_uidlist hits = {0}; /* sequence numbers, or UIDs for UID SEARCH */
+    struct ms_uidlist hit_uids = {0};
     uint32_t count = ms_view_count(im->view);
-    struct imap_search_target t = {.max_seq = count};
+    struct imap_search_target t = {.max_seq = count, .saved = &im->saved};
     t.max_uid = count ? ms_message_uid(ms_view_message(im->view, count)) : 0;
     bool modseq_key = imap_search_uses_modseq(q);
     uint64_t highest = 0; /* of the messages found, when MODSEQ was searched */
@@ -356,11 +378,16 @@ void imap_cmd_search(struct imap *im, struct imap_cmd *c)
         if (!imap_search_match(q, &t))
             continue;
         ms_uidlist_push(&hits, c->uid ? ms_message_uid(t.msg) : seq);
+        ms_uidlist_push(&hit_uids, ms_message_uid(t.msg));
         if (modseq_key && ms_message_modseq(t.msg) > highest)
             highest = ms_message_modseq(t.msg);
     }
-    imap_search_answer(im, c, &hits, returns, highest);
+    if (returns & IMAP_RETURN_SAVE)
+        imap_search_save(im, &hit_uids, returns);
+    if (returns != IMAP_RETURN_SAVE) /* SAVE alone answers nothing (RFC 5182 2.1) */
+        imap_search_answer(im, c, &hits, returns & ~(unsigned)IMAP_RETURN_SAVE, highest);
     imap_ok(im, c, "SEARCH completed");
     ms_uidlist_free(&hits);
+    ms_uidlist_free(&hit_uids);
     imap_search_free(q);
 }

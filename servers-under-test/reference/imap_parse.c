@@ -402,7 +402,8 @@ static bool imap_parse_seq_number(struct imap_parser *ps, uint32_t *out)
         return true;
     }
     if (imap_peek_char(ps, '$'))
-        return imap_parse_fail(ps, "\"$\" (SEARCHRES) is not supported");
+        return imap_parse_fail(ps, "\"$\" stands alone: it cannot be combined with numbers "
+                                   "(RFC 5182 2.1)");
     if (!imap_parse_nz_number(ps, out))
         return false;
     if (*out == IMAP_STAR) /* 4294967295 written out: see the notes at the top */
@@ -431,6 +432,17 @@ bool imap_parse_seqset(struct imap_parser *ps, struct imap_seqset *out)
 {
     const char *start = ps->p;
     struct imap_seqset set = {0};
+    if (imap_peek_char(ps, '$')) {
+        ps->p++;
+        if (imap_peek_char(ps, ',') || imap_peek_char(ps, ':')) {
+            ps->p = start;
+            return imap_parse_fail(ps, "\"$\" stands alone: it cannot be combined with numbers "
+                                       "(RFC 5182 2.1)");
+        }
+        imap_seqset_free(out);
+        out->saved = true;
+        return true;
+    }
     for (;;) {
         if (!imap_parse_seq_range(ps, &set)) {
             imap_seqset_free(&set);

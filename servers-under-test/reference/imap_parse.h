@@ -39,6 +39,7 @@ struct imap_range {
 struct imap_seqset {
     struct imap_range *ranges;
     size_t count, cap;
+    bool saved; /* "$": the messages SEARCH RETURN (SAVE) kept (RFC 5182, RFC 9051); no ranges */
 };
 
 void imap_parser_init(struct imap_parser *ps, const char *data, size_t len);
@@ -68,7 +69,8 @@ bool imap_parse_number(struct imap_parser *ps, uint32_t *out);
 bool imap_parse_nz_number(struct imap_parser *ps, uint32_t *out);
 /* number64 (RFC 9051 9), for MODSEQ-like values and partial offsets. */
 bool imap_parse_number64(struct imap_parser *ps, uint64_t *out);
-/* sequence-set (numbers must be nz-number; "$" is not supported and refused). */
+/* sequence-set (numbers must be nz-number), or "$" alone (RFC 5182 2.1: it cannot be combined
+   with numbers), which sets out->saved: what it names is the session's to say. */
 bool imap_parse_seqset(struct imap_parser *ps, struct imap_seqset *out);
 /* flag-list "(" [flag *(SP flag)] ")" — or, with allow_bare, also the bare "flag *(SP flag)"
    form STORE accepts. System flags go to *flags (enum ms_flag bits: \Seen \Answered \Flagged

@@ -38,6 +38,7 @@ enum imap_search_return {
     IMAP_RETURN_MAX = 1u << 1,
     IMAP_RETURN_ALL = 1u << 2,
     IMAP_RETURN_COUNT = 1u << 3,
+    IMAP_RETURN_SAVE = 1u << 4, /* keep the result for "$" (RFC 5182 2.1) */
 };
 
 enum imap_search_error {
@@ -55,6 +56,7 @@ struct imap_search_target {
     bool recent;
     uint32_t max_seq; /* what "*" means for sequence sets */
     uint32_t max_uid; /* what "*" means for UID sets */
+    const struct ms_uidlist *saved; /* what "$" names: UIDs, ascending (may be NULL: none) */
 };
 
 /* Parses what follows "SEARCH " (or "UID SEARCH "): [RETURN (...)] [CHARSET x] keys, to the end

@@ -580,7 +580,7 @@ END_TEST
 
 START_TEST(test_seqset_errors)
 {
-    const char *bad[] = {"$",          "1,$",          "$:3",  "0",  "0:3", "1:0", "01",
+    const char *bad[] = {"$,1",        "1,$",          "$:3",  "0",  "0:3", "1:0", "01",
                          "4294967296", "1:4294967296", "1:",   "1,", ",1",  ":1",  "1::2",
                          "",           "-1",           "1,,2", " 1", "a",   "1:$"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -596,7 +596,12 @@ START_TEST(test_seqset_errors)
     struct imap_seqset set = {0};
     init("1,$");
     ck_assert(!imap_parse_seqset(&ps, &set));
-    ck_assert_str_eq(ps.error, "\"$\" (SEARCHRES) is not supported");
+    ck_assert_str_eq(ps.error, "\"$\" stands alone: it cannot be combined with numbers "
+                               "(RFC 5182 2.1)");
+    init("$");
+    ck_assert(imap_parse_seqset(&ps, &set));
+    ck_assert(set.saved);
+    ck_assert_uint_eq(set.count, 0);
     init("4294967296");
     ck_assert(!imap_parse_seqset(&ps, &set));
     ck_assert_str_eq(ps.error, "number too large");

@@ -1242,6 +1242,23 @@ START_TEST(test_enable_rev2_and_esearch)
     ck_assert_ptr_null(find_response(c->resp.data, "* SEARCH"));
     imap(c, "OK", "SEARCH UNSEEN");
     ck_assert_ptr_nonnull(find_response(c->resp.data, "* SEARCH 1 3\r\n"));
+    /* SEARCHRES (RFC 5182): SAVE alone answers nothing; "$" then names those messages in
+       FETCH, in UID SEARCH and as a search key; SAVE with MAX keeps only the last one. */
+    imap(c, "OK", "SEARCH RETURN (SAVE) UNSEEN");
+    ck_assert_msg(!find_response(c->resp.data, "* SEARCH") &&
+                      !find_response(c->resp.data, "* ESEARCH"),
+                  "SAVE alone: %s", c->resp.data);
+    imap(c, "OK", "FETCH $ (FLAGS)");
+    ck_assert_msg(find_response(c->resp.data, "* 1 FETCH") &&
+                      find_response(c->resp.data, "* 3 FETCH") &&
+                      !find_response(c->resp.data, "* 2 FETCH"),
+                  "%s", c->resp.data);
+    imap(c, "OK", "SEARCH $ NOT 3");
+    ck_assert_ptr_nonnull(find_response(c->resp.data, "* SEARCH 1\r\n"));
+    imap(c, "OK", "SEARCH RETURN (SAVE MAX) UNSEEN");
+    imap(c, "OK", "SEARCH $");
+    ck_assert_ptr_nonnull(find_response(c->resp.data, "* SEARCH 3\r\n"));
+    imap(c, "BAD", "FETCH 1,$ (FLAGS)");
     imap(c, "OK", "LOGOUT");
     client_free(c);
     /* IMAP4rev2. */
