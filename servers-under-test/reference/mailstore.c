@@ -425,6 +425,24 @@ static enum ms_status user_create_superiors(struct ms_user *u, const char *name)
     return MS_OK;
 }
 
+/* A \Noselect left by DELETE becomes a new mailbox: new UIDVALIDITY, UIDs from 1, nothing
+   \Recent claimed (views opened on the old one stay gone: ms_view_gone). */
+static enum ms_status mailbox_recreate(struct ms_mailbox *mb)
+{
+    struct ms_store *st = mb->user->store;
+    uint32_t uv;
+    enum ms_status s = store_next_uidvalidity(st, &uv);
+    if (s != MS_OK)
+        return s;
+    if (mb->dir && md_set_noselect(mb->dir, false, &st->err) != 0)
+        return MS_ERR_IO;
+    mb->noselect = false;
+    mb->uidvalidity = uv;
+    mb->uidnext = 1;
+    mb->recent_claimed = 0;
+    return msi_mailbox_save_uids(mb);
+}
+
 enum ms_status ms_user_create_mailbox(struct ms_user *u, const char *name, struct ms_mailbox **out)
 {
     char canon[MS_MAILBOX_NAME_MAX + 2];
@@ -440,18 +458,10 @@ enum ms_status ms_user_create_mailbox(struct ms_user *u, const char *name, struc
     struct ms_mailbox *mb = ms_user_find_mailbox(u, canon);
     if (mb && !mb->noselect)
         return MS_ERR_EXISTS;
-    if (mb) { /* a \Noselect left by DELETE becomes a new mailbox */
-        uint32_t uv;
-        if ((s = store_next_uidvalidity(u->store, &uv)) != MS_OK)
-            return s;
-        if (mb->dir && md_set_noselect(mb->dir, false, &u->store->err) != 0)
-            return MS_ERR_IO;
-        mb->noselect = false;
-        mb->uidvalidity = uv;
-        mb->uidnext = 1;
+    if (mb) {
         if (out)
             *out = mb;
-        return msi_mailbox_save_uids(mb);
+        return mailbox_recreate(mb);
     }
     if ((s = user_create_superiors(u, canon)) != MS_OK)
         return s;
@@ -467,7 +477,22 @@ static void user_detach_mailbox(struct ms_user *u, struct ms_mailbox *mb)
             break;
         }
     mb->deleted = true;
+    msi_mailbox_notify(mb, NULL); /* its views are gone: wake idle sessions */
     msi_mailbox_unref(mb);
+}
+
+/* DELETE of a mailbox with inferiors: emptied and \Noselect (RFC 3501 6.3.4). */
+static enum ms_status mailbox_make_noselect(struct ms_mailbox *mb)
+{
+    struct ms_store *st = mb->user->store;
+    if (mb->noselect)
+        return MS_ERR_HAS_CHILDREN;
+    if (mb->dir && md_set_noselect(mb->dir, true, &st->err) != 0)
+        return MS_ERR_IO;
+    mb->noselect = true;
+    enum ms_status s = msi_mailbox_remove_all(mb);
+    msi_mailbox_notify(mb, NULL); /* its views are gone, even if it held no message */
+    return s;
 }
 
 enum ms_status ms_user_delete_mailbox(struct ms_user *u, const char *name)
@@ -477,15 +502,8 @@ enum ms_status ms_user_delete_mailbox(struct ms_user *u, const char *name)
         return ms_mailbox_name_canonical(name, NULL) == MS_OK ? MS_ERR_NOT_FOUND : MS_ERR_BAD_NAME;
     if (strcmp(mb->name, MS_INBOX) == 0)
         return MS_ERR_INBOX;
-    if (ms_mailbox_has_children(mb)) {
-        if (mb->noselect)
-            return MS_ERR_HAS_CHILDREN;
-        if (mb->dir && md_set_noselect(mb->dir, true, &u->store->err) != 0)
-            return MS_ERR_IO;
-        enum ms_status s = msi_mailbox_remove_all(mb);
-        mb->noselect = true;
-        return s;
-    }
+    if (ms_mailbox_has_children(mb))
+        return mailbox_make_noselect(mb);
     if (mb->dir && md_mailbox_remove(mb->dir, &u->store->err) != 0)
         return MS_ERR_IO;
     for (size_t i = 0; i < mb->count; i++) { /* their files went with the directory */
@@ -499,7 +517,8 @@ enum ms_status ms_user_delete_mailbox(struct ms_user *u, const char *name)
     return MS_OK;
 }
 
-/* Renames mb (and moves its directory) to `to`; views keep their snapshot. */
+/* Renames mb (and moves its directory) to `to`. Its views follow it: same mailbox, same
+   UIDVALIDITY and UIDs, nothing to report, so they are neither gone nor notified. */
 static enum ms_status mailbox_set_name(struct ms_mailbox *mb, const char *to)
 {
     char *dir = mailbox_dir(mb->user, to);

@@ -33,12 +33,24 @@
  *   running (FETCH, STORE, SEARCH; RFC 3501 7.4.1): expunges stay pending, new messages still
  *   get the next sequence numbers. Expunges done by a view itself are also reported by its own
  *   next sync — EXPUNGE, UID EXPUNGE and MOVE are "change the mailbox, then sync".
+ * - A view belongs to the mailbox as it was opened: once that mailbox is deleted, made
+ *   \Noselect (DELETE of a mailbox with inferiors), or re-created by CREATE under a new
+ *   UIDVALIDITY (UIDs start at 1 again), ms_view_gone() is true and the view is frozen: its
+ *   snapshot stays readable, ms_view_sync() reports nothing, ms_view_pending() says yes. The
+ *   session must end the selection (IMAP: BYE, as the client's UIDs mean nothing any more).
+ *   RENAME (not of INBOX) does not end it: the view follows the mailbox to its new name
+ *   (same UIDVALIDITY, same UIDs; RFC 3501 6.3.5 leaves it to the server). Renaming INBOX
+ *   is seen by INBOX's views as the expunge of all its messages.
  * - \Recent (IMAP4rev1 only) belongs to one session: a view opened with MS_VIEW_CLAIM_RECENT
- *   (SELECT, not EXAMINE) claims every message no session claimed before, at open and at each
- *   sync; ms_view_recent() answers per sequence number.
+ *   (SELECT) claims every message no session claimed before, at open and at each sync. A view
+ *   opened with MS_VIEW_SEE_RECENT (EXAMINE, RFC 3501 6.3.2) shows those unclaimed messages as
+ *   \Recent too, at open and at each sync, but claims nothing (a later SELECT still gets
+ *   them). A view opened with neither (POP3) has no \Recent message. ms_view_recent() answers
+ *   per sequence number; a message stays \Recent in a view for the view's life.
  * - Idle sessions (IDLE) register ms_view_set_notify(): the store calls it, synchronously,
- *   whenever the mailbox changes in a way the view may report; the callback must not call into
- *   the store (schedule a libevent event that syncs instead).
+ *   whenever the mailbox changes in a way the view may report, and when the view becomes gone
+ *   (even if the mailbox held no message); it may be called more than once for one change. The
+ *   callback must not call into the store (schedule a libevent event that syncs instead).
  *
  * Mailbox names are UTF-8 (converting modified UTF-7 is the IMAP side's job), "/" is the
  * hierarchy separator, "INBOX" is case-insensitive (also as the first level, "inbox/x" is
@@ -239,6 +251,7 @@ bool ms_message_expunged(const struct ms_message *m);
 /* ---- views ---- */
 enum ms_view_open_flags {
     MS_VIEW_CLAIM_RECENT = 1u << 0, /* IMAP SELECT (not EXAMINE, not POP3) */
+    MS_VIEW_SEE_RECENT = 1u << 1,   /* IMAP EXAMINE: show unclaimed \Recent, claim nothing */
 };
 enum ms_sync_flags {
     MS_SYNC_DEFER_EXPUNGE = 1u << 0, /* during FETCH, STORE, SEARCH (RFC 3501 7.4.1) */
@@ -253,13 +266,15 @@ struct ms_view_events {
 enum ms_status ms_view_open(struct ms_mailbox *mb, unsigned open_flags, struct ms_view **out);
 void ms_view_close(struct ms_view *v);
 struct ms_mailbox *ms_view_mailbox(const struct ms_view *v);
-bool ms_view_mailbox_deleted(const struct ms_view *v); /* someone deleted it: end the SELECT */
+/* Deleted, \Noselect or re-created since the view opened (top comment): end the SELECT. */
+bool ms_view_gone(const struct ms_view *v);
 uint32_t ms_view_count(const struct ms_view *v);
 const struct ms_message *ms_view_message(const struct ms_view *v, uint32_t seq); /* 1..count */
 uint32_t ms_view_seq(const struct ms_view *v, uint32_t uid); /* 0 when not in the view */
 bool ms_view_recent(const struct ms_view *v, uint32_t seq);
 uint32_t ms_view_recent_count(const struct ms_view *v);
-/* Does a sync have something to report? (May say yes for a change this view made itself.) */
+/* Does a sync have something to report, or is the view gone? (May say yes for a change this
+   view made itself.) */
 bool ms_view_pending(const struct ms_view *v);
 void ms_view_set_notify(struct ms_view *v, void (*notify)(void *ctx), void *ctx);
 void ms_view_sync(struct ms_view *v, unsigned sync_flags, const struct ms_view_events *ev,

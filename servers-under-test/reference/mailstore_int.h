@@ -33,9 +33,11 @@ struct ms_view {
     uint64_t id;
     struct ms_view_entry *items;
     size_t count, cap;
+    uint32_t uidvalidity;   /* the mailbox's at open: another one means it was re-created */
     uint32_t known_uid;     /* messages with a higher UID are new to this view */
     uint64_t synced_modseq; /* flag changes up to this are reported */
-    bool claims_recent;
+    bool claims_recent;     /* MS_VIEW_CLAIM_RECENT */
+    bool sees_recent;       /* MS_VIEW_SEE_RECENT (or claims_recent) */
     void (*notify)(void *ctx);
     void *notify_ctx;
     struct ms_view *next; /* in the mailbox's list */
@@ -78,7 +80,7 @@ void msi_mailbox_unref(struct ms_mailbox *mb);
 /* An IMAP flag-keyword: an atom (RFC 9051 9) not starting with "\\". */
 bool msi_keyword_valid(const char *k);
 enum ms_status msi_keywords_check(const struct mc_strv *kw);
-/* Tells every view but origin (may be NULL) that the mailbox changed. */
+/* Tells every view but origin (may be NULL) that the mailbox changed, or is gone for them. */
 void msi_mailbox_notify(struct ms_mailbox *mb, const struct ms_view *origin);
 /* Records UIDs (and keywords) on disk; a no-op in memory. */
 enum ms_status msi_mailbox_save_uids(struct ms_mailbox *mb);

@@ -7,6 +7,11 @@
  * flag changes (modseq above the one of its last sync, made by another view) by one pass over
  * its snapshot. A view that never syncs (POP3) therefore costs no memory as others change the
  * mailbox, beyond keeping alive the messages it still shows.
+ *
+ * A view is bound to one incarnation of its mailbox: the UIDVALIDITY it opened with. Once the
+ * mailbox is deleted, made \Noselect or re-created under a new UIDVALIDITY, the view is gone
+ * (ms_view_gone): frozen as it was, since its sequence numbers and UIDs no longer mean anything
+ * in the mailbox.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -20,8 +25,9 @@ static void view_push(struct ms_view *v, struct ms_message *m)
         v->items = mc_xrealloc(v->items, v->cap * sizeof *v->items);
     }
     m->refs++;
-    /* \Recent goes to the first claiming view that learns of the message (RFC 3501 2.3.2). */
-    bool recent = v->claims_recent && m->uid > v->mb->recent_claimed;
+    /* \Recent goes to the first claiming view that learns of the message (RFC 3501 2.3.2);
+       a seeing view (EXAMINE) shows it too while nobody claimed it, without claiming it. */
+    bool recent = v->sees_recent && m->uid > v->mb->recent_claimed;
     v->items[v->count++] = (struct ms_view_entry){.msg = m, .recent = recent};
 }
 
@@ -48,7 +54,9 @@ enum ms_status ms_view_open(struct ms_mailbox *mb, unsigned open_flags, struct m
     struct ms_view *v = mc_xcalloc(1, sizeof *v);
     v->mb = mb;
     v->id = mb->user->store->next_view_id++;
+    v->uidvalidity = mb->uidvalidity;
     v->claims_recent = open_flags & MS_VIEW_CLAIM_RECENT;
+    v->sees_recent = open_flags & (MS_VIEW_CLAIM_RECENT | MS_VIEW_SEE_RECENT);
     v->known_uid = 0;
     view_take_new(v);
     v->synced_modseq = mb->modseq;
@@ -81,9 +89,10 @@ struct ms_mailbox *ms_view_mailbox(const struct ms_view *v)
     return v->mb;
 }
 
-bool ms_view_mailbox_deleted(const struct ms_view *v)
+bool ms_view_gone(const struct ms_view *v)
 {
-    return v->mb->deleted;
+    const struct ms_mailbox *mb = v->mb;
+    return mb->deleted || mb->noselect || mb->uidvalidity != v->uidvalidity;
 }
 
 uint32_t ms_view_count(const struct ms_view *v)
@@ -125,6 +134,8 @@ uint32_t ms_view_recent_count(const struct ms_view *v)
 bool ms_view_pending(const struct ms_view *v)
 {
     const struct ms_mailbox *mb = v->mb;
+    if (ms_view_gone(v))
+        return true;
     if (mb->uidnext - 1 > v->known_uid && mb->count && mb->msgs[mb->count - 1]->uid > v->known_uid)
         return true;
     if (mb->modseq == v->synced_modseq)
@@ -162,6 +173,8 @@ static void view_sync_expunges(struct ms_view *v, const struct ms_view_events *e
 void ms_view_sync(struct ms_view *v, unsigned sync_flags, const struct ms_view_events *ev,
                   void *ctx)
 {
+    if (ms_view_gone(v))
+        return; /* frozen: its numbers mean nothing in what the mailbox is now */
     if (!(sync_flags & MS_SYNC_DEFER_EXPUNGE))
         view_sync_expunges(v, ev, ctx);
     size_t old = v->count;

@@ -445,7 +445,7 @@ START_TEST(test_recent_claimed_once)
     append(inbox, 0);
     struct ms_view *sel, *sel2, *ex;
     struct mc_buf t = {0};
-    ck_assert_int_eq(ms_view_open(inbox, 0, &ex), MS_OK); /* EXAMINE claims nothing */
+    ck_assert_int_eq(ms_view_open(inbox, 0, &ex), MS_OK); /* POP3: no \Recent, claims none */
     ck_assert_uint_eq(ms_view_recent_count(ex), 0);
     ck_assert_int_eq(ms_view_open(inbox, MS_VIEW_CLAIM_RECENT, &sel), MS_OK);
     ck_assert(ms_view_recent(sel, 1));
@@ -488,13 +488,111 @@ START_TEST(test_notify_and_deleted_mailbox)
     ck_assert_int_eq(notified, 2);
     /* deleted under open views: the views stay valid and say so */
     ck_assert_int_eq(ms_user_delete_mailbox(alice, "Tmp"), MS_OK);
-    ck_assert(ms_view_mailbox_deleted(a));
+    ck_assert(ms_view_gone(a));
     ck_assert_uint_eq(ms_view_count(a), 1);
     ck_assert_str_eq(ms_message_data(ms_view_message(a, 1)), MSG);
     ck_assert_int_eq(ms_mailbox_append(ms_view_mailbox(a), MSG, 3, 0, NULL, 0, NULL),
                      MS_ERR_NOT_FOUND);
     ms_view_close(a);
     ms_view_close(b);
+}
+END_TEST
+
+/* EXAMINE shows what SELECT would show as \Recent, but leaves it to the next SELECT. */
+START_TEST(test_examine_sees_recent_without_claiming)
+{
+    append(inbox, 0);
+    struct ms_view *ex, *sel, *ex2;
+    struct mc_buf t = {0};
+    ck_assert_int_eq(ms_view_open(inbox, MS_VIEW_SEE_RECENT, &ex), MS_OK);
+    ck_assert(ms_view_recent(ex, 1));
+    ck_assert_uint_eq(ms_mailbox_count_unclaimed_recent(inbox), 1);
+    append(inbox, 0);
+    ck_assert_str_eq(sync_text(ex, 0, &t), "X2 ");
+    ck_assert_uint_eq(ms_view_recent_count(ex), 2);
+    ck_assert_uint_eq(ms_mailbox_count_unclaimed_recent(inbox), 2);
+    ck_assert_int_eq(ms_view_open(inbox, MS_VIEW_CLAIM_RECENT, &sel), MS_OK);
+    ck_assert_uint_eq(ms_view_recent_count(sel), 2); /* EXAMINE took nothing from it */
+    ck_assert_uint_eq(ms_mailbox_count_unclaimed_recent(inbox), 0);
+    append(inbox, 0);
+    sync_text(sel, 0, &t); /* claims message 3 before the EXAMINE session hears of it */
+    sync_text(ex, 0, &t);
+    ck_assert(!ms_view_recent(ex, 3));
+    ck_assert_uint_eq(ms_view_recent_count(ex), 2);
+    ck_assert_int_eq(ms_view_open(inbox, MS_VIEW_SEE_RECENT, &ex2), MS_OK);
+    ck_assert_uint_eq(ms_view_recent_count(ex2), 0);
+    ms_view_close(ex);
+    ms_view_close(sel);
+    ms_view_close(ex2);
+    mc_buf_free(&t);
+}
+END_TEST
+
+/* DELETE of a mailbox with an inferior (\Noselect), CREATE again (new UIDVALIDITY, UIDs from
+   1), APPEND: a view of the first incarnation must learn it is gone, not miss the new UIDs. */
+START_TEST(test_view_gone_when_noselect_and_recreated)
+{
+    ck_assert_int_eq(ms_user_create_mailbox(alice, "p/c", NULL), MS_OK);
+    struct ms_mailbox *p = ms_user_find_mailbox(alice, "p");
+    append(p, 0);
+    append(p, 0);
+    uint32_t uv = ms_mailbox_uidvalidity(p);
+    struct ms_view *a, *b;
+    struct mc_buf t = {0};
+    ck_assert_int_eq(ms_view_open(p, MS_VIEW_CLAIM_RECENT, &a), MS_OK);
+    ck_assert(!ms_view_gone(a));
+    ck_assert_int_eq(ms_user_delete_mailbox(alice, "p"), MS_OK);
+    ck_assert(ms_mailbox_noselect(p));
+    ck_assert(ms_view_gone(a));
+    ck_assert(ms_view_pending(a));
+    ck_assert_int_eq(ms_user_create_mailbox(alice, "p", NULL), MS_OK);
+    ck_assert_ptr_eq(ms_user_find_mailbox(alice, "p"), p);
+    ck_assert_uint_ne(ms_mailbox_uidvalidity(p), uv);
+    ck_assert_uint_eq(append(p, 0), 1);
+    ck_assert(ms_view_gone(a)); /* neither deleted nor \Noselect now: UIDVALIDITY tells */
+    ck_assert_str_eq(sync_text(a, 0, &t), ""); /* frozen */
+    ck_assert_uint_eq(ms_view_count(a), 2);
+    ck_assert_int_eq(ms_view_open(p, MS_VIEW_CLAIM_RECENT, &b), MS_OK);
+    ck_assert(!ms_view_gone(b));
+    ck_assert_uint_eq(ms_view_count(b), 1);
+    ck_assert(ms_view_recent(b, 1)); /* claims of the old incarnation do not carry over */
+    ms_view_close(a);
+    ms_view_close(b);
+    mc_buf_free(&t);
+}
+END_TEST
+
+/* IDLE must wake when its mailbox goes, even empty; RENAME keeps views (top of mailstore.h). */
+START_TEST(test_notify_when_gone_and_rename_kept)
+{
+    struct ms_view *v, *w, *r;
+    struct mc_buf t = {0};
+    ck_assert_int_eq(ms_user_create_mailbox(alice, "Empty", NULL), MS_OK);
+    ck_assert_int_eq(ms_view_open(ms_user_find_mailbox(alice, "Empty"), 0, &v), MS_OK);
+    ms_view_set_notify(v, on_notify, NULL);
+    notified = 0;
+    ck_assert_int_eq(ms_user_delete_mailbox(alice, "Empty"), MS_OK);
+    ck_assert_int_ge(notified, 1);
+    ck_assert(ms_view_gone(v));
+    ck_assert_int_eq(ms_user_create_mailbox(alice, "q/c", NULL), MS_OK);
+    ck_assert_int_eq(ms_view_open(ms_user_find_mailbox(alice, "q"), 0, &w), MS_OK);
+    ms_view_set_notify(w, on_notify, NULL);
+    notified = 0;
+    ck_assert_int_eq(ms_user_delete_mailbox(alice, "q"), MS_OK); /* \Noselect, was empty */
+    ck_assert_int_ge(notified, 1);
+    ck_assert(ms_view_gone(w));
+    struct ms_mailbox *old;
+    ck_assert_int_eq(ms_user_create_mailbox(alice, "Old", &old), MS_OK);
+    ck_assert_int_eq(ms_view_open(old, 0, &r), MS_OK);
+    ck_assert_int_eq(ms_user_rename_mailbox(alice, "Old", "New"), MS_OK);
+    ck_assert(!ms_view_gone(r));
+    ck_assert_str_eq(ms_mailbox_name(ms_view_mailbox(r)), "New");
+    append(ms_user_find_mailbox(alice, "New"), 0);
+    ck_assert_str_eq(sync_text(r, 0, &t), "X1 ");
+    ms_view_close(v);
+    ms_view_close(w);
+    ms_view_close(r);
+    mc_buf_free(&t);
 }
 END_TEST
 
@@ -680,6 +778,9 @@ static Suite *mailstore_suite(void)
     tcase_add_test(tc, test_copy_and_move);
     tcase_add_test(tc, test_recent_claimed_once);
     tcase_add_test(tc, test_notify_and_deleted_mailbox);
+    tcase_add_test(tc, test_examine_sees_recent_without_claiming);
+    tcase_add_test(tc, test_view_gone_when_noselect_and_recreated);
+    tcase_add_test(tc, test_notify_when_gone_and_rename_kept);
     tcase_add_test(tc, test_users);
     tcase_add_test(tc, test_subscriptions);
     suite_add_tcase(s, tc);
