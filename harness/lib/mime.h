@@ -32,9 +32,13 @@
 
 #include "lib/buf.h"
 
-#define MIME_DEPTH_MAX 32   /* nesting of multiparts and message/rfc822 (harness limit) */
-#define MIME_PARTS_MAX 4096 /* parts in one message (harness limit) */
+#define MIME_DEPTH_MAX 32    /* nesting of multiparts and message/rfc822 (harness limit) */
+#define MIME_PARTS_MAX 4096  /* parts in one message (harness limit) */
 #define MIME_BOUNDARY_MAX 70 /* RFC 2046 5.1.1 */
+/* What one address field may make the parser hold (harness limits): the first 64 KiB of its
+   value and the first 1000 addresses are parsed, the rest ignored. */
+#define MIME_ADDRESS_FIELD_MAX (64u * 1024)
+#define MIME_ADDRESSES_MAX 1000u
 
 struct mime_param {
     char *name; /* lower-case */
@@ -44,7 +48,7 @@ struct mime_param {
 struct mime_part {
     size_t header_off, header_len;
     size_t body_off, body_len;
-    size_t body_lines; /* line ends in the body (a last line without one counts too) */
+    size_t body_lines;    /* line ends in the body (a last line without one counts too) */
     char *type, *subtype; /* lower-case; never NULL after mime_parse */
     struct mime_param *params;
     size_t param_count;
@@ -73,8 +77,8 @@ bool mime_is_message(const struct mime_part *p); /* message/rfc822 or message/gl
    unfolded value (CRLF/LF + WSP folds removed, leading WSP removed). Stops when fn returns
    false. */
 void mime_header_foreach(const char *hdr, size_t len,
-                         bool (*fn)(void *ctx, const char *name, size_t name_len,
-                                    const char *value, size_t value_len),
+                         bool (*fn)(void *ctx, const char *name, size_t name_len, const char *value,
+                                    size_t value_len),
                          void *ctx);
 /* The unfolded value of the first field named `name` (ignoring case) into out (replaced, NUL
    terminated); false when there is none. */

@@ -379,9 +379,9 @@ void mime_address_parse(const char *value, size_t len, struct mime_address_list 
     struct aparser ap = {.v = value ? value : "", .out = out};
     out->items = NULL;
     out->count = 0;
-    tokenize(&ap, value ? len : 0);
+    tokenize(&ap, value ? (len < MIME_ADDRESS_FIELD_MAX ? len : MIME_ADDRESS_FIELD_MAX) : 0);
     ap.comment = ap.n;
-    while (peek(&ap)->type != T_END) {
+    while (peek(&ap)->type != T_END && out->count < MIME_ADDRESSES_MAX) {
         size_t before = ap.i;
         address(&ap, false);
         if (peek_special(&ap, ',') || peek_special(&ap, ';') || ap.i == before)

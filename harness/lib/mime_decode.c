@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <iconv.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -85,19 +86,53 @@ static void convert(iconv_t cd, const char *in, size_t len, struct mc_buf *out)
     out->data[out->len] = '\0';
 }
 
+/* Opened converters, kept: opening one can cost half a millisecond (glibc loads its module),
+   and a message naming a different charset in every parameter or encoded word would otherwise
+   pay that again and again. Unknown names are remembered too (cd -1). Single-threaded use. */
+#define MIME_ICONV_CACHE 16
+#define MIME_CHARSET_NAME_MAX 40
+
+static struct {
+    char name[MIME_CHARSET_NAME_MAX + 1];
+    iconv_t cd;
+    unsigned long used;
+} iconv_cache[MIME_ICONV_CACHE];
+static unsigned long iconv_clock;
+
+static iconv_t converter(const char *charset)
+{
+    size_t victim = 0;
+    for (size_t i = 0; i < MIME_ICONV_CACHE; i++) {
+        if (iconv_cache[i].used && strcasecmp(iconv_cache[i].name, charset) == 0) {
+            iconv_cache[i].used = ++iconv_clock;
+            return iconv_cache[i].cd;
+        }
+        if (iconv_cache[i].used < iconv_cache[victim].used)
+            victim = i;
+    }
+    if (strlen(charset) > MIME_CHARSET_NAME_MAX)
+        return (iconv_t)-1;
+    if (iconv_cache[victim].used && iconv_cache[victim].cd != (iconv_t)-1)
+        iconv_close(iconv_cache[victim].cd);
+    snprintf(iconv_cache[victim].name, sizeof iconv_cache[victim].name, "%s", charset);
+    iconv_cache[victim].cd = iconv_open("UTF-8", charset);
+    iconv_cache[victim].used = ++iconv_clock;
+    return iconv_cache[victim].cd;
+}
+
 bool mime_charset_to_utf8(const char *charset, const char *in, size_t len, struct mc_buf *out)
 {
     if (is_passthrough(charset)) {
         mc_buf_append(out, in, len);
         return true;
     }
-    iconv_t cd = charset_name_ok(charset) ? iconv_open("UTF-8", charset) : (iconv_t)-1;
+    iconv_t cd = charset_name_ok(charset) ? converter(charset) : (iconv_t)-1;
     if (cd == (iconv_t)-1) {
         mc_buf_append(out, in, len);
         return false;
     }
+    iconv(cd, NULL, NULL, NULL, NULL); /* a cached converter starts from the initial state */
     convert(cd, in, len, out);
-    iconv_close(cd);
     return true;
 }
 

@@ -205,15 +205,16 @@ static void imap_on_exists(void *ctx, uint32_t count)
 
 static void imap_on_flags(void *ctx, uint32_t seq, const struct ms_message *m)
 {
-    imap_send_flags(ctx, seq, m, false);
+    struct imap *im = ctx;
+    imap_send_flags(im, seq, m, im->condstore); /* RFC 7162 3.2.4: with UID under CONDSTORE */
 }
 
 void imap_sync(struct imap *im)
 {
     if (!im->view)
         return;
-    if (ms_view_mailbox_deleted(im->view)) {
-        imap_send(im, "* BYE the selected mailbox was deleted by another session");
+    if (ms_view_gone(im->view)) {
+        imap_send(im, "* BYE the selected mailbox was deleted or re-created by another session");
         imap_deselect(im);
         im->state = IMAP_LOGOUT;
         rs_session_close(im->s);
@@ -226,6 +227,16 @@ void imap_sync(struct imap *im)
     if (!im->rev2 && recent != im->known_recent)
         imap_send(im, "* %u RECENT", recent);
     im->known_recent = recent;
+}
+
+void imap_condstore_enable(struct imap *im)
+{
+    if (im->condstore)
+        return;
+    im->condstore = true;
+    if (im->view)
+        imap_send(im, "* OK [HIGHESTMODSEQ %llu] highest mod-sequence",
+                  (unsigned long long)ms_mailbox_highest_modseq(ms_view_mailbox(im->view)));
 }
 
 void imap_deselect(struct imap *im)
@@ -338,6 +349,8 @@ static bool imap_state_allows(struct imap *im, struct imap_cmd *c, const struct 
         imap_bad(im, c, "%s: log in first (RFC 3501 6.3)", c->name);
     else if (cmd->states == IMAP_NOT_AUTHENTICATED)
         imap_bad(im, c, "%s: already authenticated", c->name);
+    else if (cmd->states == IMAP_AUTHENTICATED)
+        imap_bad(im, c, "%s: only valid before a mailbox is selected (RFC 5161 3.1)", c->name);
     else
         imap_bad(im, c, "%s: no mailbox is selected (RFC 3501 6.4)", c->name);
     return false;
@@ -396,6 +409,7 @@ static void imap_command_reset(struct imap *im)
     mc_buf_reset(&im->cmd);
     im->literals = 0;
     im->cmd_discarding = false;
+    im->cmd_answered = false;
 }
 
 /* The tag of the command being assembled, for refusing it before it is complete. */
@@ -417,15 +431,19 @@ static void imap_refuse_literal(struct imap *im, bool sync)
 {
     char tag[IMAP_TAG_MAX + 1];
     imap_assembled_tag(im, tag);
+    bool answered = im->cmd_answered;
     imap_command_reset(im);
+    if (answered && sync)
+        return; /* refused already; the client sends nothing without "+" */
     if (sync) {
         imap_send(im, "%s NO [TOOBIG] literals are limited to %u octets%s", tag,
                   (unsigned)imap_literal_limit(im),
                   im->state == IMAP_NOT_AUTHENTICATED ? " before login" : " (APPENDLIMIT)");
         return;
     }
-    imap_send(im, "%s BAD [TOOBIG] literals are limited to %u octets", tag,
-              (unsigned)imap_literal_limit(im));
+    if (!answered)
+        imap_send(im, "%s BAD [TOOBIG] literals are limited to %u octets", tag,
+                  (unsigned)imap_literal_limit(im));
     imap_send(im, "* BYE the octets of a refused non-synchronizing literal cannot be skipped "
                   "(RFC 7888 4)");
     im->state = IMAP_LOGOUT;
@@ -447,6 +465,10 @@ static void imap_command_line(struct imap *im, const char *line, size_t len)
         }
         if (!im->cmd_discarding)
             mc_buf_append(&im->cmd, "\r\n", 2);
+        if (sync && im->cmd_answered) {
+            imap_command_reset(im); /* refused: no "+", so no octets come (RFC 9051 4.3) */
+            return;
+        }
         if (sync)
             imap_send(im, "+ ready for %u octets", (unsigned)size);
         if (size > 0) {
@@ -456,7 +478,8 @@ static void imap_command_line(struct imap *im, const char *line, size_t len)
         return;
     }
     if (im->cmd_discarding) {
-        imap_send(im, "* BAD the command is longer than %u octets", (unsigned)IMAP_COMMAND_MAX);
+        if (!im->cmd_answered)
+            imap_send(im, "* BAD the command is longer than %u octets", (unsigned)IMAP_COMMAND_MAX);
     } else {
         mc_buf_append_char(&im->cmd, '\0'); /* parsers never read it; the tag may end there */
         im->cmd.len--;
@@ -529,7 +552,18 @@ static bool imap_too_long(struct rs_session *s, void *st, const char *head, size
     imap_command_reset(im);
     rs_session_send(s, "%s BAD [TOOBIG] command line longer than %u octets (RFC 7162 4)", tag,
                     (unsigned)IMAP_LINE_MAX);
+    /* The rest of the command is read and dropped: its line may end in a literal whose
+       octets are on their way and must not be taken for commands (imap_too_long_end). */
+    im->cmd_discarding = im->cmd_answered = true;
     return true;
+}
+
+/* The over-long line ended: its end may announce a literal, which is honoured (skipped, or
+   BYE when too big) like any other piece of the refused command. */
+static void imap_too_long_end(struct rs_session *s, void *st, const char *tail, size_t len)
+{
+    (void)s;
+    imap_command_line(st, tail, len);
 }
 
 static void imap_idle_timeout(struct rs_session *s, void *st)
@@ -568,6 +602,7 @@ const struct rs_protocol rs_imap = {
     .line = imap_line,
     .octets = imap_octets,
     .too_long = imap_too_long,
+    .too_long_end = imap_too_long_end,
     .idle = imap_idle_timeout,
     .tls_done = imap_tls_done,
     .close = imap_close,

@@ -65,6 +65,8 @@ static bool header_list(struct imap_parser *ps, struct mc_strv *fields)
     while (ok) {
         mc_buf_reset(&name);
         ok = imap_parse_astring(ps, &name);
+        if (ok && fields->count == IMAP_SECTION_FIELDS_MAX)
+            ok = imap_parse_fail(ps, "too many header field names (at most 100)");
         if (ok)
             mc_strv_push(fields, name.data, name.len);
         if (!ok || imap_peek_char(ps, ')'))

@@ -23,6 +23,9 @@
 #include "reference/imap_parse.h"
 
 #define IMAP_SECTION_DEPTH_MAX MIME_DEPTH_MAX
+/* Field names in one HEADER.FIELDS list (harness limit: selecting fields costs fields x
+   names for every message fetched). */
+#define IMAP_SECTION_FIELDS_MAX 100
 
 enum imap_section_text {
     IMAP_SECTION_ALL,               /* BODY[] or BODY[1.2]: the whole (sub)part */

@@ -339,15 +339,41 @@ static bool imap_fetch_mark_seen(struct imap *im, const struct imap_fetch *f, ui
     return changed;
 }
 
-static void imap_fetch_message(struct imap *im, const struct imap_cmd *c,
+/* Can every BINARY item be decoded? RFC 3516 4.3 / RFC 9051 6.4.5: an encoding the server
+   does not know gets NO [UNKNOWN-CTE], not the raw octets. */
+static bool imap_fetch_binary_decodable(const struct imap_fetch *f, struct imap_fetch_msg *fm)
+{
+    static const char *const known[] = {"7bit", "8bit", "binary", "base64", "quoted-printable"};
+    for (size_t i = 0; i < f->count; i++) {
+        const struct imap_fetch_item *it = &f->items[i];
+        if (it->kind != IMAP_FETCH_BINARY && it->kind != IMAP_FETCH_BINARY_SIZE)
+            continue;
+        const struct mime_part *p = imap_section_part(imap_fetch_mime(fm), &it->sec);
+        bool ok = !p || it->sec.depth == 0 || !p->encoding;
+        for (size_t k = 0; !ok && k < sizeof known / sizeof known[0]; k++)
+            ok = strcasecmp(p->encoding, known[k]) == 0;
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+/* One message's FETCH response; false (nothing sent) when a BINARY item cannot be decoded. */
+static bool imap_fetch_message(struct imap *im, const struct imap_cmd *c,
                                const struct imap_fetch *f, uint32_t seq)
 {
     struct imap_fetch_msg fm = {.seq = seq};
-    uint32_t uid = ms_message_uid(ms_view_message(im->view, seq));
-    bool flags_changed = imap_fetch_mark_seen(im, f, uid);
     fm.m = ms_view_message(im->view, seq);
     fm.data = ms_message_data(fm.m);
     fm.len = ms_message_size(fm.m);
+    if (!imap_fetch_binary_decodable(f, &fm)) {
+        if (fm.parsed)
+            mime_part_free(&fm.root);
+        return false;
+    }
+    uint32_t uid = ms_message_uid(fm.m);
+    bool flags_changed = imap_fetch_mark_seen(im, f, uid);
+    fm.m = ms_view_message(im->view, seq);
     struct mc_buf out = {0};
     mc_buf_printf(&out, "* %u FETCH (", seq);
     const char *sep = "";
@@ -375,6 +401,7 @@ static void imap_fetch_message(struct imap *im, const struct imap_cmd *c,
     mc_buf_free(&out);
     if (fm.parsed)
         mime_part_free(&fm.root);
+    return true;
 }
 
 /* "(CHANGEDSINCE n)" after the items (RFC 7162 3.1.4.1); it implies MODSEQ. */
@@ -401,14 +428,20 @@ void imap_cmd_fetch(struct imap *im, struct imap_cmd *c)
         imap_bad_syntax(im, c);
     } else if (imap_expect_end(im, c) && imap_set_uids(im, c, &set, &uids)) {
         if (imap_fetch_has(&f, IMAP_FETCH_MODSEQ) || f.changedsince)
-            im->condstore = true; /* a CONDSTORE enabling command (RFC 7162 3.1) */
-        for (size_t i = 0; i < uids.count; i++) {
+            imap_condstore_enable(im);
+        bool decodable = true;
+        for (size_t i = 0; decodable && i < uids.count; i++) {
             uint32_t seq = ms_view_seq(im->view, uids.uids[i]);
             if (seq && (!f.changedsince ||
                         ms_message_modseq(ms_view_message(im->view, seq)) > f.changedsince_n))
-                imap_fetch_message(im, c, &f, seq);
+                decodable = imap_fetch_message(im, c, &f, seq);
         }
-        imap_ok(im, c, "FETCH completed");
+        if (decodable)
+            imap_ok(im, c, "FETCH completed");
+        else
+            imap_no(im, c,
+                    "[UNKNOWN-CTE] a part has a transfer encoding the server cannot "
+                    "decode (RFC 3516 4.3)");
     }
     imap_seqset_free(&set);
     imap_fetch_free(&f);

@@ -71,15 +71,16 @@ struct imap {
     struct mc_buf cmd;
     size_t literals;     /* literals in it so far */
     bool cmd_discarding; /* over IMAP_COMMAND_MAX: read to its end, then BAD */
+    bool cmd_answered;   /* ... and its BAD was sent already (a line over IMAP_LINE_MAX) */
     /* Options (ENABLE, RFC 5161). */
     bool rev2;        /* IMAP4rev2 (RFC 9051) */
     bool utf8_accept; /* UTF8=ACCEPT (RFC 6855), implied by IMAP4rev2 */
     bool condstore;   /* CONDSTORE (RFC 7162 3.1): FETCH responses carry MODSEQ */
     /* Authenticated and selected state. */
     struct ms_user *user;
-    struct ms_view *view;  /* the selected mailbox */
-    bool read_only;        /* EXAMINE */
-    uint32_t known_recent; /* the RECENT count last reported (rev1) */
+    struct ms_view *view;    /* the selected mailbox */
+    bool read_only;          /* EXAMINE */
+    uint32_t known_recent;   /* the RECENT count last reported (rev1) */
     struct ms_uidlist saved; /* "$": UIDs SEARCH RETURN (SAVE) kept (RFC 5182), ascending */
     /* The command in progress when it outlives one line (AUTHENTICATE, IDLE). */
     char pending_tag[IMAP_TAG_MAX + 1];
@@ -125,6 +126,9 @@ void imap_no_status(struct imap *im, const struct imap_cmd *c, enum ms_status st
    RECENT, FETCH FLAGS); expunges are held back while im->defer_expunge. Ends the session with
    BYE when the mailbox was deleted under it. */
 void imap_sync(struct imap *im);
+/* A CONDSTORE enabling command ran (RFC 7162 3.1): from now on FETCH responses carry MODSEQ;
+   the first time, with a mailbox selected, its HIGHESTMODSEQ is sent. */
+void imap_condstore_enable(struct imap *im);
 /* Leaves the selected state (CLOSE, UNSELECT, SELECT of another mailbox, LOGOUT). */
 void imap_deselect(struct imap *im);
 /* The command's arguments must end here; else BAD and false. */

@@ -177,7 +177,8 @@ static void imap_open_mailbox(struct imap *im, struct imap_cmd *c, bool examine)
         imap_send(im, "* OK [CLOSED] previous mailbox closed");
     struct ms_mailbox *mb = ms_user_find_mailbox(im->user, name);
     enum ms_status st =
-        mb ? ms_view_open(mb, examine ? 0 : MS_VIEW_CLAIM_RECENT, &im->view) : MS_ERR_NOT_FOUND;
+        mb ? ms_view_open(mb, examine ? MS_VIEW_SEE_RECENT : MS_VIEW_CLAIM_RECENT, &im->view)
+           : MS_ERR_NOT_FOUND;
     if (st != MS_OK) {
         im->view = NULL;
         imap_no_status(im, c, st, examine ? "EXAMINE" : "SELECT");
@@ -220,6 +221,8 @@ void imap_cmd_delete(struct imap *im, struct imap_cmd *c)
     char name[MS_MAILBOX_NAME_MAX + 1];
     if (!imap_mailbox_arg(im, c, name) || !imap_expect_end(im, c))
         return;
+    if (im->view && strcmp(ms_mailbox_name(ms_view_mailbox(im->view)), name) == 0)
+        imap_deselect(im); /* deleting what one has selected leaves it, not the session */
     enum ms_status st = ms_user_delete_mailbox(im->user, name);
     if (st == MS_OK)
         imap_ok(im, c, "DELETE completed");
@@ -349,6 +352,12 @@ void imap_cmd_status(struct imap *im, struct imap_cmd *c)
         return;
     if (!imap_parse_sp(c->ps) || !imap_status_items(c->ps, &items)) {
         imap_bad_syntax(im, c);
+        return;
+    }
+    if (items & IMAP_STATUS_HIGHESTMODSEQ)
+        imap_condstore_enable(im); /* RFC 7162 3.1 */
+    if (im->rev2 && (items & IMAP_STATUS_RECENT)) {
+        imap_bad(im, c, "STATUS: IMAP4rev2 has no RECENT (RFC 9051 6.3.11)");
         return;
     }
     if (!imap_expect_end(im, c))

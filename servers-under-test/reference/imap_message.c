@@ -180,7 +180,7 @@ static bool imap_store_one(struct imap *im, struct imap_cmd *c, struct imap_stor
         return false;
     }
     /* With CONDSTORE, even .SILENT reports the new mod-sequence (RFC 7162 3.1.3). */
-    if (seq && (!s->silent || (im->condstore && changed)))
+    if (seq && (!s->silent || s->conditional || (im->condstore && changed)))
         imap_send_flags(im, seq, ms_view_message(im->view, seq), c->uid);
     return true;
 }
@@ -200,7 +200,7 @@ void imap_cmd_store(struct imap *im, struct imap_cmd *c)
     if (!imap_expect_end(im, c))
         goto out;
     if (s.conditional)
-        im->condstore = true; /* a CONDSTORE enabling command (RFC 7162 3.1) */
+        imap_condstore_enable(im);
     for (size_t i = 0; i < uids.count; i++)
         if (!imap_store_one(im, c, &s, uids.uids[i]))
             goto out;
@@ -285,10 +285,10 @@ void imap_cmd_expunge(struct imap *im, struct imap_cmd *c)
         ms_uidlist_free(&uids);
         return;
     }
-    enum ms_status st =
-        ms_mailbox_expunge(ms_view_mailbox(im->view), c->uid ? uids.uids : NULL, uids.count, NULL);
-    if (c->uid && uids.count == 0)
-        st = MS_OK; /* nothing named: nothing to remove */
+    enum ms_status st = MS_OK; /* a UID set naming nothing removes nothing (RFC 4315 2.1) */
+    if (!c->uid || uids.count > 0)
+        st = ms_mailbox_expunge(ms_view_mailbox(im->view), c->uid ? uids.uids : NULL, uids.count,
+                                NULL);
     if (st == MS_OK)
         imap_ok(im, c, "%s completed", c->uid ? "UID EXPUNGE" : "EXPUNGE");
     else
@@ -330,6 +330,20 @@ static void imap_search_answer(struct imap *im, struct imap_cmd *c, const struct
     mc_buf_free(&b);
 }
 
+/* Did the (failed) SEARCH ask for RETURN (... SAVE ...)? Read from the raw arguments, since
+   the parser reports no options for a command it refused. */
+static bool imap_search_asked_save(const char *p, const char *end)
+{
+    static const char ret[] = "RETURN (";
+    size_t n = sizeof ret - 1;
+    if ((size_t)(end - p) < n || strncasecmp(p, ret, n) != 0)
+        return false;
+    for (p += n; p + 4 <= end && *p != ')'; p++)
+        if (strncasecmp(p, "SAVE", 4) == 0)
+            return true;
+    return false;
+}
+
 /* RETURN (SAVE ...) keeps the result for "$": all of it, or with MIN and/or MAX (and neither
    ALL nor COUNT) only those (RFC 5182 2.1). uids: ascending. */
 static void imap_search_save(struct imap *im, const struct ms_uidlist *uids, unsigned returns)
@@ -353,7 +367,10 @@ void imap_cmd_search(struct imap *im, struct imap_cmd *c)
         imap_bad_syntax(im, c);
         return;
     }
+    const char *args = c->ps->p;
     enum imap_search_error e = imap_search_parse(c->ps, true, &q, &returns);
+    if (e != IMAP_SEARCH_OK && imap_search_asked_save(args, c->ps->end))
+        ms_uidlist_free(&im->saved); /* a failed SAVE leaves "$" empty (RFC 5182 2.1) */
     if (e == IMAP_SEARCH_BAD_CHARSET) {
         imap_no(im, c, "[BADCHARSET (US-ASCII UTF-8)] unsupported charset");
         return;
@@ -370,7 +387,7 @@ void imap_cmd_search(struct imap *im, struct imap_cmd *c)
     bool modseq_key = imap_search_uses_modseq(q);
     uint64_t highest = 0; /* of the messages found, when MODSEQ was searched */
     if (modseq_key)
-        im->condstore = true; /* a CONDSTORE enabling command (RFC 7162 3.1) */
+        imap_condstore_enable(im);
     for (uint32_t seq = 1; seq <= count; seq++) {
         t.msg = ms_view_message(im->view, seq);
         t.seq = seq;

@@ -17,6 +17,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "reference/imap_utf7.h"
 #include "reference/mailstore.h"
@@ -763,8 +764,14 @@ static bool imap_quotable(const char *data, size_t len, bool utf8_ok)
 void imap_write_string(struct mc_buf *out, const char *data, size_t len, bool utf8_ok)
 {
     if (!imap_quotable(data, len, utf8_ok)) {
-        mc_buf_printf(out, "{%zu}\r\n", len);
-        mc_buf_append(out, data, len);
+        /* A literal may hold anything but NUL (RFC 9051 4.3): NULs are left out. */
+        size_t nuls = 0;
+        for (size_t i = 0; i < len; i++)
+            nuls += data[i] == '\0';
+        mc_buf_printf(out, "{%zu}\r\n", len - nuls);
+        for (size_t i = 0; i < len; i++)
+            if (data[i] != '\0')
+                mc_buf_append_char(out, data[i]);
         return;
     }
     mc_buf_append_char(out, '"');
@@ -789,7 +796,8 @@ void imap_write_astring(struct mc_buf *out, const char *data, size_t len, bool u
     size_t i = 0;
     while (i < len && imap_is_astring_char((unsigned char)data[i]))
         i++;
-    if (len > 0 && i == len)
+    bool nil = len == 3 && strncasecmp(data, "NIL", 3) == 0; /* an atom NIL would mean nil */
+    if (len > 0 && i == len && !nil)
         mc_buf_append(out, data, len);
     else
         imap_write_string(out, data, len, utf8_ok);

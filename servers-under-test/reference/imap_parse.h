@@ -94,11 +94,13 @@ void imap_seqset_free(struct imap_seqset *set);
 
 /* ---- writing ---- */
 /* A string as an atom-safe quoted string, or as a literal "{n}\r\n..." when it holds CR, LF,
-   NUL, 8-bit octets (unless utf8_ok) or is long (> 1024 octets). */
+   NUL, 8-bit octets (unless utf8_ok) or is long (> 1024 octets). NUL octets, which no IMAP
+   string may carry (RFC 9051 4.3), are left out. */
 void imap_write_string(struct mc_buf *out, const char *data, size_t len, bool utf8_ok);
 /* nstring: NIL for NULL, else imap_write_string. */
 void imap_write_nstring(struct mc_buf *out, const char *data, size_t len, bool utf8_ok);
-/* astring: the atom form when every octet is an ASTRING-CHAR, else imap_write_string. */
+/* astring: the atom form when every octet is an ASTRING-CHAR (and it is not "NIL", which would
+   read as nil), else imap_write_string. */
 void imap_write_astring(struct mc_buf *out, const char *data, size_t len, bool utf8_ok);
 /* "(\Seen \Flagged kw1 kw2)" (with \Recent first when recent). */
 void imap_write_flags(struct mc_buf *out, unsigned flags, const struct mc_strv *keywords,

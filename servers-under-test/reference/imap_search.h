@@ -54,8 +54,8 @@ struct imap_search_target {
     const struct ms_message *msg;
     uint32_t seq;
     bool recent;
-    uint32_t max_seq; /* what "*" means for sequence sets */
-    uint32_t max_uid; /* what "*" means for UID sets */
+    uint32_t max_seq;               /* what "*" means for sequence sets */
+    uint32_t max_uid;               /* what "*" means for UID sets */
     const struct ms_uidlist *saved; /* what "$" names: UIDs, ascending (may be NULL: none) */
 };
 

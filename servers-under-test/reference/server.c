@@ -27,6 +27,8 @@ struct rs_session {
     size_t line_max;
     size_t octets_left; /* raw octets still due to the protocol's `octets` (not lines) */
     bool discarding;    /* the rest of an over-long line is being thrown away */
+    char tail[RS_DISCARD_TAIL_MAX + 2]; /* the last octets discarded (and a line end) */
+    size_t tail_len;
     struct event *idle; /* closes a silent session */
     bool opened;        /* the protocol module's open() ran */
     bool closing;       /* no more lines are delivered */
@@ -243,6 +245,36 @@ static bool session_deliver_octets(struct rs_session *s, struct mc_buf *piece)
     return true;
 }
 
+/* Keeps the last octets of what is discarded, for too_long_end. */
+static void session_keep_tail(struct rs_session *s, const char *data, size_t len)
+{
+    size_t room = sizeof s->tail;
+    if (len >= room) {
+        memcpy(s->tail, data + len - room, room);
+        s->tail_len = room;
+        return;
+    }
+    size_t keep = s->tail_len + len > room ? room - len : s->tail_len;
+    memmove(s->tail, s->tail + s->tail_len - keep, keep);
+    memcpy(s->tail + keep, data, len);
+    s->tail_len = keep + len;
+}
+
+/* The discarded line has ended: the protocol hears its tail (line end removed). */
+static void session_discarded_line_end(struct rs_session *s)
+{
+    const struct rs_protocol *p = s->listener->cfg.proto;
+    size_t len = s->tail_len;
+    if (len > 0 && s->tail[len - 1] == '\n')
+        len--;
+    if (len > 0 && s->tail[len - 1] == '\r')
+        len--;
+    size_t skip = len > RS_DISCARD_TAIL_MAX ? len - RS_DISCARD_TAIL_MAX : 0;
+    s->tail_len = 0;
+    if (p->too_long_end)
+        p->too_long_end(s, s->st, s->tail + skip, len - skip);
+}
+
 /* Throws away input up to and including the next line end; false when there is none yet. */
 static bool session_discard_line(struct rs_session *s, struct mc_buf *scratch)
 {
@@ -250,10 +282,14 @@ static bool session_discard_line(struct rs_session *s, struct mc_buf *scratch)
     bool bare_lf;
     bool found = mc_conn_find_line(s->conn, &total, &bare_lf) >= 0;
     size_t n = found ? total : mc_conn_input_length(s->conn);
-    if (n > 0)
+    if (n > 0) {
         mc_conn_take(s->conn, n, scratch);
+        session_keep_tail(s, scratch->data, scratch->len);
+    }
     mc_buf_reset(scratch);
     s->discarding = !found;
+    if (found)
+        session_discarded_line_end(s);
     return found;
 }
 
@@ -266,11 +302,16 @@ static void session_line_too_long(struct rs_session *s, long n, size_t total, st
     mc_conn_take(s->conn, take, line);
     bool go_on = p->too_long && p->too_long(s, s->st, line->data,
                                             line->len < s->line_max ? line->len : s->line_max);
+    s->tail_len = 0;
+    if (go_on)
+        session_keep_tail(s, line->data, line->len);
     mc_buf_reset(line);
     if (!go_on)
         rs_session_close(s);
+    else if (n >= 0)
+        session_discarded_line_end(s); /* the whole line was there */
     else
-        s->discarding = n < 0; /* the line end has not come yet */
+        s->discarding = true; /* the line end has not come yet */
 }
 
 static void on_readable(void *arg)

@@ -24,6 +24,9 @@
 /* The largest piece of raw octets (rs_session_read_octets) handed over at once: what the core
    buffers of a chunk, however large the chunk is. */
 #define RS_OCTETS_PIECE_MAX (64u * 1024)
+/* What the core keeps of the end of an over-long line it discards (too_long_end): enough for
+   anything a protocol may announce there, such as an IMAP literal "{4294967295+}". */
+#define RS_DISCARD_TAIL_MAX 32u
 
 struct ms_store;
 struct rs_server;
@@ -49,6 +52,10 @@ struct rs_protocol {
        discards the rest of the line as it arrives, buffering none of it) or false to have the
        connection closed. */
     bool (*too_long)(struct rs_session *s, void *st, const char *head, size_t head_len);
+    /* Optional: the over-long line a too_long returning true let go on has ended; `tail` holds
+       its last octets (at most RS_DISCARD_TAIL_MAX, line end removed) — what the line announced
+       at its end (an IMAP literal whose octets follow) still has to be honoured. */
+    void (*too_long_end)(struct rs_session *s, void *st, const char *tail, size_t tail_len);
     /* Optional: the session was silent for idle_timeout_s; say goodbye (SMTP's 421); the
        server closes the connection afterwards. */
     void (*idle)(struct rs_session *s, void *st);

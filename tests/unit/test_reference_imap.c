@@ -926,6 +926,24 @@ START_TEST(test_long_line_refused)
     client_send(c, line + 8); /* more of the same line, then its end */
     client_send(c, "\r\n");
     imap(c, "OK", "NOOP"); /* the rest was thrown away, the session goes on */
+    /* An over-long line ending in a non-synchronizing literal: the literal's octets belong to
+       the refused command and must never run as commands (they are skipped). */
+    imap(c, "OK", "LOGIN alice secret");
+    memcpy(line, "l1 APPEND INBOX ", 16);
+    memcpy(line + sizeof line - 8, "{21+}\r\n", 8);
+    client_send(c, line);
+    client_send(c, "x1 CREATE injected\r\n");   /* the 21 literal octets */
+    client_send(c, " x2 CREATE injected2\r\n"); /* the rest of the refused command */
+    snprintf(c->tag, sizeof c->tag, "l1");
+    imap_wait(c, "BAD", "an over-long APPEND line");
+    const char *r = imap(c, "OK", "LIST \"\" injected*");
+    ck_assert_msg(!find_response(r, "* LIST"), "literal octets ran as a command: %s", r);
+    /* ... and with a synchronizing literal: no "+" comes, so the client sends no octets. */
+    memcpy(line + sizeof line - 7, "{21}\r\n", 7);
+    client_send(c, line);
+    snprintf(c->tag, sizeof c->tag, "l1");
+    imap_wait(c, "BAD", "an over-long APPEND line with a synchronizing literal");
+    imap(c, "OK", "NOOP");
     imap(bystander, "OK", "NOOP");
     imap(bystander, "OK", "SELECT INBOX");
     client_free(bystander);
