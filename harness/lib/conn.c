@@ -385,9 +385,19 @@ static void conn_linger_start(struct mc_conn *c)
     evtimer_add(c->linger, &tv);
 }
 
+size_t mc_conn_output_length(const struct mc_conn *c)
+{
+    return c->bev ? conn_unsent((struct mc_conn *)c) : 0;
+}
+
 static void conn_write_cb(struct bufferevent *bev, void *arg)
 {
     struct mc_conn *c = arg;
+    if (!c->close_when_flushed && !c->closed && c->h.drained &&
+        evbuffer_get_length(bufferevent_get_output(bev)) == 0) {
+        c->h.drained(c->arg);
+        return;
+    }
     if (!c->close_when_flushed || c->closed || c->lingering ||
         evbuffer_get_length(bufferevent_get_output(bev)))
         return;

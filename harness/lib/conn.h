@@ -39,6 +39,7 @@ struct mc_conn_handlers {
     void (*readable)(void *arg);  /* more input is there */
     void (*closed)(void *arg, bool error, const char *why); /* EOF, reset, TLS failure */
     void (*record)(void *arg, enum mc_conn_dir dir, const char *data, size_t len);
+    void (*drained)(void *arg); /* optional: everything written has left the output buffer */
 };
 
 struct mc_conn *mc_conn_new(struct event_base *base, SSL_CTX *tls_ctx, const char *tls_name,
@@ -67,6 +68,9 @@ bool mc_conn_is_tls(const struct mc_conn *c);
 void mc_conn_tls_description(const struct mc_conn *c, struct mc_buf *out);
 
 void mc_conn_write(struct mc_conn *c, const void *data, size_t len);
+/* Bytes written and not yet handed to the socket (a server stops taking commands above a
+   limit until `drained`, so that a client that never reads cannot make it hold its replies). */
+size_t mc_conn_output_length(const struct mc_conn *c);
 
 /* Input access for framers. */
 size_t mc_conn_input_length(const struct mc_conn *c);

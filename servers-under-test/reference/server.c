@@ -27,6 +27,7 @@ struct rs_session {
     size_t line_max;
     size_t octets_left; /* raw octets still due to the protocol's `octets` (not lines) */
     bool discarding;    /* the rest of an over-long line is being thrown away */
+    bool output_full;   /* above RS_OUTPUT_HIGH_WATER: commands wait until `drained` */
     char tail[RS_DISCARD_TAIL_MAX + 2]; /* the last octets discarded (and a line end) */
     size_t tail_len;
     struct event *idle; /* closes a silent session */
@@ -330,6 +331,10 @@ static void on_readable(void *arg)
                 break;
             continue;
         }
+        if (mc_conn_output_length(s->conn) > RS_OUTPUT_HIGH_WATER) {
+            s->output_full = true; /* on_drained takes up the input again */
+            break;
+        }
         size_t total;
         bool bare_lf;
         long n = mc_conn_find_line(s->conn, &total, &bare_lf);
@@ -356,7 +361,18 @@ static void on_closed(void *arg, bool error, const char *why)
     session_gone(arg);
 }
 
+/* The client has read its replies: buffered commands may run again. */
+static void on_drained(void *arg)
+{
+    struct rs_session *s = arg;
+    if (!s->output_full)
+        return;
+    s->output_full = false;
+    on_readable(s);
+}
+
 static const struct mc_conn_handlers session_handlers = {
+    .drained = on_drained,
     .connected = on_connected,
     .tls_done = on_tls_done,
     .readable = on_readable,

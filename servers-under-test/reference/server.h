@@ -27,6 +27,10 @@
 /* What the core keeps of the end of an over-long line it discards (too_long_end): enough for
    anything a protocol may announce there, such as an IMAP literal "{4294967295+}". */
 #define RS_DISCARD_TAIL_MAX 32u
+/* Replies a session may have waiting for a client that does not read them: above this, no
+   further command is taken until they have gone out (harness limit; one reply may exceed it,
+   pipelined commands cannot pile replies up beyond it). */
+#define RS_OUTPUT_HIGH_WATER (1024u * 1024)
 
 struct ms_store;
 struct rs_server;

@@ -852,6 +852,37 @@ START_TEST(test_preauth_literal_limited)
 }
 END_TEST
 
+/* A client that pipelines big FETCHes and never reads the replies: the server stops taking
+   its commands while RS_OUTPUT_HIGH_WATER of replies wait, so it holds about one reply, not
+   thirty. */
+START_TEST(test_unread_replies_bounded)
+{
+    struct client *c = imap_login("bob", "builder");
+    enum { MSG_SIZE = 1024 * 1024, MSGS = 4, FETCHES = 30 };
+    char *big = malloc(MSG_SIZE + 1);
+    ck_assert_ptr_nonnull(big);
+    memset(big, 'y', MSG_SIZE);
+    memcpy(big, "Subject: big\r\n\r\n", 16);
+    for (size_t i = 100; i < MSG_SIZE; i += 100)
+        memcpy(big + i - 2, "\r\n", 2);
+    big[MSG_SIZE] = '\0';
+    for (int i = 0; i < MSGS; i++)
+        imap_literal(c, "OK", "APPEND INBOX", big, MSG_SIZE);
+    free(big);
+    imap(c, "OK", "SELECT INBOX");
+    long before = child_status_kib("VmRSS");
+    struct mc_buf cmds = {0};
+    for (int i = 0; i < FETCHES; i++)
+        mc_buf_printf(&cmds, "f%d FETCH 1:* (BODY.PEEK[])\r\n", i);
+    client_send(c, cmds.data);
+    mc_buf_free(&cmds);
+    sleep(3); /* the server does what it will; we read nothing */
+    long grown = child_status_kib("VmRSS") - before;
+    ck_assert_msg(grown < 48 * 1024, "the server holds %ld KiB of unread replies", grown);
+    client_free(c);
+}
+END_TEST
+
 /* APPENDLIMIT (RFC 7889 2): a message of exactly that size is accepted. */
 START_TEST(test_appendlimit_exact)
 {
@@ -1592,6 +1623,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_nonsync_literal_too_big_closes);
     tcase_add_test(tc, test_long_line_refused);
     tcase_add_test(tc, test_preauth_literal_limited);
+    tcase_add_test(tc, test_unread_replies_bounded);
     tcase_add_test(tc, test_append_fetch_roundtrip);
     tcase_add_test(tc, test_other_session_changes);
     tcase_add_test(tc, test_idle_reports_delivery);
