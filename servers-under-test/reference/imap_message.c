@@ -32,23 +32,24 @@ bool imap_set_uids(struct imap *im, struct imap_cmd *c, const struct imap_seqset
                 ms_uidlist_push(out, im->saved.uids[i]);
         return true;
     }
-    if (!c->uid) {
-        if (count == 0 || imap_seqset_max(set, count) > count) {
-            imap_bad(im, c, "%s: no message has that sequence number (the mailbox has %u)", c->name,
-                     count);
-            return false;
-        }
-        for (uint32_t seq = 1; seq <= count; seq++)
-            if (imap_seqset_contains(set, seq, count))
-                ms_uidlist_push(out, ms_message_uid(ms_view_message(im->view, seq)));
-        return true;
+    if (!c->uid && (count == 0 || imap_seqset_max(set, count) > count)) {
+        imap_bad(im, c, "%s: no message has that sequence number (the mailbox has %u)", c->name,
+                 count);
+        return false;
     }
     uint32_t max_uid = count ? ms_message_uid(ms_view_message(im->view, count)) : 0;
-    for (uint32_t seq = 1; seq <= count; seq++) {
+    struct imap_seqset r = {0}; /* ascending: walked beside the ascending messages */
+    imap_seqset_resolve(set, c->uid ? max_uid : count, &r);
+    size_t k = 0;
+    for (uint32_t seq = 1; seq <= count && k < r.count; seq++) {
         uint32_t uid = ms_message_uid(ms_view_message(im->view, seq));
-        if (imap_seqset_contains(set, uid, max_uid))
+        uint32_t n = c->uid ? uid : seq;
+        while (k < r.count && r.ranges[k].hi < n)
+            k++;
+        if (k < r.count && r.ranges[k].lo <= n)
             ms_uidlist_push(out, uid);
     }
+    imap_seqset_free(&r);
     return true;
 }
 

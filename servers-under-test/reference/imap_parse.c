@@ -503,6 +503,37 @@ bool imap_seqset_contains(const struct imap_seqset *set, uint32_t n, uint32_t st
     return false;
 }
 
+static int imap_range_cmp(const void *a, const void *b)
+{
+    const struct imap_range *x = a, *y = b;
+    return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+void imap_seqset_resolve(const struct imap_seqset *set, uint32_t star, struct imap_seqset *out)
+{
+    struct imap_seqset r = {0};
+    for (size_t i = 0; i < set->count; i++) {
+        uint32_t lo, hi;
+        imap_range_resolve(&set->ranges[i], star, &lo, &hi);
+        if (hi > 0)
+            imap_seqset_add(&r, lo ? lo : 1, hi);
+    }
+    if (r.count)
+        qsort(r.ranges, r.count, sizeof *r.ranges, imap_range_cmp);
+    size_t n = 0;
+    for (size_t i = 0; i < r.count; i++) {
+        if (n > 0 && r.ranges[i].lo <= r.ranges[n - 1].hi + (uint64_t)1) {
+            if (r.ranges[i].hi > r.ranges[n - 1].hi)
+                r.ranges[n - 1].hi = r.ranges[i].hi;
+        } else {
+            r.ranges[n++] = r.ranges[i];
+        }
+    }
+    r.count = n;
+    imap_seqset_free(out);
+    *out = r;
+}
+
 uint32_t imap_seqset_max(const struct imap_seqset *set, uint32_t star)
 {
     uint32_t max = 0;

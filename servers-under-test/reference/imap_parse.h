@@ -89,6 +89,9 @@ bool imap_parse_date_time(struct imap_parser *ps, time_t *out);
 bool imap_seqset_contains(const struct imap_seqset *set, uint32_t n, uint32_t star);
 /* The largest number the set names when "*" stands for star (for "no such message" checks). */
 uint32_t imap_seqset_max(const struct imap_seqset *set, uint32_t star);
+/* The set with "*" replaced by star, as ascending, disjoint, non-adjacent ranges lo <= hi in out
+   (replaced): walking it beside an ascending list costs ranges + items, not their product. */
+void imap_seqset_resolve(const struct imap_seqset *set, uint32_t star, struct imap_seqset *out);
 void imap_seqset_add(struct imap_seqset *set, uint32_t lo, uint32_t hi);
 void imap_seqset_free(struct imap_seqset *set);
 

@@ -578,6 +578,31 @@ START_TEST(test_seqset_ranges)
 }
 END_TEST
 
+/* Resolved sets are ascending, merged and free of "*", for walking beside a mailbox. */
+START_TEST(test_seqset_resolve)
+{
+    struct imap_seqset set = {0}, r = {0};
+    init("5:3,*,1,2,7,9:8");
+    ck_assert(imap_parse_seqset(&ps, &set));
+    imap_seqset_resolve(&set, 10, &r);
+    ck_assert_uint_eq(r.count, 2); /* 1,2,3:5 and 7,8:9,10 are adjacent runs */
+    ck_assert_uint_eq(r.ranges[0].lo, 1);
+    ck_assert_uint_eq(r.ranges[0].hi, 5);
+    ck_assert_uint_eq(r.ranges[1].lo, 7);
+    ck_assert_uint_eq(r.ranges[1].hi, 10);
+    init("4,6:*");
+    ck_assert(imap_parse_seqset(&ps, &set));
+    imap_seqset_resolve(&set, 3, &r); /* "6:*" with "*" = 3 is just 3, next to 4 */
+    ck_assert_uint_eq(r.count, 1);
+    ck_assert_uint_eq(r.ranges[0].lo, 3);
+    ck_assert_uint_eq(r.ranges[0].hi, 4);
+    imap_seqset_resolve(&set, 0, &r); /* an empty mailbox: "*" names nothing */
+    ck_assert_uint_eq(r.count, 1);
+    imap_seqset_free(&r);
+    imap_seqset_free(&set);
+}
+END_TEST
+
 START_TEST(test_seqset_errors)
 {
     const char *bad[] = {"$,1",        "1,$",          "$:3",  "0",  "0:3", "1:0", "01",
@@ -1122,6 +1147,7 @@ static Suite *imap_parse_suite(void)
     tcase_add_test(tc, test_number64);
     tcase_add_test(tc, test_seqset_star);
     tcase_add_test(tc, test_seqset_ranges);
+    tcase_add_test(tc, test_seqset_resolve);
     tcase_add_test(tc, test_seqset_errors);
     tcase_add_test(tc, test_seqset_replaces_and_limit);
     tcase_add_test(tc, test_seqset_add_direct);
