@@ -427,8 +427,17 @@ static uint32_t imap_literal_limit(const struct imap *im)
     return im->state == IMAP_NOT_AUTHENTICATED ? IMAP_PREAUTH_LITERAL_MAX : IMAP_LITERAL_MAX;
 }
 
-static void imap_refuse_literal(struct imap *im, bool sync)
+/* Refuses a literal: too big, or one too many for the command (`count`). */
+static void imap_refuse_literal(struct imap *im, bool sync, bool count)
 {
+    char code[96];
+    if (count)
+        snprintf(code, sizeof code, "[LIMIT] at most %u literals in one command",
+                 (unsigned)IMAP_LITERALS_MAX);
+    else
+        snprintf(code, sizeof code, "[TOOBIG] literals are limited to %u octets%s",
+                 (unsigned)imap_literal_limit(im),
+                 im->state == IMAP_NOT_AUTHENTICATED ? " before login" : " (APPENDLIMIT)");
     char tag[IMAP_TAG_MAX + 1];
     imap_assembled_tag(im, tag);
     bool answered = im->cmd_answered;
@@ -436,14 +445,11 @@ static void imap_refuse_literal(struct imap *im, bool sync)
     if (answered && sync)
         return; /* refused already; the client sends nothing without "+" */
     if (sync) {
-        imap_send(im, "%s NO [TOOBIG] literals are limited to %u octets%s", tag,
-                  (unsigned)imap_literal_limit(im),
-                  im->state == IMAP_NOT_AUTHENTICATED ? " before login" : " (APPENDLIMIT)");
+        imap_send(im, "%s NO %s", tag, code);
         return;
     }
     if (!answered)
-        imap_send(im, "%s BAD [TOOBIG] literals are limited to %u octets", tag,
-                  (unsigned)imap_literal_limit(im));
+        imap_send(im, "%s BAD %s", tag, code);
     imap_send(im, "* BYE the octets of a refused non-synchronizing literal cannot be skipped "
                   "(RFC 7888 4)");
     im->state = IMAP_LOGOUT;
@@ -459,8 +465,9 @@ static void imap_command_line(struct imap *im, const char *line, size_t len)
     uint64_t size;
     bool sync;
     if (imap_literal_announced(line, len, &size, &sync)) {
-        if (size > imap_literal_limit(im) || ++im->literals > IMAP_LITERALS_MAX) {
-            imap_refuse_literal(im, sync);
+        bool too_many = ++im->literals > IMAP_LITERALS_MAX;
+        if (size > imap_literal_limit(im) || too_many) {
+            imap_refuse_literal(im, sync, too_many && size <= imap_literal_limit(im));
             return;
         }
         if (!im->cmd_discarding)

@@ -50,11 +50,11 @@ void imap_capabilities(struct imap *im, struct mc_buf *out)
             imap_append_mechanisms(out);
         return;
     }
-    mc_buf_printf(
-        out,
-        " NAMESPACE UNSELECT UIDPLUS MOVE CHILDREN SPECIAL-USE ESEARCH SEARCHRES CONDSTORE "
-        "APPENDLIMIT=%u",
-        (unsigned)IMAP_LITERAL_MAX);
+    mc_buf_printf(out,
+                  " NAMESPACE UNSELECT UIDPLUS MOVE CHILDREN SPECIAL-USE LIST-EXTENDED LIST-STATUS "
+                  "ESEARCH SEARCHRES CONDSTORE "
+                  "APPENDLIMIT=%u",
+                  (unsigned)IMAP_LITERAL_MAX);
 }
 
 void imap_cmd_capability(struct imap *im, struct imap_cmd *c)

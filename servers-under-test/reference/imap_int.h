@@ -174,6 +174,8 @@ const char *imap_special_use(const char *name);
 
 /* imap_list.c */
 imap_handler imap_cmd_list, imap_cmd_lsub;
+/* Does name match the LIST pattern ("%": anything but MS_HIERARCHY_SEP, "*": anything)? */
+bool imap_list_match(const char *pattern, const char *name);
 
 /* imap_message.c */
 imap_handler imap_cmd_append, imap_cmd_store, imap_cmd_copy, imap_cmd_move, imap_cmd_expunge,
