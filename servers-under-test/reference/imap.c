@@ -189,68 +189,6 @@ void imap_no_status(struct imap *im, const struct imap_cmd *c, enum ms_status st
     imap_no(im, c, "%s: %s", what, ms_status_str(st));
 }
 
-/* ---- mailbox sync ---- */
-
-static void imap_on_expunge(void *ctx, uint32_t seq, uint32_t uid)
-{
-    (void)uid;
-    imap_send(ctx, "* %u EXPUNGE", seq);
-}
-
-static void imap_on_exists(void *ctx, uint32_t count)
-{
-    struct imap *im = ctx;
-    imap_send(im, "* %u EXISTS", count);
-}
-
-static void imap_on_flags(void *ctx, uint32_t seq, const struct ms_message *m)
-{
-    struct imap *im = ctx;
-    imap_send_flags(im, seq, m, im->condstore); /* RFC 7162 3.2.4: with UID under CONDSTORE */
-}
-
-void imap_sync(struct imap *im)
-{
-    if (!im->view)
-        return;
-    if (ms_view_gone(im->view)) {
-        imap_send(im, "* BYE the selected mailbox was deleted or re-created by another session");
-        imap_deselect(im);
-        im->state = IMAP_LOGOUT;
-        rs_session_close(im->s);
-        return;
-    }
-    static const struct ms_view_events events = {
-        .expunge = imap_on_expunge, .exists = imap_on_exists, .flags = imap_on_flags};
-    ms_view_sync(im->view, im->defer_expunge ? MS_SYNC_DEFER_EXPUNGE : 0, &events, im);
-    uint32_t recent = ms_view_recent_count(im->view);
-    if (!im->rev2 && recent != im->known_recent)
-        imap_send(im, "* %u RECENT", recent);
-    im->known_recent = recent;
-}
-
-void imap_condstore_enable(struct imap *im)
-{
-    if (im->condstore)
-        return;
-    im->condstore = true;
-    if (im->view)
-        imap_send(im, "* OK [HIGHESTMODSEQ %llu] highest mod-sequence",
-                  (unsigned long long)ms_mailbox_highest_modseq(ms_view_mailbox(im->view)));
-}
-
-void imap_deselect(struct imap *im)
-{
-    if (im->view)
-        ms_view_close(im->view);
-    im->view = NULL;
-    im->read_only = false;
-    im->known_recent = 0;
-    ms_uidlist_free(&im->saved); /* "$" belongs to the selected mailbox (RFC 5182 2.1) */
-    if (im->state == IMAP_SELECTED)
-        im->state = IMAP_AUTHENTICATED;
-}
-
 /* ---- IDLE (RFC 2177) ---- */
 
 static void imap_idle_notify(void *ctx)

@@ -447,18 +447,3 @@ void imap_cmd_fetch(struct imap *im, struct imap_cmd *c)
     imap_fetch_free(&f);
     ms_uidlist_free(&uids);
 }
-
-void imap_send_flags(struct imap *im, uint32_t seq, const struct ms_message *m, bool uid)
-{
-    struct mc_buf b = {0};
-    mc_buf_printf(&b, "* %u FETCH (", seq);
-    if (uid)
-        mc_buf_printf(&b, "UID %u ", ms_message_uid(m));
-    mc_buf_append_str(&b, "FLAGS ");
-    imap_write_flags(&b, ms_message_flags(m), ms_message_keywords(m),
-                     !im->rev2 && ms_view_recent(im->view, seq));
-    if (im->condstore)
-        mc_buf_printf(&b, " MODSEQ (%llu)", (unsigned long long)ms_message_modseq(m));
-    imap_send(im, "%s)", b.data);
-    mc_buf_free(&b);
-}

@@ -3,7 +3,9 @@
  * (prefix imap_): the session, the command being run, and the response helpers.
  *
  *   imap.c          the session: assembling a command from lines and literals, the command
- *                   table and its state rules, responses, mailbox sync, IDLE
+ *                   table and its state rules, responses, IDLE
+ *   imap_view.c     the selected mailbox as the session sees it: sync, message sets, flag
+ *                   responses, leaving it, CONDSTORE
  *   imap_auth.c     STARTTLS, LOGIN, AUTHENTICATE (SASL), and what any state allows
  *                   (CAPABILITY, NOOP, LOGOUT, ID, ENABLE, NAMESPACE)
  *   imap_mailbox.c  SELECT, EXAMINE, CREATE, DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE, STATUS,
@@ -122,17 +124,26 @@ void imap_bad(struct imap *im, const struct imap_cmd *c, const char *fmt, ...)
 void imap_bad_syntax(struct imap *im, const struct imap_cmd *c);
 /* The mailstore's answer to a failed operation, as a tagged NO with a response code. */
 void imap_no_status(struct imap *im, const struct imap_cmd *c, enum ms_status st, const char *what);
+/* The command's arguments must end here; else BAD and false. */
+bool imap_expect_end(struct imap *im, const struct imap_cmd *c);
+
+/* ---- the selected mailbox (imap_view.c) ---- */
 /* Reports what changed in the selected mailbox since the last sync (untagged EXPUNGE, EXISTS,
    RECENT, FETCH FLAGS); expunges are held back while im->defer_expunge. Ends the session with
-   BYE when the mailbox was deleted under it. */
+   BYE when the mailbox is gone (deleted or re-created under it). */
 void imap_sync(struct imap *im);
 /* A CONDSTORE enabling command ran (RFC 7162 3.1): from now on FETCH responses carry MODSEQ;
    the first time, with a mailbox selected, its HIGHESTMODSEQ is sent. */
 void imap_condstore_enable(struct imap *im);
 /* Leaves the selected state (CLOSE, UNSELECT, SELECT of another mailbox, LOGOUT). */
 void imap_deselect(struct imap *im);
-/* The command's arguments must end here; else BAD and false. */
-bool imap_expect_end(struct imap *im, const struct imap_cmd *c);
+/* The UIDs the set names in the selected mailbox (sequence numbers or, for the UID form, UIDs;
+   "$" the saved search result), ascending. false (after answering BAD) for a sequence number
+   beyond the mailbox. */
+bool imap_set_uids(struct imap *im, struct imap_cmd *c, const struct imap_seqset *set,
+                   struct ms_uidlist *out);
+/* "* n FETCH (FLAGS (...))" for a flag change; with the UID when uid, MODSEQ under CONDSTORE. */
+void imap_send_flags(struct imap *im, uint32_t seq, const struct ms_message *m, bool uid);
 
 /* ---- the command handlers ---- */
 typedef void imap_handler(struct imap *im, struct imap_cmd *c);
@@ -180,14 +191,8 @@ bool imap_list_match(const char *pattern, const char *name);
 /* imap_message.c */
 imap_handler imap_cmd_append, imap_cmd_store, imap_cmd_copy, imap_cmd_move, imap_cmd_expunge,
     imap_cmd_search;
-/* The UIDs the set names in the selected mailbox (sequence numbers or, for the UID form, UIDs),
-   ascending. false (after answering BAD) for a sequence number beyond the mailbox. */
-bool imap_set_uids(struct imap *im, struct imap_cmd *c, const struct imap_seqset *set,
-                   struct ms_uidlist *out);
 
 /* imap_fetch.c */
 imap_handler imap_cmd_fetch;
-/* "* n FETCH (FLAGS (...))" for a flag change; with the UID when uid. */
-void imap_send_flags(struct imap *im, uint32_t seq, const struct ms_message *m, bool uid);
 
 #endif

@@ -20,39 +20,6 @@
 #include "reference/imap_int.h"
 #include "reference/imap_search.h"
 
-/* ---- message sets ---- */
-
-bool imap_set_uids(struct imap *im, struct imap_cmd *c, const struct imap_seqset *set,
-                   struct ms_uidlist *out)
-{
-    uint32_t count = ms_view_count(im->view);
-    if (set->saved) { /* "$": the saved messages still there, whatever the form */
-        for (size_t i = 0; i < im->saved.count; i++)
-            if (ms_view_seq(im->view, im->saved.uids[i]))
-                ms_uidlist_push(out, im->saved.uids[i]);
-        return true;
-    }
-    if (!c->uid && (count == 0 || imap_seqset_max(set, count) > count)) {
-        imap_bad(im, c, "%s: no message has that sequence number (the mailbox has %u)", c->name,
-                 count);
-        return false;
-    }
-    uint32_t max_uid = count ? ms_message_uid(ms_view_message(im->view, count)) : 0;
-    struct imap_seqset r = {0}; /* ascending: walked beside the ascending messages */
-    imap_seqset_resolve(set, c->uid ? max_uid : count, &r);
-    size_t k = 0;
-    for (uint32_t seq = 1; seq <= count && k < r.count; seq++) {
-        uint32_t uid = ms_message_uid(ms_view_message(im->view, seq));
-        uint32_t n = c->uid ? uid : seq;
-        while (k < r.count && r.ranges[k].hi < n)
-            k++;
-        if (k < r.count && r.ranges[k].lo <= n)
-            ms_uidlist_push(out, uid);
-    }
-    imap_seqset_free(&r);
-    return true;
-}
-
 /* Reads SP sequence-set into out's UIDs; false after answering. */
 static bool imap_read_set(struct imap *im, struct imap_cmd *c, struct ms_uidlist *out)
 {
