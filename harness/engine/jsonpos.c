@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "lib/buf.h"
+#include "lib/utf8.h"
 
 #define JP_NONE SIZE_MAX
 
@@ -117,32 +118,6 @@ static int jp_hex(const char *p)
     return v;
 }
 
-static void jp_put_utf8(struct mc_buf *b, uint32_t cp)
-{
-    char u[4];
-    size_t n;
-    if (cp < 0x80) {
-        u[0] = (char)cp;
-        n = 1;
-    } else if (cp < 0x800) {
-        u[0] = (char)(0xC0 | (cp >> 6));
-        u[1] = (char)(0x80 | (cp & 0x3F));
-        n = 2;
-    } else if (cp < 0x10000) {
-        u[0] = (char)(0xE0 | (cp >> 12));
-        u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        u[2] = (char)(0x80 | (cp & 0x3F));
-        n = 3;
-    } else {
-        u[0] = (char)(0xF0 | (cp >> 18));
-        u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-        u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        u[3] = (char)(0x80 | (cp & 0x3F));
-        n = 4;
-    }
-    mc_buf_append(b, u, n);
-}
-
 /* Reads the \uXXXX escape at s->p (just after the backslash and 'u'), with a low surrogate
    that may follow, and appends it to `out` as UTF-8. */
 static int jp_unicode_escape(struct jp_scan *s, struct mc_buf *out)
@@ -164,7 +139,7 @@ static int jp_unicode_escape(struct jp_scan *s, struct mc_buf *out)
         }
     }
     if (out)
-        jp_put_utf8(out, cp);
+        mc_utf8_append(out, cp);
     return 0;
 }
 

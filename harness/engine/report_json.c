@@ -30,6 +30,7 @@
 #include <jansson.h>
 
 #include "lib/sasl.h"
+#include "lib/utf8.h"
 
 #define REPORT_FORMAT "mailconform-report"
 #define REPORT_FORMAT_VERSION 1
@@ -88,40 +89,11 @@ static int report_error(struct mc_buf *err, const char *fmt, ...)
 
 /* ---- text and bytes ---- */
 
-/* Length of the well-formed UTF-8 sequence at p (RFC 3629 section 4: no overlong forms, no
-   surrogates, nothing above U+10FFFF), or 0 if it is ill-formed. */
+/* Length of the well-formed UTF-8 sequence at p (RFC 3629 section 4), or 0 if ill-formed. */
 static size_t utf8_seq_len(const unsigned char *p, size_t avail)
 {
-    unsigned c = p[0], cp, min;
-    size_t n;
-
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF) {
-        n = 2;
-        cp = c & 0x1F;
-        min = 0x80;
-    } else if ((c & 0xF0) == 0xE0) {
-        n = 3;
-        cp = c & 0x0F;
-        min = 0x800;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        cp = c & 0x07;
-        min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (avail < n)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((p[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (p[i] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return n;
+    uint32_t cp;
+    return mc_utf8_decode((const char *)p, avail, &cp);
 }
 
 /* True when the bytes can go out as a JSON string that every reader takes back unchanged:

@@ -3,7 +3,6 @@
  */
 #include "engine/target.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <fnmatch.h>
 #include <jansson.h>
@@ -375,21 +374,14 @@ struct mc_target *mc_target_load_profile(const char *path, struct mc_buf *errors
 
 /* ---- URLs ---- */
 
-static int hexval(int ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    ch = tolower(ch);
-    return ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
-}
-
 /* RFC 3986 2.1 percent-decoding of the userinfo parts. */
 static char *percent_decode(const char *s, size_t len)
 {
     struct mc_buf b = {0};
     for (size_t i = 0; i < len; i++) {
-        if (s[i] == '%' && i + 2 < len && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-            mc_buf_append_char(&b, (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2])));
+        if (s[i] == '%' && i + 2 < len && mc_hex_digit(s[i + 1]) >= 0 &&
+            mc_hex_digit(s[i + 2]) >= 0) {
+            mc_buf_append_char(&b, (char)(mc_hex_digit(s[i + 1]) * 16 + mc_hex_digit(s[i + 2])));
             i += 2;
         } else {
             mc_buf_append_char(&b, s[i]);

@@ -101,6 +101,17 @@ void mc_buf_append_hex(struct mc_buf *b, const void *data, size_t len)
     }
 }
 
+int mc_hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
 void mc_buf_vprintf(struct mc_buf *b, const char *fmt, va_list ap)
 {
     va_list copy;

@@ -28,7 +28,9 @@ void mc_buf_vprintf(struct mc_buf *b, const char *fmt, va_list ap);
 /* Grows b by n bytes and returns where they start, for the caller to fill. */
 char *mc_buf_extend(struct mc_buf *b, size_t n);
 void mc_buf_append_hex(struct mc_buf *b, const void *data, size_t len); /* lower-case */
-void mc_buf_reset(struct mc_buf *b);                                    /* len = 0, keeps memory */
+/* The value of a hexadecimal digit of either case, -1 when c is none. */
+int mc_hex_digit(char c);
+void mc_buf_reset(struct mc_buf *b); /* len = 0, keeps memory */
 void mc_buf_free(struct mc_buf *b);
 /* Hands the data over to the caller (never NULL) and leaves b empty. */
 char *mc_buf_steal(struct mc_buf *b);

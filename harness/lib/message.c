@@ -31,6 +31,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "lib/date.h"
+
 #define MESSAGE_LINE_MAX 78  /* RFC 5322 section 2.1.1: SHOULD NOT exceed 78 characters */
 #define MESSAGE_DATE_MIN 0LL /* 1970-01-01, well inside RFC 5322 section 3.3's 1900+ */
 #define MESSAGE_DATE_MAX 253402300799LL /* 9999-12-31T23:59:59Z: the last four-digit year */
@@ -88,8 +90,6 @@ static void message_header(struct mc_buf *out, const char *name, const char *val
 static void message_date(struct mc_buf *out, long long date)
 {
     static const char *const days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-    static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                         "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
     if (date < MESSAGE_DATE_MIN)
         date = MESSAGE_DATE_MIN;
     if (date > MESSAGE_DATE_MAX)
@@ -102,7 +102,7 @@ static void message_date(struct mc_buf *out, long long date)
     }
     char text[64];
     snprintf(text, sizeof text, "%s, %02d %s %04d %02d:%02d:%02d +0000", days[tm.tm_wday % 7],
-             tm.tm_mday, months[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+             tm.tm_mday, mc_month_names[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
              tm.tm_sec);
     message_header(out, "Date", text);
 }

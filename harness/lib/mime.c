@@ -20,6 +20,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lib/mime_int.h"
+
 #define MIME_FIELD_PARAMS_MAX 128 /* parameters kept from one field (harness limit) */
 #define MIME_COMMENT_DEPTH_MAX 32 /* nested comments in a structured field (harness limit) */
 
@@ -30,9 +32,16 @@ struct parse_ctx {
 
 /* ---- small helpers ---- */
 
-static bool is_wsp(char c)
+bool mime_is_wsp(char c)
 {
     return c == ' ' || c == '\t';
+}
+
+void *mime_grow(void *items, size_t count, size_t size)
+{
+    if (count & (count - 1))
+        return items;
+    return mc_xrealloc(items, (count ? count * 2 : 1) * size);
 }
 
 static void lower(char *s)
@@ -42,33 +51,13 @@ static void lower(char *s)
             *s = (char)(*s - 'A' + 'a');
 }
 
-/* Room for item `count` of an array whose capacity is the next power of two, so that adding
-   items one at a time stays linear. */
-static void *grow(void *items, size_t count, size_t size)
-{
-    if (count & (count - 1))
-        return items;
-    return mc_xrealloc(items, (count ? count * 2 : 1) * size);
-}
-
 static char *dup_trimmed(const char *s, size_t n)
 {
-    while (n && (is_wsp(s[0]) || s[0] == '\r' || s[0] == '\n'))
+    while (n && (mime_is_wsp(s[0]) || s[0] == '\r' || s[0] == '\n'))
         s++, n--;
-    while (n && (is_wsp(s[n - 1]) || s[n - 1] == '\r' || s[n - 1] == '\n'))
+    while (n && (mime_is_wsp(s[n - 1]) || s[n - 1] == '\r' || s[n - 1] == '\n'))
         n--;
     return mc_xstrndup(s, n);
-}
-
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
 }
 
 /* ---- structured field lexing (RFC 5322 3.2.2 CFWS, RFC 2045 5.1 tokens) ---- */
@@ -88,7 +77,7 @@ static void skip_cfws(struct lex *lx)
             depth++;
         else if (c == ')' && depth > 0)
             depth--;
-        else if (depth == 0 && !is_wsp(c) && c != '\r' && c != '\n')
+        else if (depth == 0 && !mime_is_wsp(c) && c != '\r' && c != '\n')
             return;
         lx->p++;
     }
@@ -130,7 +119,7 @@ static void lex_value(struct lex *lx, struct mc_buf *out)
     while (lx->p < lx->end && *lx->p != ';')
         lx->p++;
     size_t n = (size_t)(lx->p - s);
-    while (n && (is_wsp(s[n - 1]) || s[n - 1] == '\r' || s[n - 1] == '\n'))
+    while (n && (mime_is_wsp(s[n - 1]) || s[n - 1] == '\r' || s[n - 1] == '\n'))
         n--;
     mc_buf_append(out, s, n);
 }
@@ -170,7 +159,7 @@ static void percent_decode(const char *s, struct mc_buf *out)
 {
     for (; *s; s++) {
         int hi, lo;
-        if (*s == '%' && (hi = hex_value(s[1])) >= 0 && (lo = hex_value(s[2])) >= 0) {
+        if (*s == '%' && (hi = mc_hex_digit(s[1])) >= 0 && (lo = mc_hex_digit(s[2])) >= 0) {
             mc_buf_append_char(out, (char)(hi * 16 + lo));
             s += 2;
         } else {
@@ -248,7 +237,7 @@ static char *assemble_2231(struct raw_param *raws, size_t n, const char *name)
 
 static void push_param(struct mime_param **params, size_t *count, const char *name, char *value)
 {
-    *params = grow(*params, *count, sizeof **params);
+    *params = mime_grow(*params, *count, sizeof **params);
     (*params)[*count].name = mc_xstrdup(name);
     (*params)[*count].value = value;
     (*count)++;
@@ -487,7 +476,7 @@ static enum delimiter delimiter_at(const char *d, size_t ls, size_t end, const c
         kind = DELIM_CLOSE;
         q += 2;
     }
-    while (q < end && is_wsp(d[q]))
+    while (q < end && mime_is_wsp(d[q]))
         q++;
     if (q < end && d[q] == '\r' && q + 1 < end && d[q + 1] == '\n')
         q++;
@@ -514,7 +503,7 @@ static void add_child(struct parse_ctx *c, struct mime_part *p, size_t off, size
     if (c->parts >= MIME_PARTS_MAX)
         return;
     c->parts++;
-    p->children = grow(p->children, p->child_count, sizeof *p->children);
+    p->children = mime_grow(p->children, p->child_count, sizeof *p->children);
     struct mime_part *child = &p->children[p->child_count++];
     memset(child, 0, sizeof *child);
     bool digest = strcmp(p->subtype, "digest") == 0;

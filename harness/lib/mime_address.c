@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/mime_int.h"
+
 #define MISSING_DOMAIN "MISSING_DOMAIN"
 #define MISSING_MAILBOX "MISSING_MAILBOX"
 #define ADDR_COMMENT_DEPTH_MAX 32 /* nested comments (harness limit) */
@@ -36,14 +38,6 @@ struct aparser {
     size_t comment; /* the last comment token read in this address, or n */
     struct mime_address_list *out;
 };
-
-/* Room for item `count` of an array whose capacity is the next power of two. */
-static void *grow(void *items, size_t count, size_t size)
-{
-    if (count & (count - 1))
-        return items;
-    return mc_xrealloc(items, (count ? count * 2 : 1) * size);
-}
 
 /* ---- tokens ---- */
 
@@ -84,7 +78,7 @@ static bool is_atext(char c)
 
 static void push_tok(struct aparser *ap, enum tok_type type, size_t start, size_t end, char c)
 {
-    ap->t = grow(ap->t, ap->n, sizeof *ap->t);
+    ap->t = mime_grow(ap->t, ap->n, sizeof *ap->t);
     ap->t[ap->n++] = (struct tok){type, start, end, c};
 }
 
@@ -226,7 +220,7 @@ static char *comment_name(const struct aparser *ap, size_t after)
 static void push(struct aparser *ap, char *name, char *route, char *mailbox, char *host)
 {
     struct mime_address_list *l = ap->out;
-    l->items = grow(l->items, l->count, sizeof *l->items);
+    l->items = mime_grow(l->items, l->count, sizeof *l->items);
     l->items[l->count++] = (struct mime_address){name, route, mailbox, host};
 }
 

@@ -27,17 +27,6 @@
 
 static const char REPLACEMENT[] = "\xEF\xBF\xBD"; /* U+FFFD in UTF-8 */
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* ---- charsets ---- */
 
 static bool is_passthrough(const char *cs)
@@ -182,8 +171,8 @@ static void decode_escapes(const char *s, size_t n, bool underscore, struct mc_b
 {
     for (size_t j = 0; j < n; j++) {
         int hi, lo;
-        if (s[j] == '=' && j + 2 < n && (hi = hex_value(s[j + 1])) >= 0 &&
-            (lo = hex_value(s[j + 2])) >= 0) {
+        if (s[j] == '=' && j + 2 < n && (hi = mc_hex_digit(s[j + 1])) >= 0 &&
+            (lo = mc_hex_digit(s[j + 2])) >= 0) {
             mc_buf_append_char(out, (char)(hi * 16 + lo));
             j += 2;
         } else {

@@ -13,17 +13,14 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lib/mime_int.h"
+
 struct raw_field {
     size_t start, end; /* the raw octets, continuation lines and line ends included */
     size_t name_len;   /* the name starts at start */
     size_t value_off;  /* after the colon */
     bool is_field;     /* false: a line that is no field */
 };
-
-static bool is_wsp(char c)
-{
-    return c == ' ' || c == '\t';
-}
 
 static size_t line_end(const char *h, size_t len, size_t pos)
 {
@@ -48,13 +45,13 @@ static bool next_field(const char *h, size_t len, size_t *pos, struct raw_field 
     while (p + n < len && (unsigned char)h[p + n] > ' ' && h[p + n] != ':' && h[p + n] != 0x7f)
         n++;
     size_t q = p + n;
-    while (q < len && is_wsp(h[q]))
+    while (q < len && mime_is_wsp(h[q]))
         q++;
     f->is_field = n > 0 && q < len && h[q] == ':';
     f->name_len = n;
     f->value_off = q + 1;
     p = line_end(h, len, p);
-    while (p < len && is_wsp(h[p]))
+    while (p < len && mime_is_wsp(h[p]))
         p = line_end(h, len, p);
     f->end = p;
     *pos = p;
@@ -64,7 +61,7 @@ static bool next_field(const char *h, size_t len, size_t *pos, struct raw_field 
 /* RFC 5322 2.2.3 unfolding of h[from..to): line ends removed, leading and trailing WSP too. */
 static void unfold(const char *h, size_t from, size_t to, struct mc_buf *out)
 {
-    while (from < to && is_wsp(h[from]))
+    while (from < to && mime_is_wsp(h[from]))
         from++;
     size_t start = out->len;
     for (size_t i = from; i < to; i++) {
@@ -72,7 +69,8 @@ static void unfold(const char *h, size_t from, size_t to, struct mc_buf *out)
             continue;
         mc_buf_append_char(out, h[i]);
     }
-    while (out->len > start && (is_wsp(out->data[out->len - 1]) || out->data[out->len - 1] == '\r'))
+    while (out->len > start &&
+           (mime_is_wsp(out->data[out->len - 1]) || out->data[out->len - 1] == '\r'))
         out->data[--out->len] = '\0';
 }
 

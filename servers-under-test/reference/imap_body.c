@@ -24,7 +24,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "reference/imap_utf7.h"
+#include "lib/utf8.h"
 
 /* ---- sections: parsing ---- */
 
@@ -372,7 +372,7 @@ static void write_2231(struct mc_buf *out, const char *v)
 
 static void write_param(struct mc_buf *out, const struct mime_param *p, bool utf8_ok)
 {
-    bool extended = !utf8_ok && has_8bit(p->value) && imap_utf8_valid(p->value, strlen(p->value));
+    bool extended = !utf8_ok && has_8bit(p->value) && mc_utf8_valid(p->value, strlen(p->value));
     struct mc_buf name = {0};
     mc_buf_printf(&name, "%s%s", p->name, extended ? "*" : "");
     write_upper(out, name.data, utf8_ok);

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lib/utf8.h"
 #include "reference/imap_int.h"
 #include "reference/imap_utf7.h"
 
@@ -276,7 +277,7 @@ static bool imap_list_add_pattern(struct imap *im, struct imap_list_request *rq,
     struct mc_buf joined = {0}, utf8 = {0};
     mc_buf_append(&joined, imap_str(ref), ref->len);
     mc_buf_append(&joined, imap_str(raw), raw->len);
-    bool ok = im->utf8_accept ? imap_utf8_valid(imap_str(&joined), joined.len)
+    bool ok = im->utf8_accept ? mc_utf8_valid(imap_str(&joined), joined.len)
                               : imap_mutf7_to_utf8(imap_str(&joined), joined.len, &utf8);
     if (im->utf8_accept)
         mc_buf_append(&utf8, imap_str(&joined), joined.len);

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lib/utf8.h"
 #include "reference/imap_int.h"
 #include "reference/imap_utf7.h"
 
@@ -26,7 +27,7 @@ static bool imap_name_decode(struct imap *im, const struct mc_buf *raw, struct m
 {
     if (im->utf8_accept) {
         mc_buf_append(utf8, imap_str(raw), raw->len);
-        return imap_utf8_valid(imap_str(raw), raw->len);
+        return mc_utf8_valid(imap_str(raw), raw->len);
     }
     return imap_mutf7_to_utf8(imap_str(raw), raw->len, utf8);
 }

@@ -19,7 +19,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "reference/imap_utf7.h"
+#include "lib/date.h"
+#include "lib/utf8.h"
 #include "reference/mailstore.h"
 
 #define IMAP_NUMBER_MAX UINT32_MAX             /* number (RFC 9051 9) */
@@ -29,9 +30,6 @@
 /* The years date-year (4DIGIT) can write: 0000-01-01 .. 9999-12-31 23:59:59. */
 #define IMAP_TIME_MIN (-62167219200LL)
 #define IMAP_TIME_MAX 253402300799LL
-
-static const char *const imap_months[12] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
 static const struct {
     unsigned bit;
@@ -288,7 +286,7 @@ static bool imap_parse_quoted(struct imap_parser *ps, struct mc_buf *out)
     if (!close)
         return false;
     const char *q = ps->p + 1;
-    if (!imap_utf8_valid(q, (size_t)(close - q)))
+    if (!mc_utf8_valid(q, (size_t)(close - q)))
         return imap_parse_fail(ps, "8-bit octets in a quoted string that are not UTF-8");
     mc_buf_reset(out);
     char *w = mc_buf_extend(out, (size_t)(close - q));
@@ -635,24 +633,6 @@ bool imap_parse_flags(struct imap_parser *ps, bool allow_bare, unsigned *flags,
 
 /* ---- dates ---- */
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
-static int64_t imap_days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    unsigned yoe = (unsigned)(y - era * 400);
-    unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t)doe - 719468;
-}
-
-static unsigned imap_days_in_month(unsigned y, unsigned m)
-{
-    static const unsigned days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return m == 2 && leap ? 29 : days[m - 1];
-}
-
 /* Exactly n digits. */
 static bool imap_scan_digits(struct imap_parser *ps, size_t n, unsigned *out)
 {
@@ -683,7 +663,7 @@ static unsigned imap_scan_month(struct imap_parser *ps)
     if (imap_left(ps) < 3)
         return 0;
     for (unsigned i = 0; i < 12; i++) {
-        if (imap_eq_nocase(ps->p, imap_months[i], 3)) {
+        if (imap_eq_nocase(ps->p, mc_month_names[i], 3)) {
             ps->p += 3;
             return i + 1;
         }
@@ -698,9 +678,9 @@ static bool imap_scan_month_year(struct imap_parser *ps, unsigned day, int64_t *
     if (!imap_scan_char(ps, '-') || (month = imap_scan_month(ps)) == 0 ||
         !imap_scan_char(ps, '-') || !imap_scan_digits(ps, 4, &year))
         return false;
-    if (day < 1 || day > imap_days_in_month(year, month))
+    if (day < 1 || day > (unsigned)mc_days_in_month(year, (int)month))
         return false;
-    *days = imap_days_from_civil(year, month, day);
+    *days = mc_days_from_civil(year, (int)month, (int)day);
     return true;
 }
 
@@ -789,7 +769,7 @@ static bool imap_quotable(const char *data, size_t len, bool utf8_ok)
             return false;
         eight_bit |= c >= 0x80;
     }
-    return !eight_bit || (utf8_ok && imap_utf8_valid(data, len));
+    return !eight_bit || (utf8_ok && mc_utf8_valid(data, len));
 }
 
 void imap_write_string(struct mc_buf *out, const char *data, size_t len, bool utf8_ok)
@@ -867,8 +847,8 @@ void imap_write_date_time(struct mc_buf *out, time_t t)
     time_t clamped = (time_t)v;
     if (!gmtime_r(&clamped, &tm))
         tm = (struct tm){.tm_mday = 1, .tm_year = 70};
-    mc_buf_printf(out, "\"%02d-%s-%04d %02d:%02d:%02d +0000\"", tm.tm_mday, imap_months[tm.tm_mon],
-                  tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    mc_buf_printf(out, "\"%02d-%s-%04d %02d:%02d:%02d +0000\"", tm.tm_mday,
+                  mc_month_names[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
 static int imap_cmp_u32(const void *a, const void *b)

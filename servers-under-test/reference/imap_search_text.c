@@ -8,8 +8,11 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "lib/buf.h"
+#include "lib/date.h"
+#include "lib/utf8.h"
 #include "reference/imap_search_int.h"
 
 #define SECONDS_PER_DAY 86400
@@ -36,48 +39,6 @@ bool imap_search_ascii_eq_n(const char *a, size_t alen, const char *b)
 bool imap_search_ascii_eq(const char *a, const char *b)
 {
     return imap_search_ascii_eq_n(a, strlen(a), b);
-}
-
-/* One UTF-8 sequence at s (len > 0): its length, or 0 when it is not valid UTF-8. */
-static size_t utf8_decode(const unsigned char *s, size_t len, uint32_t *cp)
-{
-    static const uint32_t min[5] = {0, 0, 0x80, 0x800, 0x10000};
-    size_t n = s[0] < 0x80                    ? 1
-               : s[0] >= 0xC2 && s[0] <= 0xDF ? 2
-               : s[0] >= 0xE0 && s[0] <= 0xEF ? 3
-               : s[0] >= 0xF0 && s[0] <= 0xF4 ? 4
-                                              : 0;
-    if (n == 0 || n > len)
-        return 0;
-    uint32_t c = n == 1 ? s[0] : (uint32_t)(s[0] & (0x7F >> n));
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        c = (c << 6) | (s[i] & 0x3F);
-    }
-    if (c < min[n] || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-        return 0;
-    *cp = c;
-    return n;
-}
-
-static void utf8_encode(struct mc_buf *out, uint32_t c)
-{
-    if (c < 0x80) {
-        mc_buf_append_char(out, (char)c);
-    } else if (c < 0x800) {
-        mc_buf_append_char(out, (char)(0xC0 | (c >> 6)));
-        mc_buf_append_char(out, (char)(0x80 | (c & 0x3F)));
-    } else if (c < 0x10000) {
-        mc_buf_append_char(out, (char)(0xE0 | (c >> 12)));
-        mc_buf_append_char(out, (char)(0x80 | ((c >> 6) & 0x3F)));
-        mc_buf_append_char(out, (char)(0x80 | (c & 0x3F)));
-    } else {
-        mc_buf_append_char(out, (char)(0xF0 | (c >> 18)));
-        mc_buf_append_char(out, (char)(0x80 | ((c >> 12) & 0x3F)));
-        mc_buf_append_char(out, (char)(0x80 | ((c >> 6) & 0x3F)));
-        mc_buf_append_char(out, (char)(0x80 | (c & 0x3F)));
-    }
 }
 
 /* Simple case folding (Unicode CaseFolding.txt, status C and S) of Latin-1, Latin
@@ -122,12 +83,12 @@ void imap_search_fold_append(struct mc_buf *out, const char *in, size_t len)
     size_t i = 0;
     while (i < len) {
         uint32_t c;
-        size_t n = utf8_decode(s + i, len - i, &c);
+        size_t n = mc_utf8_decode(in + i, len - i, &c);
         if (n == 0) {
             mc_buf_append_char(out, (char)s[i++]);
             continue;
         }
-        utf8_encode(out, fold_cp(c));
+        mc_utf8_append(out, fold_cp(c));
         i += n;
     }
 }
@@ -177,28 +138,10 @@ void imap_search_needle_free(struct imap_search_needle *nd)
 
 /* ---- dates ---- */
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 int64_t imap_search_day_of(time_t t)
 {
     int64_t s = (int64_t)t, q = s / SECONDS_PER_DAY;
     return s % SECONDS_PER_DAY < 0 ? q - 1 : q; /* rounded down before 1970 too */
-}
-
-static int days_in_month(int64_t y, int m)
-{
-    static const int DAYS[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return m == 2 && leap ? 29 : DAYS[m - 1];
 }
 
 struct dscan {
@@ -268,11 +211,10 @@ static size_t scan_word(struct dscan *s, char word[4])
 /* 1..12 for a month name (or any word starting with its three letters), 0 otherwise. */
 static int month_number(const char word[4])
 {
-    static const char NAMES[] = "janfebmaraprmayjunjulaugsepoctnovdec";
     if (strlen(word) != 3)
         return 0;
     for (int m = 0; m < 12; m++)
-        if (memcmp(NAMES + 3 * m, word, 3) == 0)
+        if (strncasecmp(mc_month_names[m], word, 3) == 0)
             return m + 1;
     return 0;
 }
@@ -328,8 +270,8 @@ bool imap_search_sent_day(const char *v, size_t len, int64_t *day)
     if (!scan_number(&s, 2, 4, &y))
         return false;
     y = full_year(y, (size_t)(s.p - ystart));
-    if (d < 1 || d > days_in_month(y, m))
+    if (d < 1 || d > mc_days_in_month(y, m))
         return false;
-    *day = days_from_civil(y, m, d);
+    *day = mc_days_from_civil(y, m, d);
     return true;
 }

@@ -1,5 +1,5 @@
 /*
- * imap_utf7 — modified UTF-7 mailbox names and UTF-8 validation (see imap_utf7.h).
+ * imap_utf7 — modified UTF-7 mailbox names (see imap_utf7.h; UTF-8 itself is lib/utf8.c).
  *
  * Implementation notes. The modified BASE64 is hand-written (it is not RFC 4648 base64: ","
  * replaces "/", there is no padding, and the bits left over after the last UTF-16 unit must be
@@ -13,7 +13,8 @@
 
 #include <stdint.h>
 
-#define IMAP_UTF8_MAX 0x10FFFFu
+#include "lib/utf8.h"
+
 #define IMAP_SURROGATE_HIGH 0xD800u
 #define IMAP_SURROGATE_LOW 0xDC00u
 #define IMAP_SURROGATE_END 0xE000u
@@ -21,77 +22,6 @@
 
 static const char imap_mbase64[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,";
-
-/* ---- UTF-8 ---- */
-
-/* Decodes one well-formed UTF-8 sequence; its length, 0 when ill-formed or truncated. */
-static size_t imap_utf8_decode(const unsigned char *s, size_t len, uint32_t *cp)
-{
-    static const uint32_t min[4] = {0, 0x80, 0x800, 0x10000};
-    size_t n;
-    uint32_t c = s[0];
-    if (c < 0x80)
-        n = 1;
-    else if ((c & 0xE0) == 0xC0)
-        n = 2, c &= 0x1F;
-    else if ((c & 0xF0) == 0xE0)
-        n = 3, c &= 0x0F;
-    else if ((c & 0xF8) == 0xF0)
-        n = 4, c &= 0x07;
-    else
-        return 0;
-    if (n > len)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        c = (c << 6) | (s[i] & 0x3F);
-    }
-    if (c < min[n - 1] || c > IMAP_UTF8_MAX || (c >= IMAP_SURROGATE_HIGH && c < IMAP_SURROGATE_END))
-        return 0;
-    *cp = c;
-    return n;
-}
-
-bool imap_utf8_valid(const char *in, size_t len)
-{
-    const unsigned char *s = (const unsigned char *)in;
-    size_t i = 0;
-    while (i < len) {
-        uint32_t cp;
-        size_t n = imap_utf8_decode(s + i, len - i, &cp);
-        if (n == 0)
-            return false;
-        i += n;
-    }
-    return true;
-}
-
-static void imap_utf8_append(struct mc_buf *out, uint32_t cp)
-{
-    char b[4];
-    size_t n;
-    if (cp < 0x80) {
-        b[0] = (char)cp;
-        n = 1;
-    } else if (cp < 0x800) {
-        b[0] = (char)(0xC0 | (cp >> 6));
-        b[1] = (char)(0x80 | (cp & 0x3F));
-        n = 2;
-    } else if (cp < 0x10000) {
-        b[0] = (char)(0xE0 | (cp >> 12));
-        b[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        b[2] = (char)(0x80 | (cp & 0x3F));
-        n = 3;
-    } else {
-        b[0] = (char)(0xF0 | (cp >> 18));
-        b[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-        b[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        b[3] = (char)(0x80 | (cp & 0x3F));
-        n = 4;
-    }
-    mc_buf_append(out, b, n);
-}
 
 /* Printable US-ASCII: what modified UTF-7 writes as itself. */
 static bool imap_is_direct(uint32_t c)
@@ -124,8 +54,8 @@ static bool imap_utf16_unit(uint32_t unit, uint32_t *high, struct mc_buf *out)
     if (*high) {
         if (!is_low)
             return false;
-        imap_utf8_append(out, 0x10000 + ((*high - IMAP_SURROGATE_HIGH) << 10) +
-                                  (unit - IMAP_SURROGATE_LOW));
+        mc_utf8_append(out, 0x10000 + ((*high - IMAP_SURROGATE_HIGH) << 10) +
+                                (unit - IMAP_SURROGATE_LOW));
         *high = 0;
         return true;
     }
@@ -135,7 +65,7 @@ static bool imap_utf16_unit(uint32_t unit, uint32_t *high, struct mc_buf *out)
     }
     if (is_low || unit == 0 || imap_is_direct(unit))
         return false;
-    imap_utf8_append(out, unit);
+    mc_utf8_append(out, unit);
     return true;
 }
 
@@ -232,7 +162,7 @@ static size_t imap_mutf7_encode_run(const unsigned char *s, size_t len, struct m
     mc_buf_append_char(out, '&');
     while (i < len && !imap_is_direct(s[i])) {
         uint32_t cp;
-        size_t n = imap_utf8_decode(s + i, len - i, &cp);
+        size_t n = mc_utf8_decode((const char *)s + i, len - i, &cp);
         if (n == 0)
             cp = IMAP_REPLACEMENT_CHAR, n = 1;
         if (cp >= 0x10000) {

@@ -22,7 +22,5 @@
 bool imap_mutf7_to_utf8(const char *in, size_t len, struct mc_buf *out);
 /* UTF-8 (valid, as the mailstore holds it) to modified UTF-7, appended to out. */
 void imap_utf8_to_mutf7(const char *in, size_t len, struct mc_buf *out);
-/* Is this well-formed UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF)? */
-bool imap_utf8_valid(const char *in, size_t len);
 
 #endif

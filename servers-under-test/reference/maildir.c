@@ -58,13 +58,10 @@ char *md_encode_name(const char *name)
     return mc_buf_steal(&b);
 }
 
+/* An upper-case hex digit only: md_encode_name writes those, so a name has one spelling. */
 static int md_hex(char c)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
+    return c >= 'a' && c <= 'f' ? -1 : mc_hex_digit(c);
 }
 
 char *md_decode_name(const char *enc)

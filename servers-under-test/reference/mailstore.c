@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lib/utf8.h"
 #include "reference/maildir.h"
 #include "reference/mailstore_int.h"
 
@@ -230,28 +231,10 @@ enum ms_status ms_store_add_user(struct ms_store *st, const char *name, const ch
 
 /* ---- mailboxes: names ---- */
 
-static bool utf8_valid(const unsigned char *s)
-{
-    while (*s) {
-        int n = *s < 0x80             ? 0
-                : (*s & 0xe0) == 0xc0 ? 1
-                : (*s & 0xf0) == 0xe0 ? 2
-                : (*s & 0xf8) == 0xf0 ? 3
-                                      : -1;
-        if (n < 0 || (n == 1 && *s < 0xc2))
-            return false;
-        s++;
-        for (int i = 0; i < n; i++, s++)
-            if ((*s & 0xc0) != 0x80)
-                return false;
-    }
-    return true;
-}
-
 enum ms_status ms_mailbox_name_canonical(const char *name, char out[MS_MAILBOX_NAME_MAX + 1])
 {
     size_t len = strlen(name);
-    if (len == 0 || len > MS_MAILBOX_NAME_MAX || !utf8_valid((const unsigned char *)name))
+    if (len == 0 || len > MS_MAILBOX_NAME_MAX || !mc_utf8_valid(name, len))
         return MS_ERR_BAD_NAME;
     size_t depth = 1;
     for (size_t i = 0; i < len; i++) {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/utf8.h"
 #include "reference/imap_utf7.h"
 
 /* mutf7 decodes to utf8 and utf8 encodes back to exactly mutf7. */
@@ -152,7 +153,7 @@ END_TEST
 
 static bool valid(const char *s)
 {
-    return imap_utf8_valid(s, strlen(s));
+    return mc_utf8_valid(s, strlen(s));
 }
 
 START_TEST(test_utf8_valid)
@@ -162,13 +163,13 @@ START_TEST(test_utf8_valid)
     ck_assert(valid("Entw\xc3\xbcrfe"));
     ck_assert(valid("\xe5\x8f\xb0\xe5\x8c\x97"));
     ck_assert(valid("\xf0\x9f\x98\x80"));
-    ck_assert(valid("\xf4\x8f\xbf\xbf"));  /* U+10FFFF */
-    ck_assert(valid("\xed\x9f\xbf"));      /* U+D7FF, just below the surrogates */
-    ck_assert(valid("\xee\x80\x80"));      /* U+E000, just above */
-    ck_assert(valid("\xc2\x80"));          /* U+0080, the smallest two-octet form */
-    ck_assert(valid("\xe0\xa0\x80"));      /* U+0800 */
-    ck_assert(valid("\xf0\x90\x80\x80"));  /* U+10000 */
-    ck_assert(imap_utf8_valid("a\0b", 3)); /* U+0000 is well-formed */
+    ck_assert(valid("\xf4\x8f\xbf\xbf")); /* U+10FFFF */
+    ck_assert(valid("\xed\x9f\xbf"));     /* U+D7FF, just below the surrogates */
+    ck_assert(valid("\xee\x80\x80"));     /* U+E000, just above */
+    ck_assert(valid("\xc2\x80"));         /* U+0080, the smallest two-octet form */
+    ck_assert(valid("\xe0\xa0\x80"));     /* U+0800 */
+    ck_assert(valid("\xf0\x90\x80\x80")); /* U+10000 */
+    ck_assert(mc_utf8_valid("a\0b", 3));  /* U+0000 is well-formed */
 }
 END_TEST
 
@@ -196,7 +197,7 @@ START_TEST(test_utf8_invalid)
     ck_assert(!valid("\xe5\x8f"));
     ck_assert(!valid("\xf0\x9f\x98"));
     ck_assert(!valid("ab\xf0\x9f\x98"));
-    ck_assert(!imap_utf8_valid("\xc3\xbc", 1)); /* cut by the length */
+    ck_assert(!mc_utf8_valid("\xc3\xbc", 1)); /* cut by the length */
     /* stray or wrong continuation octets */
     ck_assert(!valid("\x80"));
     ck_assert(!valid("a\xbf"));

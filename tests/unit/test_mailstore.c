@@ -356,6 +356,32 @@ START_TEST(test_names)
 }
 END_TEST
 
+/* Names are strict UTF-8: an overlong form, a surrogate or a code point above U+10FFFF could
+   never be addressed again by an IMAP client (whose names are checked strictly). */
+START_TEST(test_names_strict_utf8)
+{
+    const char *bad[] = {
+        "a\xc0\xaf",        /* overlong "/" */
+        "\xc1\xbf",         /* overlong two-octet form */
+        "\xe0\x80\xaf",     /* overlong three-octet form */
+        "\xf0\x80\x80\xaf", /* overlong four-octet form */
+        "x\xed\xa0\x80y",   /* U+D800, a surrogate */
+        "\xed\xbf\xbf",     /* U+DFFF */
+        "\xf4\x90\x80\x80", /* U+110000 */
+        "\xf5\x80\x80\x80", /* lead octet F5 */
+        "\xf7\xbf\xbf\xbf", /* lead octet F7 */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ck_assert_msg(ms_mailbox_name_canonical(bad[i], NULL) == MS_ERR_BAD_NAME, "%zu", i);
+        ck_assert_msg(ms_user_create_mailbox(alice, bad[i], NULL) == MS_ERR_BAD_NAME, "%zu", i);
+    }
+    char out[MS_MAILBOX_NAME_MAX + 1];
+    ck_assert_int_eq(ms_mailbox_name_canonical("\xf4\x8f\xbf\xbf", out), MS_OK); /* U+10FFFF */
+    ck_assert_int_eq(ms_mailbox_name_canonical("\xed\x9f\xbf", out), MS_OK);     /* U+D7FF */
+    ck_assert_int_eq(ms_mailbox_name_canonical("\xc2\x80x", out), MS_OK);        /* U+0080 */
+}
+END_TEST
+
 START_TEST(test_limits_and_bad_input)
 {
     ck_assert_int_eq(ms_mailbox_append(inbox, MSG, MS_MESSAGE_SIZE_MAX + 1, 0, NULL, 0, NULL),
@@ -773,6 +799,7 @@ static Suite *mailstore_suite(void)
     tcase_add_test(tc, test_inbox_rename);
     tcase_add_test(tc, test_hierarchy);
     tcase_add_test(tc, test_names);
+    tcase_add_test(tc, test_names_strict_utf8);
     tcase_add_test(tc, test_limits_and_bad_input);
     tcase_add_test(tc, test_keywords);
     tcase_add_test(tc, test_copy_and_move);
