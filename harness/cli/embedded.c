@@ -67,10 +67,11 @@ int mc_embedded_check_port(const char *spec, struct mc_buf *err)
         if (v && *v && !*end && port >= 0 && port <= 65535)
             return 0;
     }
-    mc_buf_printf(err,
-                  "%s: expected NAME=PORT with NAME one of imap imaps pop3 pop3s smtp submission smtps "
-                  "lmtp and PORT 0..65535 (0: any free port)",
-                  spec);
+    mc_buf_printf(
+        err,
+        "%s: expected NAME=PORT with NAME one of imap imaps pop3 pop3s smtp submission smtps "
+        "lmtp and PORT 0..65535 (0: any free port)",
+        spec);
     return -1;
 }
 
