@@ -372,8 +372,7 @@ static bool imap_fetch_message(struct imap *im, const struct imap_cmd *c,
         return false;
     }
     uint32_t uid = ms_message_uid(fm.m);
-    bool flags_changed = imap_fetch_mark_seen(im, f, uid);
-    fm.m = ms_view_message(im->view, seq);
+    bool flags_changed = imap_fetch_mark_seen(im, f, uid); /* changes fm.m's flags in place */
     struct mc_buf out = {0};
     mc_buf_printf(&out, "* %u FETCH (", seq);
     const char *sep = "";

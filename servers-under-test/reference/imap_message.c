@@ -298,20 +298,6 @@ static void imap_search_answer(struct imap *im, struct imap_cmd *c, const struct
     mc_buf_free(&b);
 }
 
-/* Did the (failed) SEARCH ask for RETURN (... SAVE ...)? Read from the raw arguments, since
-   the parser reports no options for a command it refused. */
-static bool imap_search_asked_save(const char *p, const char *end)
-{
-    static const char ret[] = "RETURN (";
-    size_t n = sizeof ret - 1;
-    if ((size_t)(end - p) < n || strncasecmp(p, ret, n) != 0)
-        return false;
-    for (p += n; p + 4 <= end && *p != ')'; p++)
-        if (strncasecmp(p, "SAVE", 4) == 0)
-            return true;
-    return false;
-}
-
 /* RETURN (SAVE ...) keeps the result for "$": all of it, or with MIN and/or MAX (and neither
    ALL nor COUNT) only those (RFC 5182 2.1). uids: ascending. */
 static void imap_search_save(struct imap *im, const struct ms_uidlist *uids, unsigned returns)
@@ -335,9 +321,8 @@ void imap_cmd_search(struct imap *im, struct imap_cmd *c)
         imap_bad_syntax(im, c);
         return;
     }
-    const char *args = c->ps->p;
     enum imap_search_error e = imap_search_parse(c->ps, true, &q, &returns);
-    if (e != IMAP_SEARCH_OK && imap_search_asked_save(args, c->ps->end))
+    if (e != IMAP_SEARCH_OK && (returns & IMAP_RETURN_SAVE))
         ms_uidlist_free(&im->saved); /* a failed SAVE leaves "$" empty (RFC 5182 2.1) */
     if (e == IMAP_SEARCH_BAD_CHARSET) {
         imap_no(im, c, "[BADCHARSET (US-ASCII UTF-8)] unsupported charset");

@@ -414,7 +414,7 @@ enum imap_search_error imap_search_parse(struct imap_parser *ps, bool esearch_al
     mc_buf_free(&pc.tmp);
     if (!ok || !known) {
         node_free(root);
-        *returns = 0;
+        *returns &= IMAP_RETURN_SAVE; /* the caller must still empty "$" (RFC 5182 2.1) */
         return ok ? IMAP_SEARCH_BAD_CHARSET : IMAP_SEARCH_BAD;
     }
     *out = mc_xmalloc(sizeof **out);

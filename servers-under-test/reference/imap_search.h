@@ -62,7 +62,9 @@ struct imap_search_target {
 /* Parses what follows "SEARCH " (or "UID SEARCH "): [RETURN (...)] [CHARSET x] keys, to the end
    of the command. esearch_allowed: RETURN is accepted (always true today: ESEARCH is
    announced). On success *out is the program and *returns the RETURN options (0: no RETURN
-   given, answer with the classic "* SEARCH"). */
+   given, answer with the classic "* SEARCH"). On failure *out is NULL and *returns is
+   IMAP_RETURN_SAVE when a RETURN asking to SAVE was read before the error (the failed search
+   then empties "$", RFC 5182 2.1), else 0. */
 enum imap_search_error imap_search_parse(struct imap_parser *ps, bool esearch_allowed,
                                          struct imap_search **out, unsigned *returns);
 bool imap_search_match(const struct imap_search *q, const struct imap_search_target *t);

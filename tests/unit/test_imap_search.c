@@ -545,6 +545,16 @@ START_TEST(test_return)
     ck_assert_str_eq(search_r("RETURN (SAVE) SEEN", &r), "1 6");
     ck_assert_uint_eq(r, IMAP_RETURN_SAVE); /* RFC 5182 2.1 */
     ck_assert_str_eq(bad("RETURN (PARTIAL 1:5) SEEN"), "unknown RETURN option");
+    {
+        /* a failing SAVE search says it asked to SAVE, so that "$" can be emptied */
+        struct imap_parser fp;
+        struct imap_search *fq = NULL;
+        unsigned fr = 0;
+        imap_parser_init(&fp, "RETURN (SAVE) BOGUS", 19);
+        ck_assert_int_eq(imap_search_parse(&fp, true, &fq, &fr), IMAP_SEARCH_BAD);
+        ck_assert_uint_eq(fr, IMAP_RETURN_SAVE);
+        ck_assert_ptr_null(fq);
+    }
     ck_assert_str_eq(bad("RETURN (MIN"), "expected \")\" after the RETURN options");
     ck_assert_str_eq(bad("RETURN (MIN SEEN"), "unknown RETURN option");
     ck_assert_str_eq(bad("RETURN MIN SEEN"), "RETURN needs a parenthesised list of options");

@@ -1308,6 +1308,9 @@ START_TEST(test_enable_rev2_and_esearch)
     imap(c, "OK", "SEARCH $");
     ck_assert_ptr_nonnull(find_response(c->resp.data, "* SEARCH 3\r\n"));
     imap(c, "BAD", "FETCH 1,$ (FLAGS)");
+    imap(c, "BAD", "SEARCH RETURN (SAVE) NOSUCHKEY"); /* a failed SAVE empties "$" */
+    imap(c, "OK", "SEARCH $");
+    ck_assert_ptr_nonnull(find_response(c->resp.data, "* SEARCH\r\n"));
     imap(c, "OK", "LOGOUT");
     client_free(c);
     /* IMAP4rev2. */
