@@ -21,13 +21,9 @@
 #include <strings.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <arpa/inet.h>
-#include <event2/event.h>
-#include <netinet/in.h>
 #include <openssl/ssl.h>
 
 #include "lib/sasl.h"
@@ -36,26 +32,14 @@
 #include "reference/mailstore.h"
 #include "reference/server.h"
 #include "reference/smtp.h"
+#include "support_refserver.h"
 
 enum { L_IMAP, L_IMAP_TLS_LOGIN, L_IMAPS, L_IMAP_IMPATIENT, L_LMTP, L_COUNT };
 
-static pid_t child;
-static int ports[L_COUNT];
-static char tmpdir[] = "/tmp/test_reference_imap.XXXXXX";
+static struct refserver srv;
 
-static void server_child(int fd)
+static void setup(void)
 {
-    struct mc_buf err = {0}, cert = {0}, key = {0};
-    mc_buf_printf(&cert, "%s/cert.pem", tmpdir);
-    mc_buf_printf(&key, "%s/key.pem", tmpdir);
-    if (mc_tls_make_self_signed(cert.data, key.data, &err) != 0)
-        _exit(2);
-    SSL_CTX *tls = mc_tls_server_ctx(cert.data, key.data, &err);
-    struct event_base *base = event_base_new();
-    struct ms_store *st = ms_store_new();
-    ms_store_add_user(st, "alice", "secret", NULL);
-    ms_store_add_user(st, "bob", "builder", NULL);
-    struct rs_server *srv = rs_server_new(base, st, tls, "mx.example.test");
     static struct rs_protocol impatient; /* IMAP with a 1 s idle timeout */
     impatient = rs_imap;
     impatient.idle_timeout_s = 1;
@@ -66,59 +50,18 @@ static void server_child(int fd)
         {.name = "imap-impatient", .proto = &impatient},
         {.name = "lmtp", .proto = &rs_lmtp},
     };
-    for (int i = 0; i < L_COUNT; i++)
-        if (!tls || rs_server_listen(srv, &cfg[i], "127.0.0.1", 0, &ports[i], &err) != 0)
-            _exit(3);
-    if (write(fd, ports, sizeof ports) != (ssize_t)sizeof ports)
-        _exit(4);
-    close(fd);
-    event_base_dispatch(base);
-    _exit(0);
-}
-
-static void setup(void)
-{
-    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-    int p[2];
-    ck_assert_int_eq(pipe(p), 0);
-    child = fork();
-    ck_assert_int_ge(child, 0);
-    if (child == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL); /* a failed test exits without its teardown */
-        close(p[0]);
-        server_child(p[1]);
-    }
-    close(p[1]);
-    ck_assert_int_eq(read(p[0], ports, sizeof ports), (ssize_t)sizeof ports);
-    close(p[0]);
+    refserver_start(&srv, "test_reference_imap", cfg, L_COUNT);
 }
 
 static void teardown(void)
 {
-    kill(child, SIGKILL);
-    waitpid(child, NULL, 0);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "cannot remove %s\n", tmpdir);
-    strcpy(tmpdir, "/tmp/test_reference_imap.XXXXXX");
+    refserver_stop(&srv);
 }
 
 /* A field of the server's /proc/PID/status in KiB ("VmPeak": its largest address space). */
 static long child_status_kib(const char *field)
 {
-    char path[64], line[256];
-    snprintf(path, sizeof path, "/proc/%d/status", (int)child);
-    FILE *f = fopen(path, "r");
-    ck_assert_ptr_nonnull(f);
-    long kib = -1;
-    size_t n = strlen(field);
-    while (fgets(line, sizeof line, f))
-        if (strncmp(line, field, n) == 0 && line[n] == ':')
-            kib = atol(line + n + 1);
-    fclose(f);
-    ck_assert_int_ge(kib, 0);
-    return kib;
+    return refserver_status_kib(&srv, field);
 }
 
 /* ---- a blocking client ---- */
@@ -139,21 +82,13 @@ struct client {
 static void client_tls(struct client *c)
 {
     ck_assert_uint_eq(c->len, 0); /* nothing may be pending from before the handshake */
-    c->ctx = SSL_CTX_new(TLS_client_method());
-    c->ssl = SSL_new(c->ctx);
-    SSL_set_fd(c->ssl, c->fd);
-    ck_assert_int_eq(SSL_connect(c->ssl), 1);
+    c->ssl = refserver_tls(c->fd, &c->ctx);
 }
 
 static struct client *client_new(int which)
 {
     struct client *c = calloc(1, sizeof *c);
-    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)ports[which])};
-    inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
-    c->fd = socket(AF_INET, SOCK_STREAM, 0);
-    ck_assert_int_eq(connect(c->fd, (struct sockaddr *)&sin, sizeof sin), 0);
-    struct timeval tv = {20, 0};
-    setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    c->fd = refserver_connect(srv.ports[which]);
     if (which == L_IMAPS)
         client_tls(c);
     return c;

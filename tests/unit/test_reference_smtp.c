@@ -12,12 +12,8 @@
 #include <sys/prctl.h>
 #include <sys/select.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <arpa/inet.h>
-#include <event2/event.h>
-#include <netinet/in.h>
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
 
@@ -27,72 +23,30 @@
 #include "reference/pop3.h"
 #include "reference/server.h"
 #include "reference/smtp.h"
+#include "support_refserver.h"
 
 enum { L_SMTP, L_SUBMISSION, L_LMTP, L_POP3, L_SMTP_IMPATIENT, L_COUNT };
 
-static pid_t child;
-static int ports[L_COUNT];
-static char tmpdir[] = "/tmp/test_reference_smtp.XXXXXX";
+static struct refserver srv;
 
-static void server_child(int fd)
+static void setup(void)
 {
-    struct mc_buf err = {0}, cert = {0}, key = {0};
-    mc_buf_printf(&cert, "%s/cert.pem", tmpdir);
-    mc_buf_printf(&key, "%s/key.pem", tmpdir);
-    if (mc_tls_make_self_signed(cert.data, key.data, &err) != 0)
-        _exit(2);
-    SSL_CTX *tls = mc_tls_server_ctx(cert.data, key.data, &err);
-    struct event_base *base = event_base_new();
-    struct ms_store *st = ms_store_new();
-    ms_store_add_user(st, "alice", "secret", NULL);
-    ms_store_add_user(st, "bob", "builder", NULL);
-    struct rs_server *srv = rs_server_new(base, st, tls, "mx.example.test");
     static struct rs_protocol impatient; /* SMTP with a 1 s idle timeout */
     impatient = rs_smtp;
     impatient.idle_timeout_s = 1;
     const struct rs_listener_config cfg[L_COUNT] = {
-        {"smtp", &rs_smtp, false, false, false},
-        {"submission", &rs_smtp, false, true, false},
-        {"lmtp", &rs_lmtp, false, false, false},
-        {"pop3", &rs_pop3, false, false, false},
-        {"smtp-impatient", &impatient, false, false, false},
+        {.name = "smtp", .proto = &rs_smtp},
+        {.name = "submission", .proto = &rs_smtp, .auth_required = true},
+        {.name = "lmtp", .proto = &rs_lmtp},
+        {.name = "pop3", .proto = &rs_pop3},
+        {.name = "smtp-impatient", .proto = &impatient},
     };
-    for (int i = 0; i < L_COUNT; i++)
-        if (!tls || rs_server_listen(srv, &cfg[i], "127.0.0.1", 0, &ports[i], &err) != 0)
-            _exit(3);
-    if (write(fd, ports, sizeof ports) != (ssize_t)sizeof ports)
-        _exit(4);
-    close(fd);
-    event_base_dispatch(base);
-    _exit(0);
-}
-
-static void setup(void)
-{
-    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-    int p[2];
-    ck_assert_int_eq(pipe(p), 0);
-    child = fork();
-    ck_assert_int_ge(child, 0);
-    if (child == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL); /* a failed test exits without its teardown */
-        close(p[0]);
-        server_child(p[1]);
-    }
-    close(p[1]);
-    ck_assert_int_eq(read(p[0], ports, sizeof ports), (ssize_t)sizeof ports);
-    close(p[0]);
+    refserver_start(&srv, "test_reference_smtp", cfg, L_COUNT);
 }
 
 static void teardown(void)
 {
-    kill(child, SIGKILL);
-    waitpid(child, NULL, 0);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "cannot remove %s\n", tmpdir);
-    strcpy(tmpdir, "/tmp/test_reference_smtp.XXXXXX");
+    refserver_stop(&srv);
 }
 
 /* ---- a blocking client ---- */
@@ -109,12 +63,7 @@ struct client {
 static struct client *client_new(int which)
 {
     struct client *c = calloc(1, sizeof *c);
-    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)ports[which])};
-    inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
-    c->fd = socket(AF_INET, SOCK_STREAM, 0);
-    ck_assert_int_eq(connect(c->fd, (struct sockaddr *)&sin, sizeof sin), 0);
-    struct timeval tv = {20, 0};
-    setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    c->fd = refserver_connect(srv.ports[which]);
     return c;
 }
 
@@ -194,10 +143,7 @@ static struct client *smtp_connect(int which, const char *hello)
 static void client_starttls(struct client *c)
 {
     cmd(c, "STARTTLS", 220);
-    c->ctx = SSL_CTX_new(TLS_client_method());
-    c->ssl = SSL_new(c->ctx);
-    SSL_set_fd(c->ssl, c->fd);
-    ck_assert_int_eq(SSL_connect(c->ssl), 1);
+    c->ssl = refserver_tls(c->fd, &c->ctx);
 }
 
 /* The user's INBOX, messages concatenated, through POP3. */
@@ -390,10 +336,7 @@ START_TEST(test_starttls_discards_injection)
     struct client *c = smtp_connect(L_SMTP, "EHLO client.example");
     client_send(c, "STARTTLS\r\nHELP\r\n");
     ck_assert_int_eq(client_reply(c), 220);
-    c->ctx = SSL_CTX_new(TLS_client_method());
-    c->ssl = SSL_new(c->ctx);
-    SSL_set_fd(c->ssl, c->fd);
-    ck_assert_int_eq(SSL_connect(c->ssl), 1);
+    c->ssl = refserver_tls(c->fd, &c->ctx);
     cmd(c, "NOOP", 250); /* the first reply inside TLS answers NOOP, not the injected HELP */
     cmd(c, "QUIT", 221);
     client_free(c);
