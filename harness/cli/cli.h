@@ -9,9 +9,11 @@
 #include <stdio.h>
 
 /* Exit codes (docs/cli.md). */
-#define MC_EXIT_OK 0       /* everything passed / the files are clean */
-#define MC_EXIT_FAILURES 1 /* a scenario failed or could not run */
-#define MC_EXIT_USAGE 2    /* bad arguments, bad scenario or target files, setup error */
+#define MC_EXIT_OK 0       /* everything tested passed / the files are clean */
+#define MC_EXIT_FAILURES 1 /* at least one violation */
+#define MC_EXIT_USAGE 2    /* bad arguments, scenario or target files; nothing selected */
+#define MC_EXIT_UNTESTED 3 /* the target could not be tested (set-up errors, all skipped) */
+/* 128 + N: interrupted by signal N (130 SIGINT, 143 SIGTERM), the report written */
 
 int mc_cmd_run(int argc, char **argv);
 int mc_cmd_lint(int argc, char **argv);

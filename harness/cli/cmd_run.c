@@ -1,9 +1,11 @@
 /*
- * cmd_run — `mailconform run`: load scenarios and a target, run, print results as they come,
- * write the JSON report, and exit 0 (all passed), 1 (failures or errors) or 2 (usage/setup).
+ * cmd_run — `mailconform run`: load and select scenarios, load (or start) the target, run,
+ * show the probe's findings and each result as it comes (run_view.c), write the JSON report,
+ * and exit with the verdict's status (verdict.c; docs/cli.md). Nothing selected is a usage
+ * error (2), never an empty green run.
  */
-#include <fnmatch.h>
 #include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +13,11 @@
 
 #include "cli/cli.h"
 #include "cli/embedded.h"
+#include "cli/interrupt.h"
+#include "cli/provenance.h"
+#include "cli/run_view.h"
+#include "cli/select.h"
+#include "cli/verdict.h"
 #include "engine/loader.h"
 #include "engine/runner.h"
 #include "engine/target.h"
@@ -21,89 +28,174 @@ static const char run_usage[] =
     "Runs the scenarios in PATH (files, or folders searched recursively) against a target and\n"
     "prints one line per scenario; failures say what was expected, what came, and the RFC.\n"
     "\n"
-    "  -t, --target T        a target profile (JSON, see docs/target-format.md) or a URL:\n"
-    "                        imap:// imaps:// pop3:// pop3s:// smtp:// smtps:// submission://\n"
-    "                        lmtp:// as SCHEME://USER:PASSWORD@HOST:PORT; repeat to combine.\n"
-    "                        Without --target: the embedded reference server, started in this\n"
-    "                        process on free loopback ports for the run\n"
-    "  -r, --report FILE     write the JSON report to FILE ('-' for standard output)\n"
+    "target:\n"
+    "  -t, --target T        a target profile (JSON, see docs/target-format.md) or a URL\n"
+    "                        SCHEME://USER:PASSWORD@HOST:PORT (schemes: docs/target-format.md);\n"
+    "                        repeat URLs to combine. Without --target: the embedded reference\n"
+    "                        server, started in this process on free loopback ports\n"
+    "      --ca-file PEM     verify TLS certificates against PEM (default: the profile's\n"
+    "                        ca_file, else the system's trust store)\n"
+    "  -k, --insecure        go on when a certificate does not verify (the report says so)\n"
+    "selection (options of one kind are alternatives; different kinds must all hold):\n"
+    "  -f, --filter GLOB     scenarios whose id matches GLOB, e.g. 'imap.sync.*'\n"
+    "  -x, --exclude GLOB    leave out scenarios whose id matches GLOB\n"
+    "      --tag TAG         scenarios with this tag\n"
+    "      --level LEVEL     MUST, SHOULD or MAY\n"
+    "      --rfc NUMBER      scenarios citing this RFC (in any step)\n"
+    "      --protocol NAME   scenarios with a session of this protocol\n"
+    "      --rerun-failed R  the scenarios that failed or had an error in report R\n"
+    "      --list            probe the target and say what would run and why the others\n"
+    "                        would not; run nothing\n"
+    "running:\n"
     "  -j, --jobs N          scenarios run at once (default: number of CPUs)\n"
     "      --step-timeout MS deadline of one step unless the scenario sets one (default 10000)\n"
-    "  -f, --filter GLOB     run only scenarios whose id matches GLOB (repeatable)\n"
+    "      --fail-fast       stop at the first violation (the rest: not_run)\n"
+    "      --max-skip N|P%   more skipped scenarios than N (or P percent) is not a pass (exit 3)\n"
+    "output:\n"
+    "  -r, --report FILE     write the JSON report to FILE ('-': standard output, and the\n"
+    "                        console output goes to standard error)\n"
     "  -v, --verbose         print the transcript of failed scenarios\n"
-    "  -q, --quiet           print only failures and the summary\n"
+    "  -q, --quiet           print only problems and the summary\n"
     "      --color WHEN      auto (default: only on a terminal), always, never\n"
     "  -h, --help            this text\n"
     "\n"
-    "exit status: 0 every scenario passed (skips and known deviations allowed),\n"
-    "             1 a scenario failed or could not run, 2 usage or setup error\n";
+    "exit status: 0 every scenario tested passed; 1 at least one violation; 2 usage or\n"
+    "configuration error, or no scenario selected; 3 the target could not be tested (set-up\n"
+    "errors, everything skipped, or more skips than --max-skip); 130/143 interrupted\n";
 
 struct run_cli {
-    struct mc_strv targets, filters;
-    const char *report;
+    struct mc_strv targets;
+    struct mc_selection sel;
+    const char *report, *ca_file;
     long jobs, step_timeout;
-    bool verbose, quiet, progress;
+    bool verbose, quiet, insecure, fail_fast, list;
+    struct mc_skip_limit max_skip;
     enum mc_color color;
+    struct mc_run_view view;
+    struct mc_target *target; /* for the probe view */
+    struct mc_runner *runner; /* while running: to stop it on a signal */
 };
+
+enum {
+    OPT_STEP_TIMEOUT = 256,
+    OPT_COLOR,
+    OPT_CA_FILE,
+    OPT_TAG,
+    OPT_LEVEL,
+    OPT_RFC,
+    OPT_PROTOCOL,
+    OPT_RERUN,
+    OPT_LIST,
+    OPT_FAIL_FAST,
+    OPT_MAX_SKIP,
+};
+
+static const struct option run_longopts[] = {
+    {"target", required_argument, NULL, 't'},
+    {"ca-file", required_argument, NULL, OPT_CA_FILE},
+    {"insecure", no_argument, NULL, 'k'},
+    {"report", required_argument, NULL, 'r'},
+    {"jobs", required_argument, NULL, 'j'},
+    {"step-timeout", required_argument, NULL, OPT_STEP_TIMEOUT},
+    {"filter", required_argument, NULL, 'f'},
+    {"exclude", required_argument, NULL, 'x'},
+    {"tag", required_argument, NULL, OPT_TAG},
+    {"level", required_argument, NULL, OPT_LEVEL},
+    {"rfc", required_argument, NULL, OPT_RFC},
+    {"protocol", required_argument, NULL, OPT_PROTOCOL},
+    {"rerun-failed", required_argument, NULL, OPT_RERUN},
+    {"list", no_argument, NULL, OPT_LIST},
+    {"fail-fast", no_argument, NULL, OPT_FAIL_FAST},
+    {"max-skip", required_argument, NULL, OPT_MAX_SKIP},
+    {"verbose", no_argument, NULL, 'v'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"color", required_argument, NULL, OPT_COLOR},
+    {"help", no_argument, NULL, 'h'},
+    {0, 0, 0, 0}};
+
+/* One option; false (with a message in err) when its value is bad. */
+static bool parse_option(struct run_cli *c, int ch, const char *arg, struct mc_buf *err)
+{
+    bool ok = true;
+    switch (ch) {
+    case 't':
+        mc_strv_push_str(&c->targets, arg);
+        break;
+    case OPT_CA_FILE:
+        c->ca_file = arg;
+        break;
+    case 'k':
+        c->insecure = true;
+        break;
+    case 'r':
+        c->report = arg;
+        break;
+    case 'f':
+        mc_strv_push_str(&c->sel.ids, arg);
+        break;
+    case 'x':
+        mc_strv_push_str(&c->sel.excludes, arg);
+        break;
+    case OPT_TAG:
+        mc_strv_push_str(&c->sel.tags, arg);
+        break;
+    case OPT_LEVEL:
+        return mc_selection_add_level(&c->sel, arg, err) == 0;
+    case OPT_RFC:
+        return mc_selection_add_rfc(&c->sel, arg, err) == 0;
+    case OPT_PROTOCOL:
+        return mc_selection_add_protocol(&c->sel, arg, err) == 0;
+    case OPT_RERUN:
+        return mc_selection_rerun_failed(&c->sel, arg, err) == 0;
+    case OPT_LIST:
+        c->list = true;
+        break;
+    case OPT_FAIL_FAST:
+        c->fail_fast = true;
+        break;
+    case OPT_MAX_SKIP:
+        return mc_skip_limit_parse(arg, &c->max_skip, err) == 0;
+    case 'v':
+        c->verbose = true;
+        break;
+    case 'q':
+        c->quiet = true;
+        break;
+    case 'j':
+        c->jobs = mc_cli_number(arg, 1, 1024, &ok);
+        if (!ok)
+            mc_buf_append_str(err, "--jobs takes a number from 1 to 1024");
+        break;
+    case OPT_STEP_TIMEOUT:
+        c->step_timeout = mc_cli_number(arg, 1, 3600000, &ok);
+        if (!ok)
+            mc_buf_append_str(err, "--step-timeout takes milliseconds, 1 to 3600000");
+        break;
+    case OPT_COLOR:
+        ok = mc_cli_parse_color(arg, &c->color) == 0;
+        if (!ok)
+            mc_buf_append_str(err, "--color takes auto, always or never");
+        break;
+    default:
+        return false; /* getopt has said what is wrong */
+    }
+    return ok;
+}
 
 static int parse_args(int argc, char **argv, struct run_cli *c)
 {
-    enum { OPT_STEP_TIMEOUT = 256, OPT_COLOR };
-    static const struct option longopts[] = {
-        {"target", required_argument, NULL, 't'},
-        {"report", required_argument, NULL, 'r'},
-        {"jobs", required_argument, NULL, 'j'},
-        {"step-timeout", required_argument, NULL, OPT_STEP_TIMEOUT},
-        {"filter", required_argument, NULL, 'f'},
-        {"verbose", no_argument, NULL, 'v'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"color", required_argument, NULL, OPT_COLOR},
-        {"help", no_argument, NULL, 'h'},
-        {0, 0, 0, 0}};
     int ch;
-    bool ok = true;
     optind = 1;
-    while ((ch = getopt_long(argc, argv, "t:r:j:f:vqh", longopts, NULL)) != -1) {
-        switch (ch) {
-        case 't':
-            mc_strv_push_str(&c->targets, optarg);
-            break;
-        case 'r':
-            c->report = optarg;
-            break;
-        case 'f':
-            mc_strv_push_str(&c->filters, optarg);
-            break;
-        case 'v':
-            c->verbose = true;
-            break;
-        case 'q':
-            c->quiet = true;
-            break;
-        case 'j':
-            c->jobs = mc_cli_number(optarg, 1, 1024, &ok);
-            if (!ok)
-                fprintf(stderr, "mailconform run: --jobs takes a number from 1 to 1024\n");
-            break;
-        case OPT_STEP_TIMEOUT:
-            c->step_timeout = mc_cli_number(optarg, 1, 3600000, &ok);
-            if (!ok)
-                fprintf(stderr, "mailconform run: --step-timeout takes milliseconds, 1 to "
-                                "3600000\n");
-            break;
-        case OPT_COLOR:
-            if (mc_cli_parse_color(optarg, &c->color) != 0) {
-                fprintf(stderr, "mailconform run: --color takes auto, always or never\n");
-                ok = false;
-            }
-            break;
-        case 'h':
+    while ((ch = getopt_long(argc, argv, "t:kr:j:f:x:vqh", run_longopts, NULL)) != -1) {
+        if (ch == 'h') {
             fputs(run_usage, stdout);
             exit(MC_EXIT_OK);
-        default:
-            ok = false;
-            break;
         }
+        struct mc_buf err = {0};
+        bool ok = parse_option(c, ch, optarg, &err);
+        if (err.len)
+            fprintf(stderr, "mailconform run: %s\n", err.data);
+        mc_buf_free(&err);
         if (!ok)
             return -1;
     }
@@ -139,17 +231,9 @@ static struct mc_target *load_target(const struct run_cli *c)
     return t;
 }
 
-static bool selected(const struct run_cli *c, const char *id)
-{
-    if (c->filters.count == 0)
-        return true;
-    for (size_t i = 0; i < c->filters.count; i++)
-        if (fnmatch(c->filters.items[i].ptr, id, 0) == 0)
-            return true;
-    return false;
-}
-
-/* Loads every scenario; any broken file stops the run before it starts (exit 2). */
+/* Loads every scenario and keeps the selected ones. A broken file stops the run before it
+   starts (exit 2), and so does a selection that leaves nothing: a run that tests nothing must
+   never look like a pass. */
 static int load_scenarios(const struct run_cli *c, char **paths, size_t n,
                           struct mc_scenario ***out, size_t *count)
 {
@@ -160,168 +244,194 @@ static int load_scenarios(const struct run_cli *c, char **paths, size_t n,
     *out = all;
     *count = 0;
     for (size_t i = 0; i < loaded; i++) {
-        if (selected(c, all[i]->id))
+        if (mc_selection_match(&c->sel, all[i], NULL))
             all[(*count)++] = all[i];
         else
             mc_scenario_free(all[i]);
     }
-    if (rc != 0)
+    if (rc != 0) {
         fprintf(stderr, "mailconform run: the scenarios have errors (nothing was run):\n%s",
                 errors.data ? errors.data : "");
+    } else if (*count == 0) {
+        fprintf(stderr, "mailconform run: no scenario to run: %zu loaded from the given PATH%s, "
+                        "none %s (nothing was run)\n",
+                loaded, n > 1 ? "s" : "",
+                mc_selection_narrows(&c->sel) ? "matches the selection options" : "found");
+        rc = -1;
+    }
     mc_buf_free(&errors);
     return rc;
 }
 
-static const char *outcome_color(enum mc_outcome o)
+/* --- the runner's callbacks --- */
+
+static void on_started(void *arg, struct mc_runner *rn)
 {
-    switch (o) {
-    case MC_OUTCOME_PASS:
-        return "green";
-    case MC_OUTCOME_FAIL:
-    case MC_OUTCOME_ERROR:
-        return "red";
-    case MC_OUTCOME_DEVIATION:
-        return "yellow";
-    default:
-        return "dim";
-    }
+    ((struct run_cli *)arg)->runner = rn;
 }
 
-static void print_transcript(const struct mc_scenario_result *r)
+static void on_probed(void *arg, const struct mc_run_result *r)
 {
-    for (size_t i = 0; i < r->transcript_count; i++) {
-        const struct mc_transcript_entry *e = &r->transcript[i];
-        const char *who = e->session >= 0 ? r->scenario->sessions[e->session].name : "fixture";
-        const char *dir = e->dir == MC_DIR_CLIENT ? "C:" : e->dir == MC_DIR_SERVER ? "S:" : "--";
-        size_t n = e->len;
-        while (n && (e->data[n - 1] == '\n' || e->data[n - 1] == '\r'))
-            n--;
-        printf("      %s%8.3f %-8s %s %.*s%s\n", mc_cli_color("dim"), e->t, who, dir,
-               (int)(n > 300 ? 300 : n), e->data, mc_cli_color("reset"));
-    }
-}
-
-static void print_failure(const struct mc_scenario_result *r, bool verbose)
-{
-    const struct mc_scenario *sc = r->scenario;
-    for (size_t i = 0; i < r->step_count; i++) {
-        const struct mc_step_result *st = &r->steps[i];
-        if (st->outcome != MC_OUTCOME_FAIL)
-            continue;
-        const struct mc_step *def = st->index >= 0 ? &sc->steps[st->index] : NULL;
-        const struct mc_rfc_refs *rfc = def && def->rfc.count ? &def->rfc : &sc->rfc;
-        printf("    %s:%d:%d: step %d (%s)\n", sc->file, def ? def->line : 1, def ? def->column : 1,
-               st->index + 1, st->label);
-        if (st->expected)
-            printf("      expected: %s\n", st->expected);
-        if (st->got)
-            printf("      got:      %s\n", st->got);
-        printf("      why:      %s\n", st->why ? st->why : "");
-        printf("      required by:");
-        for (size_t k = 0; k < rfc->count; k++)
-            printf(" RFC %d%s%s", rfc->items[k].rfc, rfc->items[k].section ? " section " : "",
-                   rfc->items[k].section ? rfc->items[k].section : "");
-        printf(" (%s)\n",
-               mc_level_name(def && def->level >= 0 ? (enum mc_level)def->level : sc->level));
-        if (def && def->why)
-            printf("      because:  %s\n", def->why);
-        break;
-    }
-    if (verbose)
-        print_transcript(r);
+    struct run_cli *c = arg;
+    mc_view_probed(&c->view, r, c->target);
 }
 
 static void on_finished(void *arg, const struct mc_scenario_result *r, size_t done, size_t total)
 {
     const struct run_cli *c = arg;
-    bool bad = r->outcome == MC_OUTCOME_FAIL || r->outcome == MC_OUTCOME_ERROR;
-    if (c->progress)
-        fputs("\r\033[K", stderr);
-    if (!c->quiet || bad) {
-        char word[16];
-        snprintf(word, sizeof word, "%s", mc_outcome_name(r->outcome));
-        for (char *p = word; *p; p++)
-            *p = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
-        printf("%s%-9s%s %s %s(%.2f s)%s\n", mc_cli_color(outcome_color(r->outcome)), word,
-               mc_cli_color("reset"), r->scenario->id, mc_cli_color("dim"), r->duration,
-               mc_cli_color("reset"));
-        if (r->reason)
-            printf("    %s\n", r->reason);
-        if (r->outcome == MC_OUTCOME_FAIL || r->outcome == MC_OUTCOME_DEVIATION)
-            print_failure(r, c->verbose);
-        fflush(stdout);
-    }
-    if (c->progress && done < total)
-        fprintf(stderr, "[%zu/%zu] running...", done, total);
+    mc_view_finished(&c->view, r, done, total);
 }
 
-static int summarize(const struct mc_run_result *res)
+static void on_signal(void *arg, int sig)
 {
-    size_t n[MC_OUTCOME_COUNT] = {0};
-    for (size_t i = 0; i < res->scenario_count; i++)
-        n[res->scenarios[i].outcome]++;
-    printf("\n%zu scenario(s) against %s: %s%zu passed%s, %s%zu failed%s, %zu skipped, "
-           "%zu error(s), %zu known deviation(s) in %.1f s\n",
-           res->scenario_count, res->target_name, mc_cli_color("green"), n[MC_OUTCOME_PASS],
-           mc_cli_color("reset"), n[MC_OUTCOME_FAIL] ? mc_cli_color("red") : "", n[MC_OUTCOME_FAIL],
-           n[MC_OUTCOME_FAIL] ? mc_cli_color("reset") : "", n[MC_OUTCOME_SKIP], n[MC_OUTCOME_ERROR],
-           n[MC_OUTCOME_DEVIATION], res->finished - res->started);
-    return n[MC_OUTCOME_FAIL] || n[MC_OUTCOME_ERROR] ? MC_EXIT_FAILURES : MC_EXIT_OK;
+    struct run_cli *c = arg;
+    if (!c->runner)
+        return;
+    struct mc_buf why = {0};
+    mc_buf_printf(&why, "interrupted by %s", mc_interrupt_name(sig));
+    mc_view_clear_progress(&c->view);
+    fprintf(c->view.out, "%s: stopping (the report will be written; %s again to quit at once)\n",
+            why.data, mc_interrupt_name(sig));
+    fflush(c->view.out);
+    mc_run_stop(c->runner, why.data, sig);
+    mc_buf_free(&why);
 }
 
-static int report(const struct run_cli *c, const struct mc_run_result *res);
-
-/* Starts the target (the embedded server unless --target), runs, reports. The exit status. */
-static int run_scenarios(struct run_cli *c, struct mc_scenario **scenarios, size_t count)
+static json_t *strv_array(const struct mc_strv *v)
 {
-    struct event_base *base = event_base_new();
-    struct mc_embedded *embedded = NULL;
-    struct mc_target *target = NULL;
-    struct mc_buf err = {0};
-    int rc = MC_EXIT_USAGE;
-    if (c->targets.count == 0) {
-        /* Enough users that no parallel scenario waits for one (8 at most each). */
-        int users = c->jobs * 8 > 256 ? 256 : (int)c->jobs * 8;
-        struct mc_embedded_config cfg = {.users = users < 24 ? 24 : users};
-        if (!(embedded = mc_embedded_start(base, &cfg, &target, &err)))
-            fprintf(stderr, "mailconform run: cannot start the embedded reference server: %s\n",
-                    err.data ? err.data : "");
-    } else {
-        target = load_target(c);
+    json_t *a = json_array();
+    for (size_t i = 0; i < v->count; i++)
+        json_array_append_new(a, json_string(v->items[i].ptr));
+    return a;
+}
+
+/* The options that shaped the run, for the report (never a password: URLs are given as the
+   target's source, which never holds one). */
+static char *options_json(const struct run_cli *c)
+{
+    json_t *levels = json_array(), *rfcs = json_array();
+    for (int l = MC_LEVEL_MUST; l <= MC_LEVEL_MAY; l++)
+        if (c->sel.levels & (1u << l))
+            json_array_append_new(levels, json_string(mc_level_name((enum mc_level)l)));
+    for (size_t i = 0; i < c->sel.rfc_count; i++)
+        json_array_append_new(rfcs, json_integer(c->sel.rfcs[i]));
+    json_t *sel = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:b}", "filter", strv_array(&c->sel.ids),
+                            "exclude", strv_array(&c->sel.excludes), "tag",
+                            strv_array(&c->sel.tags), "level", levels, "rfc", rfcs, "protocol",
+                            strv_array(&c->sel.protocols), "rerun_failed", c->sel.rerun);
+    json_t *max_skip = json_null();
+    if (c->max_skip.set) {
+        char text[64];
+        snprintf(text, sizeof text, "%g%s", c->max_skip.value, c->max_skip.percent ? "%" : "");
+        max_skip = json_string(text);
     }
-    struct mc_run_options o = {.target = target,
-                               .jobs = (int)c->jobs,
-                               .step_timeout_ms = (int)c->step_timeout,
-                               .base = base,
-                               .reset_user = embedded ? mc_embedded_reset_user : NULL,
-                               .reset_arg = embedded,
-                               .finished = on_finished,
-                               .arg = c};
-    struct mc_run_result res = {0};
-    if (target && mc_run(scenarios, count, &o, &res, &err) != 0)
-        fprintf(stderr, "mailconform run: %s\n", err.data ? err.data : "cannot start");
-    else if (target)
-        rc = report(c, &res);
-    mc_run_result_free(&res);
-    mc_embedded_stop(embedded);
-    mc_target_free(target);
-    event_base_free(base);
-    mc_buf_free(&err);
-    return rc;
+    json_t *o = json_pack("{s:i, s:i, s:b, s:o, s:b, s:b, s:o, s:o}", "jobs", (int)c->jobs,
+                          "step_timeout_ms", (int)c->step_timeout, "insecure", c->insecure,
+                          "ca_file", c->ca_file ? json_string(c->ca_file) : json_null(),
+                          "fail_fast", c->fail_fast, "list", c->list, "max_skip", max_skip,
+                          "selection", sel);
+    char *text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(o);
+    return text;
+}
+
+static const char *verdict_word(int exit_status)
+{
+    switch (exit_status) {
+    case MC_EXIT_OK:
+        return "pass";
+    case MC_EXIT_FAILURES:
+        return "fail";
+    case MC_EXIT_UNTESTED:
+        return "untested";
+    default:
+        return exit_status > 128 ? "interrupted" : "error";
+    }
 }
 
 /* The summary and the JSON report; the exit status. */
-static int report(const struct run_cli *c, const struct mc_run_result *res)
+static int report(const struct run_cli *c, struct mc_run_result *res, struct mc_scenario **sc,
+                  size_t count, const char *first_path)
 {
     struct mc_buf err = {0};
-    int rc = summarize(res);
+    struct mc_verdict verdict;
+    mc_verdict_of(res, &c->max_skip, &verdict);
+    mc_view_summary(&c->view, res, &verdict);
+    res->options_json = options_json(c);
+    res->scenario_set_json = mc_provenance_scenario_set(sc, count, first_path);
+    res->verdict = c->list ? "list" : verdict_word(verdict.exit_status);
+    res->verdict_text = verdict.line;
+    res->exit_status = c->list ? MC_EXIT_OK : verdict.exit_status;
+    int rc = c->list ? MC_EXIT_OK : verdict.exit_status;
     if (c->report && mc_report_write_json(res, c->report, &err) != 0) {
         fprintf(stderr, "mailconform run: cannot write the report %s: %s\n", c->report,
                 err.data ? err.data : "");
         rc = MC_EXIT_USAGE;
     } else if (c->report && strcmp(c->report, "-") != 0 && !c->quiet) {
-        printf("report: %s\n", c->report);
+        fprintf(c->view.out, "report: %s\n", c->report);
     }
+    mc_buf_free(&err);
+    return rc;
+}
+
+static struct mc_target *start_target(struct run_cli *c, struct event_base *base,
+                                      struct mc_embedded **embedded)
+{
+    struct mc_target *target = NULL;
+    struct mc_buf err = {0};
+    if (c->targets.count == 0) {
+        /* Enough users that no parallel scenario waits for one (8 at most each). */
+        int users = c->jobs * 8 > 256 ? 256 : (int)c->jobs * 8;
+        struct mc_embedded_config cfg = {.users = users < 24 ? 24 : users};
+        if (!(*embedded = mc_embedded_start(base, &cfg, &target, &err)))
+            fprintf(stderr, "mailconform run: cannot start the embedded reference server: %s\n",
+                    err.data ? err.data : "");
+    } else {
+        target = load_target(c);
+    }
+    if (target && c->ca_file) {
+        free(target->ca_file);
+        target->ca_file = mc_xstrdup(c->ca_file);
+    }
+    mc_buf_free(&err);
+    return target;
+}
+
+/* Starts the target (the embedded server unless --target), runs, reports. The exit status. */
+static int run_scenarios(struct run_cli *c, struct mc_scenario **scenarios, size_t count,
+                         const char *first_path)
+{
+    struct event_base *base = event_base_new();
+    struct mc_embedded *embedded = NULL;
+    struct mc_buf err = {0};
+    int rc = MC_EXIT_USAGE;
+    c->target = start_target(c, base, &embedded);
+    struct mc_run_options o = {.target = c->target,
+                               .jobs = (int)c->jobs,
+                               .step_timeout_ms = (int)c->step_timeout,
+                               .insecure = c->insecure,
+                               .fail_fast = c->fail_fast,
+                               .dry_run = c->list,
+                               .base = base,
+                               .reset_user = embedded ? mc_embedded_reset_user : NULL,
+                               .reset_arg = embedded,
+                               .started = on_started,
+                               .probed = on_probed,
+                               .finished = on_finished,
+                               .arg = c};
+    struct mc_run_result res = {0};
+    mc_interrupt_install(base, on_signal, c, c->view.progress);
+    if (c->target && mc_run(scenarios, count, &o, &res, &err) != 0)
+        fprintf(stderr, "mailconform run: %s\n", err.data ? err.data : "cannot start");
+    else if (c->target)
+        rc = report(c, &res, scenarios, count, first_path);
+    mc_interrupt_remove();
+    c->runner = NULL;
+    mc_run_result_free(&res);
+    mc_embedded_stop(embedded);
+    mc_target_free(c->target);
+    c->target = NULL;
+    event_base_free(base);
     mc_buf_free(&err);
     return rc;
 }
@@ -339,15 +449,23 @@ int mc_cmd_run(int argc, char **argv)
     } else {
         if (c.jobs < 1)
             c.jobs = 1;
-        mc_cli_color_init(c.color, stdout);
-        c.progress = isatty(fileno(stderr)) && !c.quiet;
+        bool json_to_stdout = c.report && strcmp(c.report, "-") == 0;
+        c.view = (struct mc_run_view){
+            .out = json_to_stdout ? stderr : stdout,
+            .verbose = c.verbose,
+            .quiet = c.quiet,
+            .progress = isatty(fileno(stderr)) && !c.quiet,
+            .list = c.list,
+            .insecure = c.insecure,
+        };
+        mc_cli_color_init(c.color, c.view.out);
         if (load_scenarios(&c, argv + optind, (size_t)(argc - optind), &scenarios, &count) == 0)
-            rc = run_scenarios(&c, scenarios, count);
+            rc = run_scenarios(&c, scenarios, count, argv[optind]);
     }
     for (size_t i = 0; i < count; i++)
         mc_scenario_free(scenarios[i]);
     free(scenarios);
     mc_strv_free(&c.targets);
-    mc_strv_free(&c.filters);
+    mc_selection_free(&c.sel);
     return rc;
 }

@@ -61,6 +61,9 @@ static int serve(const struct mc_embedded_config *cfg)
         target->name = mc_xstrdup("mailconform-reference-" MC_VERSION);
         free(target->source);
         target->source = mc_xstrdup(dir);
+        /* A test server: its accounts hold nothing of value, so a run may empty them over
+           IMAP or POP3 between scenarios (docs/target-format.md). */
+        target->disposable_users = true;
     }
     mc_buf_printf(&path, "%s/target.json", dir);
     if (e && mc_target_write_profile(target, path.data, &err) == 0) {

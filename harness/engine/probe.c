@@ -1,5 +1,6 @@
 /*
- * probe — asks each endpoint of the target what it supports, before any scenario runs.
+ * probe — asks each endpoint of the target what it supports, and whether it can be used at all,
+ * before any scenario runs.
  *
  * For every endpoint: connect, read the greeting (IMAP may list capabilities in it), send the
  * protocol's capability command (CAPA, CAPABILITY, EHLO/LHLO), and where the server offers
@@ -8,6 +9,15 @@
  * and asks once more, because IMAP servers announce most extensions (UIDPLUS, MOVE ...) only
  * to an authenticated client. What is seen goes into the report and decides which
  * scenarios' "requires" are met.
+ *
+ * The probe is also where problems of the set-up show first, and it names them once instead
+ * of letting every scenario time out on them: nothing listening (`unreachable`), a name that
+ * does not resolve (`dns`), a certificate the tester does not trust (`tls`), another protocol
+ * or plain text where TLS was expected on the port (`protocol-mismatch`), a server that never
+ * says a word (`no-greeting`) or refuses this client in its greeting (`refused`), and a login
+ * with the profile's first user that the server refuses as wrong credentials (`credentials`).
+ * A broken greeting that is still recognisably this protocol is not a set-up problem: the
+ * scenarios run and fail on it, citing the RFC. Every phase has its own deadline.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +33,8 @@ struct mc_probe {
     bool finished;
     struct mc_strv login; /* the login commands still to send */
     size_t login_next;
+    struct mc_buf first_line; /* the server's first line, as it came (for mismatch checks) */
+    bool have_first_line;
 };
 
 enum { PH_GREETING, PH_CAPS, PH_STARTTLS, PH_TLS, PH_CAPS_TLS, PH_LOGIN, PH_CAPS_LOGIN, PH_QUIT };
@@ -39,16 +51,123 @@ static void probe_finish(struct mc_probe *p, const char *error)
         p->rn->probes_done(p->rn);
 }
 
+/* Each phase gets the step deadline: a silent server costs one deadline, not a run's worth. */
+static void probe_arm(struct mc_probe *p)
+{
+    int ms = p->rn->opts->step_timeout_ms;
+    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+    evtimer_add(p->deadline, &tv);
+}
+
 static void probe_send(struct mc_probe *p, const char *line, int phase)
 {
     struct mc_exchange_opts opts = {.multiline = -1};
     p->phase = phase;
+    probe_arm(p);
     mc_session_exchange(p->s, MC_EX_COMMAND, line, strlen(line), &opts);
 }
 
 static void probe_quit(struct mc_probe *p)
 {
     probe_send(p, p->s->proto->quit_command, PH_QUIT);
+}
+
+static void probe_tls_facts(struct mc_probe *p)
+{
+    struct mc_tls_facts f;
+    struct mc_capability_probe *o = p->out;
+    if (!p->s->conn || o->tls_checked)
+        return;
+    mc_conn_tls_facts(p->s->conn, &f);
+    o->tls_checked = true;
+    o->tls_verified = f.verified;
+    o->tls_version = f.version[0] ? mc_xstrdup(f.version) : NULL;
+    o->tls_subject = f.subject[0] ? mc_xstrdup(f.subject) : NULL;
+    o->tls_expires = f.expires[0] ? mc_xstrdup(f.expires) : NULL;
+    o->tls_verify_error = f.verify_error[0] ? mc_xstrdup(f.verify_error) : NULL;
+}
+
+/* --- what the probe learns about the set-up --- */
+
+static void probe_problem(struct mc_problem *pr, enum mc_cause cause, const char *why,
+                          const char *hint)
+{
+    mc_problem_set(pr, cause, why, hint);
+}
+
+/* The first line is not this protocol's greeting but another's: the wrong port. */
+static bool probe_mismatch(struct mc_probe *p)
+{
+    const struct mc_endpoint *e = p->s->endpoint;
+    const char *line = p->first_line.data ? p->first_line.data : "";
+    size_t len = p->first_line.len;
+    while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+        len--;
+    if (!p->have_first_line || e->proto->greeting_is_mine(line, len))
+        return false;
+    const struct mc_protocol *other = mc_protocol_guess_greeting(line, len);
+    if (!other)
+        return false;
+    struct mc_buf why = {0}, hint = {0};
+    mc_buf_printf(&why, "endpoint '%s' (%s port %d) greets like %s, not %s: '%.*s'", e->name,
+                  e->host, e->port, other->name, e->proto->name, (int)(len > 120 ? 120 : len),
+                  line);
+    mc_buf_printf(&hint, "point endpoint '%s' at the %s port of the server (or declare it as %s)",
+                  e->name, e->proto->name, other->name);
+    probe_problem(&p->out->unusable, MC_CAUSE_PROTOCOL_MISMATCH, why.data, hint.data);
+    mc_buf_free(&why);
+    mc_buf_free(&hint);
+    return true;
+}
+
+/* A connection that failed before the greeting, or a handshake that failed. */
+static void probe_connection_failed(struct mc_probe *p, const char *why)
+{
+    struct mc_buf hint = {0}, text = {0};
+    enum mc_cause cause = mc_session_failure_cause(p->s);
+    mc_session_failure_hint(p->s, &hint);
+    const struct mc_endpoint *e = p->s->endpoint;
+    mc_buf_printf(&text, "endpoint '%s' (%s port %d): %s", e->name, e->host, e->port, why);
+    if (p->phase == PH_TLS) {
+        if (cause == MC_CAUSE_TLS)
+            probe_problem(&p->out->starttls, cause, text.data, hint.data);
+    } else if (p->phase == PH_GREETING && cause != MC_CAUSE_NONE) {
+        probe_problem(&p->out->unusable, cause, text.data, hint.data);
+    } else if (p->phase == PH_GREETING && !p->s->greeted) {
+        probe_problem(&p->out->unusable, MC_CAUSE_REFUSED, text.data,
+                      "the server drops connections from this client before greeting it: check "
+                      "its access rules for the tester's address");
+    } else if (p->phase == PH_GREETING) {
+        probe_mismatch(p);
+    }
+    mc_buf_free(&hint);
+    mc_buf_free(&text);
+}
+
+static void probe_greeting(struct mc_probe *p)
+{
+    const struct mc_reply *r = &p->s->reply;
+    const struct mc_protocol *pr = p->s->proto;
+    p->out->greeting = mc_xstrdup(r->status_line ? r->status_line : "");
+    if (probe_mismatch(p)) {
+        probe_finish(p, p->out->unusable.why);
+        return;
+    }
+    if (!r->positive) {
+        const struct mc_endpoint *e = p->s->endpoint;
+        struct mc_buf why = {0};
+        mc_buf_printf(&why, "endpoint '%s' (%s port %d) refuses service in its greeting: '%s'",
+                      e->name, e->host, e->port, r->status_line ? r->status_line : "");
+        probe_problem(&p->out->unusable, MC_CAUSE_REFUSED, why.data,
+                      "the server will not serve this client: check its access rules for the "
+                      "tester's address, or whether it is shutting down");
+        probe_finish(p, why.data);
+        mc_buf_free(&why);
+        return;
+    }
+    if (pr->greeting_capabilities)
+        pr->greeting_capabilities(r, &p->out->plain);
+    probe_send(p, pr->capability_command, PH_CAPS);
 }
 
 /* After the capabilities (and TLS): log in, if the target has users, else say goodbye. */
@@ -63,20 +182,33 @@ static void probe_login_or_quit(struct mc_probe *p)
         probe_quit(p);
 }
 
+static void probe_login_refused(struct mc_probe *p)
+{
+    const struct mc_reply *r = &p->s->reply;
+    const struct mc_endpoint *e = p->s->endpoint;
+    const struct mc_user *u = &p->rn->target->users[0];
+    if (r->kind == MC_REPLY_FINAL && p->s->proto->credentials_refused(r)) {
+        struct mc_buf why = {0}, hint = {0};
+        mc_buf_printf(&why, "endpoint '%s' refuses the login of test user '%s': '%s'", e->name,
+                      u->name, r->status_line ? r->status_line : "");
+        mc_buf_printf(&hint,
+                      "check the password of user '%s' in the target profile (or the "
+                      "USER:PASSWORD of the URL), and that the account exists on the server",
+                      u->name);
+        probe_problem(&p->out->login, MC_CAUSE_CREDENTIALS, why.data, hint.data);
+        mc_buf_free(&why);
+        mc_buf_free(&hint);
+    }
+    probe_quit(p); /* not every endpoint takes a login (plain SMTP relay): no matter */
+}
+
 static void probe_reply(struct mc_probe *p)
 {
     const struct mc_reply *r = &p->s->reply;
     const struct mc_protocol *pr = p->s->proto;
     switch (p->phase) {
     case PH_GREETING:
-        p->out->greeting = mc_xstrdup(r->status_line ? r->status_line : "");
-        if (!r->positive) {
-            probe_finish(p, "the greeting was negative");
-            return;
-        }
-        if (pr->greeting_capabilities)
-            pr->greeting_capabilities(r, &p->out->plain);
-        probe_send(p, pr->capability_command, PH_CAPS);
+        probe_greeting(p);
         return;
     case PH_CAPS:
     case PH_CAPS_TLS:
@@ -89,12 +221,14 @@ static void probe_reply(struct mc_probe *p)
             probe_login_or_quit(p);
         return;
     case PH_LOGIN:
-        if (!r->positive || r->kind != MC_REPLY_FINAL)
-            probe_quit(p); /* not every endpoint takes a login (plain SMTP relay): no matter */
-        else if (p->login_next < p->login.count)
+        if (!r->positive || r->kind != MC_REPLY_FINAL) {
+            probe_login_refused(p);
+        } else if (p->login_next < p->login.count) {
             probe_login_or_quit(p);
-        else
+        } else {
+            p->rn->user_verified[0] = true;
             probe_send(p, pr->capability_command, PH_CAPS_LOGIN);
+        }
         return;
     case PH_CAPS_LOGIN:
         if (r->positive)
@@ -104,6 +238,7 @@ static void probe_reply(struct mc_probe *p)
     case PH_STARTTLS: {
         struct mc_buf err = {0};
         p->phase = PH_TLS;
+        probe_arm(p);
         if (!r->positive || mc_session_start_tls(p->s, &err) != 0)
             probe_finish(p, err.len ? err.data : "STARTTLS was refused");
         mc_buf_free(&err);
@@ -124,18 +259,35 @@ static void probe_event(void *arg, struct mc_session *s, enum mc_session_event e
         return;
     switch (ev) {
     case MC_SEV_CONNECTED:
+        if (p->s->endpoint->tls == MC_TLS_IMPLICIT)
+            probe_tls_facts(p);
         break;
     case MC_SEV_REPLY:
         probe_reply(p);
         break;
     case MC_SEV_TLS_DONE:
+        probe_tls_facts(p);
         probe_send(p, p->s->proto->capability_command, PH_CAPS_TLS);
         break;
     case MC_SEV_CLOSED:
     case MC_SEV_FAILED:
+        if (p->phase != PH_QUIT)
+            probe_connection_failed(p, why);
         probe_finish(p, p->phase == PH_QUIT ? NULL : why);
         break;
     }
+}
+
+/* Keeps the server's first line: the greeting, or whatever came instead of it. */
+static void probe_record(void *arg, struct mc_session *s, enum mc_transcript_dir dir,
+                         const char *data, size_t len)
+{
+    (void)s;
+    struct mc_probe *p = arg;
+    if (dir != MC_DIR_SERVER || p->have_first_line)
+        return;
+    mc_buf_append(&p->first_line, data, len > 512 ? 512 : len);
+    p->have_first_line = true;
 }
 
 static void probe_timeout(evutil_socket_t fd, short what, void *arg)
@@ -143,8 +295,37 @@ static void probe_timeout(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     struct mc_probe *p = arg;
+    const struct mc_endpoint *e = p->s->endpoint;
+    int ms = p->rn->opts->step_timeout_ms;
+    struct mc_buf why = {0};
     mc_session_stop_reading(p->s);
-    probe_finish(p, p->phase == PH_QUIT ? NULL : "no reply within the deadline");
+    if (p->phase == PH_GREETING && !p->s->open) {
+        mc_buf_printf(&why, "endpoint '%s': could not connect to %s port %d within %d ms",
+                      e->name, e->host, e->port, ms);
+        probe_problem(&p->out->unusable, MC_CAUSE_UNREACHABLE, why.data,
+                      "nothing answers there (a firewall dropping packets?): check the host, "
+                      "the port and the network path");
+    } else if (p->phase == PH_GREETING && !p->s->greeted &&
+               !(p->s->conn && mc_conn_input_length(p->s->conn))) {
+        mc_buf_printf(&why, "endpoint '%s' (%s port %d) accepted the connection but sent no "
+                            "greeting within %d ms",
+                      e->name, e->host, e->port, ms);
+        probe_problem(&p->out->unusable, MC_CAUSE_NO_GREETING, why.data,
+                      e->tls == MC_TLS_IMPLICIT
+                          ? "is the server overloaded, or is this not a mail port?"
+                          : "if this port expects TLS from the first byte (993, 995, 465), "
+                            "declare it with implicit TLS (imaps://, pop3s://, smtps://)");
+    } else if (p->phase == PH_GREETING && probe_mismatch(p)) {
+        mc_buf_append_str(&why, p->out->unusable.why);
+    } else if (p->phase == PH_TLS) {
+        mc_buf_printf(&why, "endpoint '%s': the TLS handshake after %s did not complete within "
+                            "%d ms",
+                      e->name, p->s->proto->starttls_command, ms);
+    } else {
+        mc_buf_printf(&why, "endpoint '%s': no reply within %d ms", e->name, ms);
+    }
+    probe_finish(p, p->phase == PH_QUIT ? NULL : why.data);
+    mc_buf_free(&why);
 }
 
 void mc_probe_start(struct mc_runner *rn, void (*done)(struct mc_runner *rn))
@@ -164,26 +345,44 @@ void mc_probe_start(struct mc_runner *rn, void (*done)(struct mc_runner *rn))
         p->out = &res->probes[i];
         p->out->endpoint = mc_xstrdup(ep->name);
         p->out->protocol = ep->proto->name;
+        p->out->host = mc_xstrdup(ep->host);
+        p->out->port = ep->port;
+        p->out->implicit_tls = ep->tls == MC_TLS_IMPLICIT;
+        p->out->auth_required = ep->auth_required;
+        for (size_t k = 0; k < ep->promised.count; k++)
+            mc_strv_push_str(&p->out->promised, ep->promised.items[k].ptr);
         p->s = mc_session_new(-1, ep->name, ep->proto, ep, NULL, t->domain);
         p->s->cb = probe_event;
         p->s->cb_arg = p;
+        p->s->record = probe_record;
         p->deadline = evtimer_new(rn->base, probe_timeout, p);
-        int ms = rn->opts->step_timeout_ms * 3;
-        struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
-        evtimer_add(p->deadline, &tv);
+        p->phase = PH_GREETING;
+        probe_arm(p);
         struct mc_buf err = {0};
-        if (mc_session_open(p->s, rn->base, rn->tls_ctx, t->tls_server_name, &err) != 0)
+        if (mc_session_open(p->s, rn->base, rn->tls_ctx, t->tls_server_name, &err) != 0) {
+            probe_connection_failed(p, err.data);
             probe_finish(p, err.data);
+        }
         mc_buf_free(&err);
     }
     if (--rn->probes_pending == 0)
         rn->probes_done(rn);
 }
 
+const struct mc_capability_probe *mc_probe_of(const struct mc_runner *rn,
+                                              const struct mc_endpoint *ep)
+{
+    for (size_t i = 0; i < rn->result->probe_count; i++)
+        if (ep && strcmp(rn->result->probes[i].endpoint, ep->name) == 0)
+            return &rn->result->probes[i];
+    return NULL;
+}
+
 void mc_probe_free_all(struct mc_runner *rn)
 {
     for (size_t i = 0; i < rn->probe_count; i++) {
         mc_strv_free(&rn->probes[i].login);
+        mc_buf_free(&rn->probes[i].first_line);
         mc_session_free(rn->probes[i].s);
         if (rn->probes[i].deadline)
             event_free(rn->probes[i].deadline);

@@ -410,6 +410,8 @@ static json_t *scenario_json(const struct mc_scenario_result *sr, size_t pos, st
     jset(o, "description", json_text(sc->description));
     jset(o, "outcome", json_string(mc_outcome_name(sr->outcome)));
     jset(o, "reason", json_text(sr->reason));
+    jset(o, "cause", json_text(mc_cause_name(sr->cause)));
+    jset(o, "hint", json_text(sr->hint));
     jset(o, "run_id", json_text(sr->run_id));
     jset(o, "started", json_iso_time(sr->started));
     jset(o, "duration_s", json_seconds(sr->duration));
@@ -560,6 +562,52 @@ static int rfc_cmp(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* Skips grouped by their reason, most frequent first: what the target lacks. */
+static json_t *skip_reasons_json(const struct mc_run_result *run)
+{
+    json_t *counts = jx(json_object());
+    for (size_t i = 0; i < run->scenario_count; i++) {
+        const struct mc_scenario_result *sr = &run->scenarios[i];
+        if (sr->outcome != MC_OUTCOME_SKIP)
+            continue;
+        const char *key = sr->reason ? sr->reason : "";
+        json_t *n = json_object_get(counts, key);
+        jset(counts, key, json_integer(n ? json_integer_value(n) + 1 : 1));
+    }
+    json_t *arr = jx(json_array());
+    while (json_object_size(counts)) {
+        const char *key, *best = NULL;
+        json_t *v;
+        json_int_t most = -1;
+        json_object_foreach(counts, key, v)
+        {
+            if (json_integer_value(v) > most) {
+                most = json_integer_value(v);
+                best = key;
+            }
+        }
+        jpush(arr, json_pack("{s:o, s:I}", "reason", jx(json_text(best)), "count", most));
+        json_object_del(counts, best);
+    }
+    json_decref(counts);
+    return arr;
+}
+
+/* Errors counted by cause: what the tester must fix. */
+static json_t *error_causes_json(const struct mc_run_result *run)
+{
+    size_t n[MC_CAUSE_COUNT] = {0};
+    for (size_t i = 0; i < run->scenario_count; i++)
+        if (run->scenarios[i].outcome == MC_OUTCOME_ERROR &&
+            (unsigned)run->scenarios[i].cause < MC_CAUSE_COUNT)
+            n[run->scenarios[i].cause]++;
+    json_t *o = jx(json_object());
+    for (int k = 1; k < MC_CAUSE_COUNT; k++)
+        if (n[k])
+            jset(o, mc_cause_name((enum mc_cause)k), json_integer((json_int_t)n[k]));
+    return o;
+}
+
 /* Keys are sorted (protocols by name, RFCs by number) so that two runs of different scenario
    selections list them in the same order. */
 static json_t *summary_json(const struct mc_run_result *run)
@@ -590,6 +638,8 @@ static json_t *summary_json(const struct mc_run_result *run)
         jset(by_rfc, key, counts_json(&s.rfcs[i].c));
     }
     jset(o, "by_rfc", by_rfc);
+    jset(o, "skip_reasons", skip_reasons_json(run));
+    jset(o, "error_causes", error_causes_json(run));
 
     free(s.protos);
     free(s.rfcs);
@@ -614,6 +664,94 @@ static json_t *capabilities_json(const struct mc_run_result *run)
         jpush(arr, o);
     }
     return arr;
+}
+
+static json_t *problem_json(const char *aspect, const struct mc_problem *p)
+{
+    return json_pack("{s:s, s:s, s:o, s:o}", "aspect", aspect, "cause", mc_cause_name(p->cause),
+                     "why", jx(json_text(p->why)), "hint", jx(json_text(p->hint)));
+}
+
+/* What each endpoint is, whether it could be used, and its TLS as the probe saw it. */
+static json_t *endpoints_json(const struct mc_run_result *run)
+{
+    json_t *arr = jx(json_array());
+    for (size_t i = 0; i < run->probe_count; i++) {
+        const struct mc_capability_probe *p = &run->probes[i];
+        json_t *o = jx(json_object());
+        jset(o, "name", json_text(p->endpoint));
+        jset(o, "protocol", json_text(p->protocol));
+        jset(o, "host", json_text(p->host));
+        jset(o, "port", json_integer(p->port));
+        jset(o, "tls", json_string(p->implicit_tls ? "implicit" : "none"));
+        jset(o, "auth_required", json_boolean(p->auth_required));
+        jset(o, "promised", strv_json(&p->promised));
+        json_t *tls = json_null();
+        if (p->tls_checked)
+            tls = jx(json_pack("{s:b, s:o, s:o, s:o, s:o}", "verified", p->tls_verified,
+                               "version", jx(json_text(p->tls_version)), "subject",
+                               jx(json_text(p->tls_subject)), "expires",
+                               jx(json_text(p->tls_expires)), "verify_error",
+                               jx(json_text(p->tls_verify_error))));
+        jset(o, "tls_seen", tls);
+        json_t *problems = jx(json_array());
+        if (p->unusable.cause)
+            jpush(problems, problem_json("endpoint", &p->unusable));
+        if (p->starttls.cause)
+            jpush(problems, problem_json("starttls", &p->starttls));
+        if (p->login.cause)
+            jpush(problems, problem_json("login", &p->login));
+        jset(o, "problems", problems);
+        jpush(arr, o);
+    }
+    return arr;
+}
+
+static json_t *retired_json(const struct mc_run_result *run)
+{
+    json_t *arr = jx(json_array());
+    for (size_t i = 0; i < run->retired_count; i++)
+        jpush(arr, json_pack("{s:o, s:s, s:o}", "user", jx(json_text(run->retired[i].user)),
+                             "cause", mc_cause_name(run->retired[i].cause), "why",
+                             jx(json_text(run->retired[i].why))));
+    return arr;
+}
+
+static json_t *deviations_json(const struct mc_run_result *run)
+{
+    json_t *arr = jx(json_array());
+    for (size_t i = 0; i < run->deviation_count; i++) {
+        const struct mc_deviation_use *d = &run->deviations[i];
+        jpush(arr, json_pack("{s:o, s:o, s:I, s:I, s:b}", "scenario", jx(json_text(d->scenario)),
+                             "reason", jx(json_text(d->reason)), "applied",
+                             (json_int_t)d->applied, "passed", (json_int_t)d->passed, "stale",
+                             d->passed > 0 && d->applied == 0));
+    }
+    return arr;
+}
+
+/* A JSON object given as text by the command line, or null. */
+static json_t *json_object_text(const char *text)
+{
+    json_t *v = text ? json_loads(text, 0, NULL) : NULL;
+    if (v && !json_is_object(v)) {
+        json_decref(v);
+        v = NULL;
+    }
+    return v ? v : json_null();
+}
+
+static json_t *run_json(const struct mc_run_result *run)
+{
+    json_t *o = jx(json_object());
+    jset(o, "verdict", json_text(run->verdict));
+    jset(o, "verdict_text", json_text(run->verdict_text));
+    jset(o, "exit_status", run->verdict ? json_integer(run->exit_status) : json_null());
+    jset(o, "stopped", json_text(run->stopped));
+    jset(o, "signal", run->stop_signal ? json_integer(run->stop_signal) : json_null());
+    jset(o, "options", json_object_text(run->options_json));
+    jset(o, "scenario_set", json_object_text(run->scenario_set_json));
+    return o;
 }
 
 static json_t *report_json(const struct mc_run_result *run, struct mc_buf *err)
@@ -641,8 +779,12 @@ static json_t *report_json(const struct mc_run_result *run, struct mc_buf *err)
     jset(root, "finished", json_iso_time(run->finished));
     jset(root, "duration_s", json_seconds(run->finished - run->started));
     jset(root, "jobs", json_integer(run->jobs));
+    jset(root, "run", run_json(run));
     jset(root, "summary", summary_json(run));
+    jset(root, "endpoints", endpoints_json(run));
     jset(root, "capabilities", capabilities_json(run));
+    jset(root, "retired_users", retired_json(run));
+    jset(root, "deviations", deviations_json(run));
     jset(root, "scenarios", scenarios);
     return root;
 }

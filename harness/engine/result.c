@@ -6,6 +6,9 @@
  */
 #include "engine/result.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 const char *mc_outcome_name(enum mc_outcome o)
 {
     switch (o) {
@@ -23,6 +26,53 @@ const char *mc_outcome_name(enum mc_outcome o)
         return "not_run";
     }
     return "unknown";
+}
+
+const char *mc_cause_name(enum mc_cause c)
+{
+    switch (c) {
+    case MC_CAUSE_NONE:
+        return NULL;
+    case MC_CAUSE_UNREACHABLE:
+        return "unreachable";
+    case MC_CAUSE_DNS:
+        return "dns";
+    case MC_CAUSE_TLS:
+        return "tls";
+    case MC_CAUSE_PROTOCOL_MISMATCH:
+        return "protocol-mismatch";
+    case MC_CAUSE_NO_GREETING:
+        return "no-greeting";
+    case MC_CAUSE_REFUSED:
+        return "refused";
+    case MC_CAUSE_CREDENTIALS:
+        return "credentials";
+    case MC_CAUSE_RESET:
+        return "reset";
+    case MC_CAUSE_USERS:
+        return "users";
+    case MC_CAUSE_FIXTURES:
+        return "fixtures";
+    case MC_CAUSE_SCENARIO:
+        return "scenario";
+    }
+    return NULL;
+}
+
+void mc_problem_set(struct mc_problem *p, enum mc_cause cause, const char *why, const char *hint)
+{
+    if (p->cause != MC_CAUSE_NONE || cause == MC_CAUSE_NONE)
+        return;
+    p->cause = cause;
+    p->why = mc_xstrdup(why ? why : "");
+    p->hint = hint ? mc_xstrdup(hint) : NULL;
+}
+
+void mc_problem_clear(struct mc_problem *p)
+{
+    free(p->why);
+    free(p->hint);
+    memset(p, 0, sizeof *p);
 }
 
 bool mc_probe_announces(const struct mc_capability_probe *p, const char *cap)

@@ -21,9 +21,37 @@ enum mc_outcome {
     MC_OUTCOME_SKIP,      /* the target lacks a capability or endpoint the scenario needs */
     MC_OUTCOME_ERROR,     /* the harness could not run it (setup, fixture delivery, ...) */
     MC_OUTCOME_DEVIATION, /* failed, and the target's profile records this as a known deviation */
-    MC_OUTCOME_NOT_RUN,   /* a step after a failure */
+    MC_OUTCOME_NOT_RUN,   /* a step after a failure, or a scenario an interrupt stopped */
 };
 #define MC_OUTCOME_COUNT 6
+
+/*
+ * Why a scenario could not test the server (outcome error): a problem on the tester's side, or
+ * in the set-up between the tester and the server, never a violation. Each has a name in the
+ * report (mc_cause_name) and comes with a one-line hint of what to fix (docs/cli.md, OUTCOMES).
+ */
+enum mc_cause {
+    MC_CAUSE_NONE,
+    MC_CAUSE_UNREACHABLE,       /* nothing accepts connections there (refused, no route) */
+    MC_CAUSE_DNS,               /* the host name does not resolve */
+    MC_CAUSE_TLS,               /* the certificate could not be verified */
+    MC_CAUSE_PROTOCOL_MISMATCH, /* another protocol, or TLS vs plain text, on that port */
+    MC_CAUSE_NO_GREETING,       /* connected, but the server never said a word */
+    MC_CAUSE_REFUSED,           /* the server refuses service to this client (its greeting) */
+    MC_CAUSE_CREDENTIALS,       /* the profile's user and password were refused */
+    MC_CAUSE_RESET,             /* a test user's mailbox could not be emptied */
+    MC_CAUSE_USERS,             /* no (usable) test user for the scenario */
+    MC_CAUSE_FIXTURES,          /* the scenario's messages could not be delivered */
+    MC_CAUSE_SCENARIO,          /* the scenario cannot run as written (a variable never set) */
+};
+#define MC_CAUSE_COUNT 12
+
+/* A reason the tester could not test: the cause, what happened, and what to fix. */
+struct mc_problem {
+    enum mc_cause cause; /* MC_CAUSE_NONE: no problem */
+    char *why;           /* what happened, with the server's words where it said any */
+    char *hint;          /* one line: what to change (profile, URL, option) */
+};
 
 enum mc_transcript_dir {
     MC_DIR_CLIENT, /* bytes the harness sent */
@@ -56,7 +84,9 @@ struct mc_step_result {
 struct mc_scenario_result {
     const struct mc_scenario *scenario;
     enum mc_outcome outcome;
-    char *reason; /* skip / error / deviation: why */
+    char *reason;        /* skip / error / deviation / not_run: why */
+    enum mc_cause cause; /* error: whose set-up failed (MC_CAUSE_NONE otherwise) */
+    char *hint;          /* error: what to fix, or NULL */
     char *run_id;
     double started;  /* seconds since the epoch */
     double duration; /* seconds */
@@ -72,12 +102,43 @@ struct mc_scenario_result {
 struct mc_capability_probe {
     char *endpoint;
     const char *protocol;
+    char *host;
+    int port;
+    bool implicit_tls;
+    bool auth_required;
+    struct mc_strv promised; /* what the profile promises there */
     struct mc_strv plain;       /* before TLS (or over implicit TLS) */
     struct mc_strv after_tls;   /* after STARTTLS/STLS, empty if not offered */
     struct mc_strv after_login; /* after logging in as the first test user (IMAP announces
                                    UIDPLUS, MOVE ... only then), empty if not possible */
     char *greeting;             /* the greeting line */
     char *error;                /* probe failed: why */
+    /* What keeps scenarios from using the endpoint, found by the probe: nothing at all
+       (connect, greeting), its STARTTLS, or logging in as the first test user. A scenario that
+       needs what is broken ends at once as an error with this cause instead of running. */
+    struct mc_problem unusable, starttls, login;
+    /* TLS as the probe saw it (implicit TLS or after STARTTLS); tls_checked false: no TLS. */
+    bool tls_checked;
+    bool tls_verified;   /* the certificate chain and name verified */
+    char *tls_version;   /* "TLSv1.3 TLS_AES_256_GCM_SHA384" */
+    char *tls_subject;   /* the server certificate's subject, one line */
+    char *tls_expires;   /* its notAfter, RFC 3339 */
+    char *tls_verify_error; /* why it did not verify, or NULL */
+};
+
+/* A test user the run stopped handing out (its reset or its login failed). */
+struct mc_retired_user {
+    char *user;
+    enum mc_cause cause;
+    char *why;
+};
+
+/* How a known deviation of the target's profile fared in this run. */
+struct mc_deviation_use {
+    char *scenario; /* the profile's scenario id or glob */
+    char *reason;
+    size_t applied; /* failing scenarios it turned into `deviation` */
+    size_t passed;  /* scenarios it names that passed: the deviation may be stale */
 };
 
 struct mc_run_result {
@@ -90,9 +151,26 @@ struct mc_run_result {
     size_t scenario_count;
     struct mc_capability_probe *probes;
     size_t probe_count;
+    char *stopped; /* why the run stopped before its end (an interrupt, --fail-fast), or NULL */
+    int stop_signal; /* the signal that interrupted it, 0 if none */
+    struct mc_retired_user *retired;
+    size_t retired_count;
+    struct mc_deviation_use *deviations;
+    size_t deviation_count;
+    /* Filled by the command line before the report is written (NULL: not known). */
+    char *options_json;       /* the run's options, a JSON object */
+    char *scenario_set_json;  /* what was run: {"count", "sha256", "git_revision"} */
+    const char *verdict;      /* "pass", "fail", "untested", "interrupted" */
+    const char *verdict_text; /* the verdict line */
+    int exit_status;
 };
 
 const char *mc_outcome_name(enum mc_outcome o); /* "pass", "fail", ... */
+const char *mc_cause_name(enum mc_cause c);     /* "unreachable", "dns", ...; NULL for NONE */
+/* Sets a problem (the strings are copied); a problem already set is kept: the first cause
+   found is the one to fix first. */
+void mc_problem_set(struct mc_problem *p, enum mc_cause cause, const char *why, const char *hint);
+void mc_problem_clear(struct mc_problem *p);
 /* Whether the endpoint announced `cap` at any point (plain, after TLS, after login). */
 bool mc_probe_announces(const struct mc_capability_probe *p, const char *cap);
 

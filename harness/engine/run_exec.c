@@ -87,6 +87,64 @@ static void event_note(struct mc_srun *r, struct mc_session *s, const char *text
         s->record(r, s, MC_DIR_EVENT, text, strlen(text));
 }
 
+/* --- telling the tester's problems from the server's --- */
+
+static size_t user_index(const struct mc_srun *r, const struct mc_session *s)
+{
+    return (size_t)(s->user - r->runner->target->users);
+}
+
+/* A connection failure that is the set-up's (nothing listens, no such name, an untrusted
+   certificate, plain text where TLS was expected) ends the scenario as an error. */
+static bool conn_problem(struct mc_srun *r, struct mc_session *s, const char *why)
+{
+    enum mc_cause cause = mc_session_failure_cause(s);
+    if (cause == MC_CAUSE_NONE)
+        return false;
+    struct mc_buf hint = {0}, text = {0};
+    mc_session_failure_hint(s, &hint);
+    mc_buf_printf(&text, "session '%s' (endpoint '%s'): %s", s->name, s->endpoint->name, why);
+    const struct mc_capability_probe *p = mc_probe_of(r->runner, s->endpoint);
+    if (p && !p->unusable.cause && cause == MC_CAUSE_UNREACHABLE)
+        mc_buf_append_str(&hint, " (it accepted connections when the run began: did the "
+                                 "server stop or crash during an earlier scenario?)");
+    mc_srun_op_error(r, cause, text.data, hint.data);
+    mc_buf_free(&hint);
+    mc_buf_free(&text);
+    return true;
+}
+
+/* A login with the profile's credentials refused as wrong credentials: unless this user has
+   logged in before in this run (then the server is to blame), the profile is. */
+static bool credentials_problem(struct mc_srun *r, struct mc_op *op)
+{
+    struct mc_session *s = op->s;
+    const struct mc_reply *rep = &s->reply;
+    if (!op->login || !s->user || rep->kind != MC_REPLY_FINAL ||
+        !s->proto->credentials_refused(rep) || r->runner->user_verified[user_index(r, s)])
+        return false;
+    struct mc_buf why = {0}, hint = {0};
+    mc_buf_printf(&why, "the server refused test user '%s' on endpoint '%s': '%s'", s->user->name,
+                  s->endpoint->name, rep->status_line ? rep->status_line : "");
+    mc_buf_printf(&hint,
+                  "check the password of user '%s' in the target profile (or the URL); the user "
+                  "is not used again in this run",
+                  s->user->name);
+    mc_runner_retire_user(r->runner, user_index(r, s), MC_CAUSE_CREDENTIALS, why.data);
+    mc_srun_op_error(r, MC_CAUSE_CREDENTIALS, why.data, hint.data);
+    mc_buf_free(&why);
+    mc_buf_free(&hint);
+    return true;
+}
+
+static void login_succeeded(struct mc_srun *r, struct mc_op *op)
+{
+    const struct mc_reply *rep = &op->s->reply;
+    bool last = r->op_index + 1 == r->op_count || !r->ops[r->op_index + 1].login;
+    if (op->login && last && op->s->user && rep->positive && rep->kind == MC_REPLY_FINAL)
+        r->runner->user_verified[user_index(r, op->s)] = true;
+}
+
 /* --- SASL --- */
 
 static bool auth_may_send_initial(struct mc_srun *r, struct mc_session *s)
@@ -172,6 +230,12 @@ static void auth_reply(struct mc_srun *r, struct mc_op *op)
                                              : "the exchange was not complete");
     }
     r->last_positive = rep->positive;
+    if (ok)
+        login_succeeded(r, op);
+    else if (credentials_problem(r, op)) {
+        mc_buf_free(&why);
+        return;
+    }
     mc_srun_op_done(r, ok, why.data);
     mc_buf_free(&why);
 }
@@ -265,7 +329,9 @@ void mc_srun_op_start(struct mc_srun *r)
         break;
     case MC_OP_SLEEP:
         if (op->sleep_ms < 0) { /* a step that could not even be built */
-            mc_srun_op_done(r, false, op->label);
+            mc_srun_op_error(r, MC_CAUSE_SCENARIO, op->label,
+                             "the scenario uses a value it never got: fix the scenario file "
+                             "(mailconform lint checks the names of variables)");
             break;
         }
         struct timeval tv = {op->sleep_ms / 1000, (op->sleep_ms % 1000) * 1000};
@@ -286,10 +352,12 @@ static void on_reply(struct mc_srun *r, struct mc_op *op)
     struct mc_buf why = {0};
     bool ok = check_reply(r, op, &why);
     r->last_positive = op->s->reply.positive;
-    if (ok)
+    if (ok) {
+        login_succeeded(r, op);
         mc_srun_op_done(r, true, NULL);
-    else
+    } else if (!credentials_problem(r, op)) {
         op_fail_with_label(r, op, why.data);
+    }
     mc_buf_free(&why);
 }
 
@@ -334,7 +402,7 @@ void mc_srun_session_event(void *arg, struct mc_session *s, enum mc_session_even
         event_note(r, s, why);
         if (mine && op->kind == MC_OP_EXPECT_CLOSE && s->closed)
             mc_srun_op_done(r, true, NULL); /* closed by a reset: closed all the same */
-        else if (mine)
+        else if (mine && !conn_problem(r, s, why))
             op_fail_with_label(r, op, why);
         break;
     }

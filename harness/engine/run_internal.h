@@ -19,9 +19,18 @@ struct mc_runner {
     const struct mc_run_options *opts;
     const struct mc_target *target;
     struct mc_run_result *result;
-    bool *user_busy; /* per target user */
-    size_t next;     /* next scenario to start */
-    size_t running, done, total;
+    bool *user_busy;     /* per target user: given to a running scenario */
+    bool *user_verified; /* per target user: logged in with the profile's password this run */
+    bool *user_retired;  /* per target user: not handed out again (reset or login failed) */
+    size_t next;     /* next scenario of the plan to consider */
+    size_t *retry;   /* scenarios sent back to wait for other users (a reset failed) */
+    size_t retry_count;
+    size_t running, done, total; /* running: resetting users or executing */
+    struct mc_pending *pending;  /* scenarios whose users are being reset */
+    struct mc_srun **active;     /* scenarios executing (at most jobs) */
+    size_t active_count;
+    bool stopping; /* mc_run_stop was called: nothing starts any more */
+    struct event *stop_timer;
     struct mc_scenario *const *scenarios;
     unsigned char run_salt[4]; /* makes run ids unique across runs */
     struct mc_probe *probes;   /* probe.c: one per endpoint */
@@ -59,6 +68,7 @@ struct mc_op {
     bool read_reply;
     int sleep_ms;
     char *label; /* for messages about a non-final op: "login: USER mc01" */
+    bool login;  /* logs in with the profile's credentials (a refusal may be the profile's) */
 };
 
 #define MC_OPS_MAX 512 /* a step's ops; fixtures use 5 per message plus 3 */
@@ -90,8 +100,16 @@ double mc_now_wall(void);
 struct mc_srun *mc_srun_start(struct mc_runner *rn, struct mc_scenario_result *res,
                               const struct mc_user **users, size_t *user_index);
 void mc_srun_free(struct mc_srun *r);
+/* Ends a running scenario now: the step in progress and those after it are not_run, and so is
+   the scenario, with `reason` (an interrupt). */
+void mc_srun_abort(struct mc_srun *r, const char *reason);
 /* Called by the scenario executor when a scenario is over (runner.c). */
 void mc_runner_scenario_done(struct mc_runner *rn, struct mc_srun *r);
+void mc_runner_active_add(struct mc_runner *rn, struct mc_srun *r);
+void mc_runner_active_remove(struct mc_runner *rn, struct mc_srun *r);
+/* Stops handing out a test user for the rest of the run (its reset or its login failed). */
+void mc_runner_retire_user(struct mc_runner *rn, size_t user, enum mc_cause cause,
+                           const char *why);
 
 /* Appends to the scenario's transcript (the sessions' `record` hook). */
 void mc_srun_record(void *arg, struct mc_session *s, enum mc_transcript_dir dir, const char *data,
@@ -104,10 +122,40 @@ void mc_srun_op_start(struct mc_srun *r);
 void mc_srun_session_event(void *arg, struct mc_session *s, enum mc_session_event ev,
                            const char *why);
 void mc_srun_op_done(struct mc_srun *r, bool ok, const char *why);
+/* The op could not test the server: a problem of the set-up (cause, what to fix). The step
+   and the scenario end as error. */
+void mc_srun_op_error(struct mc_srun *r, enum mc_cause cause, const char *why, const char *hint);
 void mc_srun_ops_clear(struct mc_srun *r);
+
+/* reset.c: empties the given users' mailboxes one after the other (the target's way: an
+   in-process reset, a command, or over the protocol), then calls `done` from a fresh event
+   with the index of the user that failed (-1: all done). The job is the caller's to free,
+   after `done` or to abandon it. */
+struct mc_reset_outcome {
+    int failed;          /* index into the users given, -1 when every reset succeeded */
+    enum mc_cause cause; /* MC_CAUSE_RESET (or CREDENTIALS when a protocol login failed) */
+    char *why;
+};
+typedef void (*mc_reset_done)(void *arg, const struct mc_reset_outcome *o);
+struct mc_reset_job;
+struct mc_reset_job *mc_reset_start(struct mc_runner *rn, const struct mc_user **users,
+                                    size_t count, mc_reset_done done, void *arg);
+void mc_reset_free(struct mc_reset_job *j);
+
+/* reset_account.c: empties one disposable account over the protocol (IMAP, else POP3) */
+struct mc_account_reset;
+bool mc_account_reset_possible(const struct mc_runner *rn);
+struct mc_account_reset *mc_account_reset_start(struct mc_runner *rn, const struct mc_user *u,
+                                                void (*done)(void *arg, bool ok, enum mc_cause cause,
+                                                             const char *why),
+                                                void *arg);
+void mc_account_reset_free(struct mc_account_reset *a);
 
 /* probe.c: calls done when every endpoint has answered (or failed) */
 void mc_probe_start(struct mc_runner *rn, void (*done)(struct mc_runner *rn));
 void mc_probe_free_all(struct mc_runner *rn);
+/* What the probe found for an endpoint (NULL if it was not probed). */
+const struct mc_capability_probe *mc_probe_of(const struct mc_runner *rn,
+                                              const struct mc_endpoint *ep);
 
 #endif

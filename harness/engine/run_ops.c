@@ -102,6 +102,8 @@ static void ops_login(struct mc_srun *r, struct mc_session *s)
         bool last = i + 1 == cmds.count;
         op_add_exchange(r, s, MC_EX_COMMAND, cmds.items[i].ptr, cmds.items[i].len,
                         last ? MC_CHECK_STEP : MC_CHECK_POSITIVE);
+        if (r->op_count)
+            r->ops[r->op_count - 1].login = true;
     }
     mc_strv_free(&cmds);
 }
@@ -247,6 +249,7 @@ static void ops_auth(struct mc_srun *r, struct mc_session *s, const struct mc_st
     if (!op)
         return;
     op->check = MC_CHECK_STEP;
+    op->login = true;
     mc_buf_append_str(&op->text, st->text);
 }
 

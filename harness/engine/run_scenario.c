@@ -199,24 +199,56 @@ static void scenario_finish(struct mc_srun *r)
     mc_runner_scenario_done(r->runner, r);
 }
 
+void mc_srun_op_error(struct mc_srun *r, enum mc_cause cause, const char *why, const char *hint)
+{
+    if (r->finished || !r->cur)
+        return;
+    step_end(r, MC_OUTCOME_ERROR, why ? why : "error");
+    r->failed = true;
+    r->res->outcome = MC_OUTCOME_ERROR;
+    r->res->cause = cause;
+    free(r->res->reason);
+    free(r->res->hint);
+    r->res->reason = mc_xstrdup(why ? why : "");
+    r->res->hint = hint && *hint ? mc_xstrdup(hint) : NULL;
+    event_active(r->advance, 0, 0);
+}
+
 void mc_srun_op_done(struct mc_srun *r, bool ok, const char *why)
 {
     if (r->finished || !r->cur)
         return;
+    if (!ok && r->step < 0) { /* fixtures failed: the harness could not set the scene */
+        struct mc_buf b = {0};
+        mc_buf_printf(&b, "fixture delivery failed: %s", why ? why : "");
+        mc_srun_op_error(r, MC_CAUSE_FIXTURES, b.data,
+                         "check that the endpoint named in fixtures.deliver accepts mail for "
+                         "the test users' addresses");
+        mc_buf_free(&b);
+        return;
+    }
     if (!ok) {
         step_end(r, MC_OUTCOME_FAIL, why ? why : "failed");
         r->failed = true;
-        if (r->step < 0) { /* fixtures failed: the harness could not set the scene */
-            r->res->outcome = MC_OUTCOME_ERROR;
-            struct mc_buf b = {0};
-            mc_buf_printf(&b, "fixture delivery failed: %s", why ? why : "");
-            r->res->reason = mc_buf_steal(&b);
-        }
         event_active(r->advance, 0, 0);
         return;
     }
     r->op_index++;
     event_active(r->advance, 0, 0);
+}
+
+void mc_srun_abort(struct mc_srun *r, const char *reason)
+{
+    if (r->finished)
+        return;
+    if (r->cur)
+        step_end(r, MC_OUTCOME_NOT_RUN, reason);
+    r->failed = true; /* the steps after it are not run */
+    r->res->outcome = MC_OUTCOME_NOT_RUN;
+    r->res->cause = MC_CAUSE_NONE;
+    free(r->res->reason);
+    r->res->reason = mc_xstrdup(reason ? reason : "interrupted");
+    scenario_finish(r);
 }
 
 static void advance_fired(evutil_socket_t fd, short what, void *arg)
@@ -311,6 +343,7 @@ struct mc_srun *mc_srun_start(struct mc_runner *rn, struct mc_scenario_result *r
         res->users[i] = mc_xstrdup(users[i]->name);
     r->deadline = evtimer_new(rn->base, deadline_fired, r);
     r->advance = event_new(rn->base, -1, 0, advance_fired, r);
+    mc_runner_active_add(rn, r);
     set_builtin_vars(r);
     create_sessions(r);
     r->step = r->sc->fixture_messages > 0 ? -1 : 0;

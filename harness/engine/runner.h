@@ -20,10 +20,16 @@
    suite wants an answer sooner, and every scenario may set its own timeout_ms. */
 #define MC_STEP_TIMEOUT_DEFAULT_MS 10000
 
+struct mc_runner;
+
 struct mc_run_options {
     const struct mc_target *target;
     int jobs;            /* scenarios at once (>= 1) */
     int step_timeout_ms; /* default deadline of a step */
+    bool insecure;       /* go on when a TLS certificate does not verify (the report says so) */
+    bool fail_fast;      /* stop the run at the first violation */
+    bool dry_run;        /* probe and judge each scenario's gate, run none (--list): a
+                            scenario that would run ends as not_run "would run" */
     /* The loop to run on, shared with an in-process server (the embedded reference server);
        NULL: the run makes its own. */
     struct event_base *base;
@@ -31,10 +37,23 @@ struct mc_run_options {
        reset command (an in-process server can do it directly); NULL: the command. */
     int (*reset_user)(void *arg, const char *user, struct mc_buf *why);
     void *reset_arg;
+    /* Called once the runner exists, before anything runs, so that its owner can stop it
+       (mc_run_stop from a signal event); may be NULL. */
+    void (*started)(void *arg, struct mc_runner *rn);
+    /* Called once every endpoint has been probed, before the first scenario; may be NULL. */
+    void (*probed)(void *arg, const struct mc_run_result *r);
     /* Called when a scenario finishes (for progress output); may be NULL. */
     void (*finished)(void *arg, const struct mc_scenario_result *r, size_t done, size_t total);
     void *arg;
 };
+
+/* Grace a running scenario gets to finish after mc_run_stop, before it is ended. */
+#define MC_RUN_STOP_GRACE_MS 1000
+
+/* Stops the run from inside its event loop: no scenario starts any more (those not started
+   end as not_run with `reason`); running ones get MC_RUN_STOP_GRACE_MS to finish, then end
+   as not_run too. `signal` is the interrupting signal, 0 for another reason. */
+void mc_run_stop(struct mc_runner *rn, const char *reason, int signal);
 
 /* Runs the scenarios (borrowed; they must outlive `out`). Returns 0, or -1 with a message in
    err when the run could not start at all (TLS context, event loop). */

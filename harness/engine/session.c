@@ -39,6 +39,8 @@ static void session_on_closed(void *arg, bool error, const char *why)
 {
     struct mc_session *s = arg;
     bool was_reading = s->reading;
+    if (error && s->conn)
+        s->failure = mc_conn_failure(s->conn);
     if (!s->open && !s->closed) { /* the connection never came up */
         struct mc_buf b = {0};
         mc_buf_printf(&b, "cannot connect to %s port %d%s: %s", s->endpoint->host,
@@ -77,6 +79,8 @@ static void session_on_record(void *arg, enum mc_conn_dir dir, const char *data,
     enum mc_transcript_dir t = dir == MC_CONN_SENT       ? MC_DIR_CLIENT
                                : dir == MC_CONN_RECEIVED ? MC_DIR_SERVER
                                                          : MC_DIR_EVENT;
+    if (t == MC_DIR_SERVER)
+        s->greeted = true;
     if (s->record)
         s->record(s->cb_arg, s, t, data, len);
 }
@@ -141,8 +145,58 @@ int mc_session_open(struct mc_session *s, struct event_base *base, SSL_CTX *tls_
     s->reading = true;
     s->reply_bytes = 0;
     s->literal_need = 0;
-    return mc_conn_connect(s->conn, s->endpoint->host, s->endpoint->port,
-                           s->endpoint->tls == MC_TLS_IMPLICIT, err);
+    s->failure = MC_CONN_FAIL_NONE;
+    s->greeted = false;
+    int rc = mc_conn_connect(s->conn, s->endpoint->host, s->endpoint->port,
+                             s->endpoint->tls == MC_TLS_IMPLICIT, err);
+    if (rc != 0)
+        s->failure = mc_conn_failure(s->conn);
+    return rc;
+}
+
+enum mc_cause mc_session_failure_cause(const struct mc_session *s)
+{
+    switch (s->failure) {
+    case MC_CONN_FAIL_CONNECT:
+        return MC_CAUSE_UNREACHABLE;
+    case MC_CONN_FAIL_DNS:
+        return MC_CAUSE_DNS;
+    case MC_CONN_FAIL_TLS_VERIFY:
+        return MC_CAUSE_TLS;
+    case MC_CONN_FAIL_TLS_NOT_TLS:
+        return MC_CAUSE_PROTOCOL_MISMATCH;
+    default:
+        return MC_CAUSE_NONE; /* the server's doing: a reset, a broken handshake, ... */
+    }
+}
+
+void mc_session_failure_hint(const struct mc_session *s, struct mc_buf *hint)
+{
+    const struct mc_endpoint *e = s->endpoint;
+    switch (s->failure) {
+    case MC_CONN_FAIL_CONNECT:
+        mc_buf_printf(hint,
+                      "nothing accepts connections on %s port %d: is the server running, and "
+                      "are the host and port of endpoint '%s' right?",
+                      e->host, e->port, e->name);
+        break;
+    case MC_CONN_FAIL_DNS:
+        mc_buf_printf(hint, "check the host name '%s' of endpoint '%s'", e->host, e->name);
+        break;
+    case MC_CONN_FAIL_TLS_VERIFY:
+        mc_buf_append_str(hint, "give the CA that signed the server's certificate (--ca-file "
+                                "PEM, or ca_file in the profile), or accept an unverified "
+                                "certificate with --insecure");
+        break;
+    case MC_CONN_FAIL_TLS_NOT_TLS:
+        mc_buf_printf(hint,
+                      "port %d speaks plain text: describe endpoint '%s' without implicit TLS "
+                      "(e.g. %s:// instead of %ss://, or \"tls\": \"none\")",
+                      e->port, e->name, e->proto->name, e->proto->name);
+        break;
+    default:
+        break;
+    }
 }
 
 static void session_begin_read(struct mc_session *s)

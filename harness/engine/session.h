@@ -52,6 +52,8 @@ struct mc_session {
     size_t literal_need; /* bytes of an announced literal still to read */
     size_t reply_bytes;  /* bytes in the reply so far (for its limit) */
     char *closed_why;
+    enum mc_conn_failure failure; /* why the connection failed (set before MC_SEV_FAILED) */
+    bool greeted;                 /* a first line came from the server */
     mc_session_cb cb;
     void *cb_arg;
     void (*record)(void *arg, struct mc_session *s, enum mc_transcript_dir dir, const char *data,
@@ -79,6 +81,11 @@ void mc_session_await(struct mc_session *s, const struct mc_expect *e, const str
 int mc_session_start_tls(struct mc_session *s, struct mc_buf *err);
 /* Stop reading the current reply (deadline passed); what arrived stays in s->reply. */
 void mc_session_stop_reading(struct mc_session *s);
+/* Whether the connection's failure is a problem of the set-up (nothing listens, a name that
+   does not resolve, an untrusted certificate, plain text where TLS was expected): its cause,
+   and a hint naming what to fix. MC_CAUSE_NONE when the server is to blame. */
+enum mc_cause mc_session_failure_cause(const struct mc_session *s);
+void mc_session_failure_hint(const struct mc_session *s, struct mc_buf *hint);
 /* Drop the connection without any goodbye. */
 void mc_session_abort(struct mc_session *s);
 

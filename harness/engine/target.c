@@ -39,6 +39,7 @@ static void endpoint_clear(struct mc_endpoint *e)
 {
     free(e->name);
     free(e->host);
+    mc_strv_free(&e->promised);
 }
 
 static void user_clear(struct mc_user *u)
@@ -175,6 +176,36 @@ static int parse_tls_mode(const char *s, enum mc_tls_mode *out)
     return 0;
 }
 
+/* "promises": ["STARTTLS", "IDLE", "SASL=PLAIN"]: capability names as the probe reports them
+   (upper case). */
+static void profile_promises(struct profile_ctx *c, struct mc_endpoint *e, const char *field,
+                             json_t *promises)
+{
+    char sub[200];
+    snprintf(sub, sizeof sub, "%s.promises", field);
+    if (!promises)
+        return;
+    if (!json_is_array(promises)) {
+        profile_error(c, sub, "must be an array of capability names");
+        return;
+    }
+    size_t i;
+    json_t *v;
+    json_array_foreach(promises, i, v)
+    {
+        if (!json_is_string(v) || !*json_string_value(v)) {
+            snprintf(sub, sizeof sub, "%s.promises[%zu]", field, i);
+            profile_error(c, sub, "must be a capability name (a non-empty string)");
+            continue;
+        }
+        struct mc_buf up = {0};
+        for (const char *p = json_string_value(v); *p; p++)
+            mc_buf_append_char(&up, (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p));
+        mc_strv_push(&e->promised, up.data, up.len);
+        mc_buf_free(&up);
+    }
+}
+
 static void profile_endpoint(struct profile_ctx *c, struct mc_target *t, const char *name,
                              json_t *spec)
 {
@@ -184,7 +215,9 @@ static void profile_endpoint(struct profile_ctx *c, struct mc_target *t, const c
         profile_error(c, field, "must be an object");
         return;
     }
-    static const char *const known[] = {"protocol", "host", "port", "tls", "auth_required", NULL};
+    static const char *const known[] = {"protocol", "host",          "port",
+                                        "tls",      "auth_required", "promises",
+                                        NULL};
     profile_known_keys(c, spec, field, known);
     struct mc_endpoint *e = mc_target_add_endpoint(t);
     e->name = mc_xstrdup(name);
@@ -209,6 +242,7 @@ static void profile_endpoint(struct profile_ctx *c, struct mc_target *t, const c
     if (tls && parse_tls_mode(tls, &e->tls) != 0)
         profile_error(c, sub, "must be \"none\" (STARTTLS is negotiated on it) or \"implicit\"");
     e->auth_required = json_is_true(json_object_get(spec, "auth_required"));
+    profile_promises(c, e, field, json_object_get(spec, "promises"));
 }
 
 static void profile_users(struct profile_ctx *c, struct mc_target *t, json_t *users)
@@ -290,9 +324,10 @@ static void profile_deviations(struct profile_ctx *c, struct mc_target *t, json_
 
 static void profile_fill(struct profile_ctx *c, struct mc_target *t, json_t *root)
 {
-    static const char *const known[] = {"$schema",         "name",       "domain", "ca_file",
-                                        "tls_server_name", "endpoints",  "users",  "fixtures",
-                                        "reset",           "deviations", NULL};
+    static const char *const known[] = {"$schema",   "name",       "domain",
+                                        "ca_file",   "tls_server_name", "endpoints",
+                                        "users",     "fixtures",   "reset",
+                                        "deviations", "disposable_users", NULL};
     profile_known_keys(c, root, "", known);
     const char *s;
     t->name = mc_xstrdup((s = profile_string(c, root, "name", "name", false)) ? s : "unnamed");
@@ -319,6 +354,10 @@ static void profile_fill(struct profile_ctx *c, struct mc_target *t, json_t *roo
             t->deliver_endpoint = mc_xstrdup(s);
     }
     profile_reset(c, t, json_object_get(root, "reset"));
+    json_t *disp = json_object_get(root, "disposable_users");
+    if (disp && !json_is_boolean(disp))
+        profile_error(c, "disposable_users", "must be true or false");
+    t->disposable_users = json_is_true(disp);
     profile_deviations(c, t, json_object_get(root, "deviations"));
 }
 
@@ -559,6 +598,12 @@ static json_t *profile_endpoints_json(const struct mc_target *t)
                       e->port, "tls", e->tls == MC_TLS_IMPLICIT ? "implicit" : "none");
         if (e->auth_required)
             json_object_set_new(o, "auth_required", json_true());
+        if (e->promised.count) {
+            json_t *arr = json_array();
+            for (size_t k = 0; k < e->promised.count; k++)
+                json_array_append_new(arr, json_string(e->promised.items[k].ptr));
+            json_object_set_new(o, "promises", arr);
+        }
         json_object_set_new(eps, e->name, o);
     }
     return eps;
@@ -595,6 +640,8 @@ int mc_target_write_profile(const struct mc_target *t, const char *path, struct 
     json_object_set_new(root, "users", profile_users_json(t));
     if (t->deliver_endpoint)
         json_object_set_new(root, "fixtures", json_pack("{s:s}", "deliver", t->deliver_endpoint));
+    if (t->disposable_users)
+        json_object_set_new(root, "disposable_users", json_true());
     json_object_set_new(root, "deviations", json_array());
     struct mc_buf tmp = {0};
     mc_buf_printf(&tmp, "%s.tmp", path);

@@ -24,6 +24,9 @@ struct mc_endpoint {
     int port;
     enum mc_tls_mode tls; /* NONE (STARTTLS is negotiated on it), or IMPLICIT */
     bool auth_required;   /* submission: mail only after AUTH */
+    struct mc_strv promised; /* capabilities the server promises here ("STARTTLS", "IDLE",
+                                "SASL=PLAIN"): a scenario that requires one the server does
+                                not announce fails instead of being skipped */
 };
 
 struct mc_user {
@@ -50,6 +53,8 @@ struct mc_target {
     char *deliver_endpoint; /* endpoint for fixtures (smtp/lmtp), NULL: fixtures unavailable */
     char **reset_command;   /* argv run before a scenario for each user it gets ("${user}"
                                substituted), NULL-terminated; NULL: no reset */
+    bool disposable_users;  /* the users hold nothing of value: without a reset command, the
+                               harness may empty their mailboxes over the protocol */
     struct mc_deviation *deviations;
     size_t deviation_count;
 };

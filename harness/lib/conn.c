@@ -38,6 +38,8 @@ struct mc_conn {
     bool lingering;           /* server side: shut down for writing, input read and discarded */
     struct event *linger;     /* ends the lingering close after CONN_LINGER_S */
     bool closed;
+    bool connected; /* the connection (and an implicit TLS handshake) came up */
+    enum mc_conn_failure failure;
     size_t recorded;   /* input bytes already handed to `record` */
     size_t read_limit; /* input is not read past this many bytes */
     struct mc_conn_handlers h;
@@ -112,7 +114,10 @@ int mc_conn_connect(struct mc_conn *c, const char *host, int port, bool implicit
     }
     conn_attach(c);
     if (bufferevent_socket_connect_hostname(c->bev, NULL, AF_UNSPEC, host, port) != 0) {
-        mc_buf_printf(err, "cannot connect to %s port %d: %s", host, port, strerror(errno));
+        int dns = bufferevent_socket_get_dns_error(c->bev);
+        c->failure = dns ? MC_CONN_FAIL_DNS : MC_CONN_FAIL_CONNECT;
+        mc_buf_printf(err, "cannot connect to %s port %d: %s", host, port,
+                      dns ? evutil_gai_strerror(dns) : strerror(errno));
         return -1;
     }
     return 0;
@@ -206,6 +211,16 @@ int mc_conn_start_tls(struct mc_conn *c, struct mc_buf *err)
 bool mc_conn_is_tls(const struct mc_conn *c)
 {
     return c->ssl != NULL && !c->tls_pending;
+}
+
+enum mc_conn_failure mc_conn_failure(const struct mc_conn *c)
+{
+    return c->failure;
+}
+
+void mc_conn_tls_facts(const struct mc_conn *c, struct mc_tls_facts *out)
+{
+    mc_tls_peer_facts(c->ssl, out);
 }
 
 void mc_conn_tls_description(const struct mc_conn *c, struct mc_buf *out)
@@ -414,16 +429,36 @@ static void conn_write_cb(struct bufferevent *bev, void *arg)
         conn_finish_close(c); /* may free c */
 }
 
+/* Socket errors that mean no connection was ever made: nothing listens, or no way there. */
+static bool conn_error_is_connect(int err)
+{
+    return err == ECONNREFUSED || err == ENETUNREACH || err == EHOSTUNREACH ||
+           err == ETIMEDOUT || err == EADDRNOTAVAIL || err == ENETDOWN || err == EHOSTDOWN;
+}
+
 static void conn_describe_error(struct mc_conn *c, short what, struct mc_buf *why)
 {
+    int dns = c->connected ? 0 : bufferevent_socket_get_dns_error(c->bev);
     unsigned long ssl_err = c->ssl ? bufferevent_get_openssl_error(c->bev) : 0;
     int sock_err = EVUTIL_SOCKET_ERROR();
-    if (ssl_err || (c->ssl && (c->tls_pending || !(what & BEV_EVENT_EOF)) && !sock_err)) {
+    if (dns) {
+        c->failure = MC_CONN_FAIL_DNS;
+        mc_buf_printf(why, "the name does not resolve: %s", evutil_gai_strerror(dns));
+    } else if (!c->connected && !ssl_err && conn_error_is_connect(sock_err)) {
+        c->failure = MC_CONN_FAIL_CONNECT;
+        mc_buf_append_str(why, evutil_socket_error_to_string(sock_err));
+    } else if (ssl_err || (c->ssl && (c->tls_pending || !(what & BEV_EVENT_EOF)) && !sock_err)) {
         mc_buf_append_str(why, "TLS failed: ");
-        mc_tls_failure(c->ssl, ssl_err, why);
+        enum mc_tls_failure_kind k = mc_tls_failure(c->ssl, ssl_err, why);
+        c->failure = k == MC_TLS_FAIL_VERIFY    ? MC_CONN_FAIL_TLS_VERIFY
+                     : k == MC_TLS_FAIL_NOT_TLS ? MC_CONN_FAIL_TLS_NOT_TLS
+                                                : MC_CONN_FAIL_TLS;
     } else if (sock_err) {
+        c->failure = c->connected || !conn_error_is_connect(sock_err) ? MC_CONN_FAIL_IO
+                                                                     : MC_CONN_FAIL_CONNECT;
         mc_buf_append_str(why, evutil_socket_error_to_string(sock_err));
     } else {
+        c->failure = MC_CONN_FAIL_IO;
         mc_buf_append_str(why, "connection error");
     }
 }
@@ -433,6 +468,7 @@ static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
     (void)bev;
     struct mc_conn *c = arg;
     if (what & BEV_EVENT_CONNECTED) {
+        c->connected = true;
         if (c->upgraded) {
             conn_tls_finished(c); /* nothing if a read already reported it */
         } else if (c->h.connected) {

@@ -23,6 +23,7 @@
 #include <stddef.h>
 
 #include "lib/buf.h"
+#include "lib/tls.h"
 
 struct mc_conn;
 
@@ -31,6 +32,19 @@ enum mc_conn_dir {
     MC_CONN_SENT,     /* written by this side */
     MC_CONN_RECEIVED, /* read from the peer (one line with its line end, or the rest at close) */
     MC_CONN_EVENT,    /* not bytes: a description of what happened */
+};
+
+/* How a connection failed, so that its owner can tell a problem of the set-up (nothing
+   listens there, a name that does not resolve, a certificate the tester does not trust, a
+   plain-text port used for TLS) from a peer that broke the protocol. */
+enum mc_conn_failure {
+    MC_CONN_FAIL_NONE,
+    MC_CONN_FAIL_CONNECT,     /* the TCP connection was never established */
+    MC_CONN_FAIL_DNS,         /* the host name did not resolve */
+    MC_CONN_FAIL_TLS_VERIFY,  /* the peer's certificate did not verify */
+    MC_CONN_FAIL_TLS_NOT_TLS, /* TLS was expected and plain text came */
+    MC_CONN_FAIL_TLS,         /* another TLS failure */
+    MC_CONN_FAIL_IO,          /* reset or error on an established connection */
 };
 
 struct mc_conn_handlers {
@@ -65,6 +79,10 @@ void mc_conn_close_after_flush(struct mc_conn *c);
    discards what the client pipelined behind STARTTLS (recorded as an event). */
 int mc_conn_start_tls(struct mc_conn *c, struct mc_buf *err);
 bool mc_conn_is_tls(const struct mc_conn *c);
+/* Why the connection failed (meaningful once `closed` reported an error). */
+enum mc_conn_failure mc_conn_failure(const struct mc_conn *c);
+/* What the client learnt of the server's certificate (all empty without TLS). */
+void mc_conn_tls_facts(const struct mc_conn *c, struct mc_tls_facts *out);
 void mc_conn_tls_description(const struct mc_conn *c, struct mc_buf *out);
 
 void mc_conn_write(struct mc_conn *c, const void *data, size_t len);

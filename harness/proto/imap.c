@@ -13,7 +13,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "proto/account.h"
 #include "proto/protocol.h"
 #include "proto/syntax.h"
 
@@ -377,6 +379,35 @@ static void imap_auth_command(const char *mech, const char *initial, struct mc_b
     mc_syn_auth_command(out, "AUTHENTICATE", mech, initial);
 }
 
+/* RFC 9051 7.1: the greeting is an untagged OK, PREAUTH or BYE. */
+static bool imap_greeting_is_mine(const char *line, size_t len)
+{
+    if (len < 2 || line[0] != '*' || line[1] != ' ')
+        return false;
+    size_t n = mc_syn_token_len(line + 2, len - 2);
+    return mc_syn_token_eq(line + 2, n, "OK") || mc_syn_token_eq(line + 2, n, "PREAUTH") ||
+           mc_syn_token_eq(line + 2, n, "BYE");
+}
+
+/* RFC 5530 3: AUTHENTICATIONFAILED, AUTHORIZATIONFAILED, EXPIRED and CONTACTADMIN are about
+   the account; UNAVAILABLE, PRIVACYREQUIRED, INUSE, LIMIT about something else. NO without a
+   code to LOGIN/AUTHENTICATE is the usual "wrong user name or password" (RFC 9051 6.2.3). */
+static bool imap_credentials_refused(const struct mc_reply *r)
+{
+    static const char *const account_codes[] = {"[AUTHENTICATIONFAILED]", "[AUTHORIZATIONFAILED]",
+                                                 "[EXPIRED]", "[CONTACTADMIN]", NULL};
+    if (r->kind != MC_REPLY_FINAL || strcmp(r->status, "NO") != 0)
+        return false;
+    const char *t = r->text ? r->text : "";
+    t += strspn(t, " ");
+    if (t[0] != '[')
+        return true;
+    for (const char *const *c = account_codes; *c; c++)
+        if (strncasecmp(t, *c, strlen(*c)) == 0)
+            return true;
+    return false;
+}
+
 const struct mc_protocol mc_proto_imap = {
     .name = "imap",
     .port = IMAP_PORT,
@@ -402,4 +433,10 @@ const struct mc_protocol mc_proto_imap = {
     .auth_cancel = "*",
     .hello_verb = NULL,
     .delivery_commands = NULL,
+    .greeting_is_mine = imap_greeting_is_mine,
+    .credentials_refused = imap_credentials_refused,
+    .empty_begin = mc_imap_empty_begin,
+    .empty_step = mc_imap_empty_step,
+    .empty_end = mc_imap_empty_end,
+    .empty_all_folders = true,
 };

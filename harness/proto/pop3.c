@@ -10,8 +10,10 @@
  * knows POP3's short dialogues: CAPA (RFC 2449 5), STLS (RFC 2595 4), USER/PASS, AUTH.
  * It never touches the socket: the engine cuts lines and feeds them here.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "proto/protocol.h"
 #include "proto/syntax.h"
@@ -218,6 +220,71 @@ static void pop3_auth_command(const char *mech, const char *initial, struct mc_b
     mc_syn_auth_command(out, "AUTH", mech, initial);
 }
 
+/* RFC 1939 4: the greeting is a positive response; "-ERR" is how a server refuses service. */
+static bool pop3_greeting_is_mine(const char *line, size_t len)
+{
+    size_t n = mc_syn_token_len(line, len);
+    return mc_syn_token_eq(line, n, "+OK") || mc_syn_token_eq(line, n, "-ERR");
+}
+
+/* RFC 3206 4: [AUTH] says the credentials were wrong; [SYS/...] and [IN-USE] (RFC 2449 8.1)
+   say something else is the matter. A refusal without a code is taken as wrong credentials,
+   the usual meaning of -ERR to PASS (RFC 1939 7). */
+static bool pop3_credentials_refused(const struct mc_reply *r)
+{
+    if (r->positive || r->kind != MC_REPLY_FINAL)
+        return false;
+    const char *t = r->text ? r->text : "";
+    t += strspn(t, " ");
+    return t[0] != '[' || strncasecmp(t, "[AUTH]", 6) == 0;
+}
+
+/* Emptying a disposable account (protocol.h): STAT, then DELE of every message; the engine's
+   QUIT then enters the UPDATE state, which removes them (RFC 1939 6). */
+#define POP3_EMPTY_MESSAGES_MAX 1000000u /* messages of one test maildrop worth deleting */
+
+struct mc_account_emptier {
+    size_t awaited;
+};
+
+static struct mc_account_emptier *pop3_empty_begin(void)
+{
+    return mc_xcalloc(1, sizeof(struct mc_account_emptier));
+}
+
+static enum mc_empty pop3_empty_step(struct mc_account_emptier *st, const struct mc_reply *r,
+                                     struct mc_strv *next, struct mc_buf *why)
+{
+    if (!r) {
+        mc_strv_push_str(next, "STAT");
+        return MC_EMPTY_MORE;
+    }
+    if (!r->positive) {
+        mc_buf_printf(why, "'%s' was refused: '%s'", st->awaited ? "DELE" : "STAT",
+                      r->status_line ? r->status_line : "");
+        return MC_EMPTY_FAILED;
+    }
+    if (st->awaited) /* the replies to DELE */
+        return --st->awaited ? MC_EMPTY_MORE : MC_EMPTY_DONE;
+    unsigned long n = strtoul(r->text ? r->text : "", NULL, 10); /* "+OK nn mm" (RFC 1939 5) */
+    if (n > POP3_EMPTY_MESSAGES_MAX) {
+        mc_buf_printf(why, "STAT says %lu messages: not a test account", n);
+        return MC_EMPTY_FAILED;
+    }
+    for (unsigned long i = 1; i <= n; i++) {
+        char cmd[32];
+        snprintf(cmd, sizeof cmd, "DELE %lu", i);
+        mc_strv_push_str(next, cmd);
+    }
+    st->awaited = (size_t)n;
+    return n ? MC_EMPTY_MORE : MC_EMPTY_DONE;
+}
+
+static void pop3_empty_end(struct mc_account_emptier *st)
+{
+    free(st);
+}
+
 const struct mc_protocol mc_proto_pop3 = {
     .name = "pop3",
     .port = POP3_PORT,
@@ -244,4 +311,9 @@ const struct mc_protocol mc_proto_pop3 = {
     .auth_cancel = "*",
     .hello_verb = NULL,
     .delivery_commands = NULL,
+    .greeting_is_mine = pop3_greeting_is_mine,
+    .credentials_refused = pop3_credentials_refused,
+    .empty_begin = pop3_empty_begin,
+    .empty_step = pop3_empty_step,
+    .empty_end = pop3_empty_end,
 };

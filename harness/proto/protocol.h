@@ -65,6 +65,10 @@ enum mc_frame {
     MC_FRAME_ERROR,   /* the peer broke framing; r->violation says how; stop reading */
 };
 
+/* What emptying an account needs next (see empty_step). */
+enum mc_empty { MC_EMPTY_MORE, MC_EMPTY_DONE, MC_EMPTY_FAILED };
+struct mc_account_emptier;
+
 /* Per-session protocol state (IMAP tags, POP3 "is this reply multi-line", ...). */
 struct mc_proto_state;
 
@@ -136,6 +140,31 @@ struct mc_protocol {
     /* How a client cancels a SASL exchange ("*"). */
     const char *auth_cancel;
 
+    /* --- telling the tester's problems from the server's --- */
+
+    /* Whether a first line from the server looks like this protocol's greeting at all (not
+       whether it is correct): "+OK"/"-ERR", "* OK"/"* PREAUTH"/"* BYE", "220 "/"554 ". The
+       probe asks every protocol, so that IMAP scenarios aimed at an SMTP port are reported as
+       a protocol mismatch rather than as broken IMAP. */
+    bool (*greeting_is_mine)(const char *line, size_t len);
+    /* Whether a negative reply to a login (USER/PASS, LOGIN, AUTH) says the credentials were
+       wrong (POP3 "-ERR [AUTH]", IMAP "NO [AUTHENTICATIONFAILED]", SMTP 535), as opposed to a
+       refusal for another reason (TLS required, mailbox locked, mechanism unsupported). */
+    bool (*credentials_refused)(const struct mc_reply *r);
+
+    /* --- emptying a disposable test account (docs/target-format.md, disposable_users) ---
+       After logging in, the engine asks the protocol for commands: `empty_step` is called
+       first with r NULL, then with the reply to each command it asked for, in the order asked;
+       it appends the commands to send next to `next` and says whether it is done, wants
+       more replies, or cannot go on (`why`). The engine then says goodbye (quit_command) and
+       waits for the close, so that deletions the protocol applies at the end (POP3 UPDATE)
+       are made. NULL slots: the protocol cannot empty an account. */
+    struct mc_account_emptier *(*empty_begin)(void);
+    enum mc_empty (*empty_step)(struct mc_account_emptier *st, const struct mc_reply *r,
+                                struct mc_strv *next, struct mc_buf *why);
+    void (*empty_end)(struct mc_account_emptier *st);
+    bool empty_all_folders; /* the dialogue empties every folder, not only the inbox */
+
     /* SMTP family only (NULL elsewhere): the hello verb ("EHLO", "LHLO"). */
     const char *hello_verb;
     /* SMTP family only: the commands that hand a message from `from` to `to` up to the
@@ -147,6 +176,8 @@ struct mc_protocol {
 
 /* The registry: every protocol the harness speaks. */
 const struct mc_protocol *mc_protocol_find(const char *name);
+/* The first protocol (in registry order) whose greeting `line` looks like, or NULL. */
+const struct mc_protocol *mc_protocol_guess_greeting(const char *line, size_t len);
 /* The names of every protocol, NULL-terminated, in registry order. */
 const char *const *mc_protocol_names(void);
 extern const struct mc_protocol mc_proto_pop3;

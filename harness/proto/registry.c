@@ -37,6 +37,14 @@ const char *const *mc_protocol_names(void)
     return names;
 }
 
+const struct mc_protocol *mc_protocol_guess_greeting(const char *line, size_t len)
+{
+    for (size_t i = 0; i < MC_PROTOCOL_COUNT; i++)
+        if (mc_protocols[i]->greeting_is_mine && mc_protocols[i]->greeting_is_mine(line, len))
+            return mc_protocols[i];
+    return NULL;
+}
+
 void mc_reply_reset(struct mc_reply *r)
 {
     free(r->status_line);

@@ -271,6 +271,24 @@ static void smtp_auth_command(const char *mech, const char *initial, struct mc_b
     mc_syn_auth_command(out, "AUTH", mech, initial);
 }
 
+/* RFC 5321 3.1 / 4.2: three digits, then SP, "-" or the end; a greeting is 220, or 554 (and
+   421) for a server that refuses service. */
+static bool smtp_greeting_is_mine(const char *line, size_t len)
+{
+    if (len < 3 || (line[0] != '2' && line[0] != '4' && line[0] != '5'))
+        return false;
+    if (line[1] < '0' || line[1] > '9' || line[2] < '0' || line[2] > '9')
+        return false;
+    return len == 3 || line[3] == ' ' || line[3] == '-';
+}
+
+/* RFC 4954 6: 535 5.7.8 "Authentication credentials invalid"; 534 (mechanism too weak), 538
+   (encryption required) and 454 (temporary) are about something else. */
+static bool smtp_credentials_refused(const struct mc_reply *r)
+{
+    return r->kind == MC_REPLY_FINAL && r->code == 535;
+}
+
 const struct mc_protocol mc_proto_smtp = {
     .name = "smtp",
     .port = SMTP_PORT,
@@ -296,6 +314,8 @@ const struct mc_protocol mc_proto_smtp = {
     .auth_initial_response = true,
     .auth_ir_capability = NULL, /* RFC 4954 4: always allowed within the line length */
     .auth_cancel = "*",
+    .greeting_is_mine = smtp_greeting_is_mine,
+    .credentials_refused = smtp_credentials_refused,
 };
 
 /* LMTP (RFC 2033): the same framer; LHLO instead of EHLO, no implicit-TLS port. */
@@ -324,4 +344,6 @@ const struct mc_protocol mc_proto_lmtp = {
     .auth_initial_response = true,
     .auth_ir_capability = NULL, /* RFC 4954 4: always allowed within the line length */
     .auth_cancel = "*",
+    .greeting_is_mine = smtp_greeting_is_mine,
+    .credentials_refused = smtp_credentials_refused,
 };

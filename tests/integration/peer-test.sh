@@ -83,7 +83,9 @@ if "$py" -c 'import jsonschema' 2>/dev/null && [ -x "$here/../../tools/validate-
         fail "the report does not validate: $(head -c 2000 "$tmp/validate.out")"
 fi
 
-# The first failing scenario's failure.why, or its outcome and reason when it has none.
+# The first failing scenario's failure.why, or its outcome and reason when it has none. An
+# expected exit status of 3 (the target could not be tested) wants outcome error, and the
+# fragment is looked for in "CAUSE: REASON".
 "$py" - "$tmp/report.json" "$want_rc" "$want_why" <<'EOF' || fail "report check failed"
 import json, sys
 path, want_rc, want_why = sys.argv[1], int(sys.argv[2]), sys.argv[3]
@@ -98,6 +100,14 @@ if want_rc == 0:
 if not bad:
     sys.exit("every scenario passed; a failure was expected")
 s = bad[0]
+if want_rc == 3:
+    if s["outcome"] != "error" or not s["cause"]:
+        sys.exit(f"{s['id']}: {s['outcome']} where an error with a cause was expected")
+    why = f"{s['cause']}: {s['reason']}"
+    if want_why != "-" and want_why not in why:
+        sys.exit(f"{s['id']}: {why!r} lacks {want_why!r}")
+    print(f"{s['id']}: error {why}")
+    sys.exit(0)
 if s["failure"] is None:
     sys.exit(f"{s['id']}: {s['outcome']} without a failing step: reason {s['reason']!r}")
 why = s["failure"]["why"] or ""
