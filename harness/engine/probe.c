@@ -35,6 +35,8 @@ struct mc_probe {
     size_t login_next;
     struct mc_buf first_line; /* the server's first line, as it came (for mismatch checks) */
     bool have_first_line;
+    bool no_starttls; /* STARTTLS failed the tester's checks: probe on without it */
+    struct event *reopen; /* connects again from a fresh event (never inside a callback) */
 };
 
 enum { PH_GREETING, PH_CAPS, PH_STARTTLS, PH_TLS, PH_CAPS_TLS, PH_LOGIN, PH_CAPS_LOGIN, PH_QUIT };
@@ -120,6 +122,8 @@ static bool probe_mismatch(struct mc_probe *p)
     return true;
 }
 
+static void probe_open(struct mc_probe *p);
+
 /* A connection that failed before the greeting, or a handshake that failed. */
 static void probe_connection_failed(struct mc_probe *p, const char *why)
 {
@@ -129,8 +133,12 @@ static void probe_connection_failed(struct mc_probe *p, const char *why)
     const struct mc_endpoint *e = p->s->endpoint;
     mc_buf_printf(&text, "endpoint '%s' (%s port %d): %s", e->name, e->host, e->port, why);
     if (p->phase == PH_TLS) {
-        if (cause == MC_CAUSE_TLS)
+        if (cause == MC_CAUSE_TLS) {
+            /* The tester does not trust the certificate: the rest (logging in, what is
+               announced then) can still be learnt without TLS. */
             probe_problem(&p->out->starttls, cause, text.data, hint.data);
+            p->no_starttls = true;
+        }
     } else if (p->phase == PH_GREETING && cause != MC_CAUSE_NONE) {
         probe_problem(&p->out->unusable, cause, text.data, hint.data);
     } else if (p->phase == PH_GREETING && !p->s->greeted) {
@@ -215,7 +223,7 @@ static void probe_reply(struct mc_probe *p)
         if (r->positive)
             pr->capabilities(r, p->phase == PH_CAPS ? &p->out->plain : &p->out->after_tls);
         if (p->phase == PH_CAPS && pr->starttls_command && p->s->endpoint->tls != MC_TLS_IMPLICIT &&
-            mc_strv_contains_nocase(&p->out->plain, pr->starttls_command))
+            !p->no_starttls && mc_strv_contains_nocase(&p->out->plain, pr->starttls_command))
             probe_send(p, pr->starttls_command, PH_STARTTLS);
         else
             probe_login_or_quit(p);
@@ -273,6 +281,12 @@ static void probe_event(void *arg, struct mc_session *s, enum mc_session_event e
     case MC_SEV_FAILED:
         if (p->phase != PH_QUIT)
             probe_connection_failed(p, why);
+        if (p->phase == PH_TLS && p->no_starttls && !p->out->error) {
+            p->out->error = mc_xstrdup(why);
+            struct timeval now = {0, 0};
+            evtimer_add(p->reopen, &now); /* again, in plain text */
+            break;
+        }
         probe_finish(p, p->phase == PH_QUIT ? NULL : why);
         break;
     }
@@ -328,6 +342,37 @@ static void probe_timeout(evutil_socket_t fd, short what, void *arg)
     mc_buf_free(&why);
 }
 
+static void probe_reopen(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    probe_open(arg);
+}
+
+/* Connects (again) and waits for the greeting. */
+static void probe_open(struct mc_probe *p)
+{
+    const struct mc_target *t = p->rn->target;
+    const struct mc_endpoint *ep = p->s->endpoint;
+    mc_session_free(p->s);
+    mc_buf_reset(&p->first_line);
+    p->have_first_line = false;
+    free(p->out->greeting);
+    p->out->greeting = NULL;
+    p->s = mc_session_new(-1, ep->name, ep->proto, ep, NULL, t->domain);
+    p->s->cb = probe_event;
+    p->s->cb_arg = p;
+    p->s->record = probe_record;
+    p->phase = PH_GREETING;
+    probe_arm(p);
+    struct mc_buf err = {0};
+    if (mc_session_open(p->s, p->rn->base, p->rn->tls_ctx, t->tls_server_name, &err) != 0) {
+        probe_connection_failed(p, err.data);
+        probe_finish(p, err.data);
+    }
+    mc_buf_free(&err);
+}
+
 void mc_probe_start(struct mc_runner *rn, void (*done)(struct mc_runner *rn))
 {
     const struct mc_target *t = rn->target;
@@ -352,18 +397,9 @@ void mc_probe_start(struct mc_runner *rn, void (*done)(struct mc_runner *rn))
         for (size_t k = 0; k < ep->promised.count; k++)
             mc_strv_push_str(&p->out->promised, ep->promised.items[k].ptr);
         p->s = mc_session_new(-1, ep->name, ep->proto, ep, NULL, t->domain);
-        p->s->cb = probe_event;
-        p->s->cb_arg = p;
-        p->s->record = probe_record;
         p->deadline = evtimer_new(rn->base, probe_timeout, p);
-        p->phase = PH_GREETING;
-        probe_arm(p);
-        struct mc_buf err = {0};
-        if (mc_session_open(p->s, rn->base, rn->tls_ctx, t->tls_server_name, &err) != 0) {
-            probe_connection_failed(p, err.data);
-            probe_finish(p, err.data);
-        }
-        mc_buf_free(&err);
+        p->reopen = evtimer_new(rn->base, probe_reopen, p);
+        probe_open(p);
     }
     if (--rn->probes_pending == 0)
         rn->probes_done(rn);
@@ -386,6 +422,8 @@ void mc_probe_free_all(struct mc_runner *rn)
         mc_session_free(rn->probes[i].s);
         if (rn->probes[i].deadline)
             event_free(rn->probes[i].deadline);
+        if (rn->probes[i].reopen)
+            event_free(rn->probes[i].reopen);
     }
     free(rn->probes);
     rn->probes = NULL;

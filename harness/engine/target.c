@@ -479,6 +479,20 @@ static int url_host_port(const char *s, size_t len, char **host, int *port)
     return 0;
 }
 
+/* Fixtures go through an LMTP endpoint given by URL, else a plain SMTP one (never one that
+   wants AUTH first): as a profile's fixtures.deliver would name it. */
+static void url_choose_delivery(struct mc_target *t, const struct mc_endpoint *e)
+{
+    if (!e->proto->delivery_commands || e->auth_required || e->tls == MC_TLS_IMPLICIT)
+        return;
+    const struct mc_endpoint *cur =
+        t->deliver_endpoint ? mc_target_endpoint_named(t, t->deliver_endpoint) : NULL;
+    if (cur && (cur->proto->hello_verb && strcmp(cur->proto->hello_verb, "LHLO") == 0))
+        return; /* LMTP already: it answers once the message is stored */
+    free(t->deliver_endpoint);
+    t->deliver_endpoint = mc_xstrdup(e->name);
+}
+
 int mc_target_add_url(struct mc_target **tp, const char *url, struct mc_buf *errors)
 {
     const char *sep = strstr(url, "://");
@@ -525,6 +539,7 @@ int mc_target_add_url(struct mc_target **tp, const char *url, struct mc_buf *err
     e->auth_required = sch->auth_required;
     if (at)
         url_add_user(t, auth, (size_t)(at - auth));
+    url_choose_delivery(t, e);
     return 0;
 }
 
