@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/base64.h"
 #include "lib/sasl.h"
 #include "proto/protocol.h"
 #include "proto/syntax.h"

@@ -26,7 +26,7 @@
 
 #include <openssl/ssl.h>
 
-#include "lib/sasl.h"
+#include "lib/base64.h"
 #include "lib/tls.h"
 #include "reference/imap.h"
 #include "reference/mailstore.h"

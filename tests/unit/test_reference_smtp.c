@@ -17,6 +17,7 @@
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
 
+#include "lib/base64.h"
 #include "lib/sasl.h"
 #include "lib/tls.h"
 #include "reference/mailstore.h"
