@@ -14,16 +14,19 @@
 #include "engine/loader.h"
 #include "engine/runner.h"
 #include "engine/target.h"
+#include "proto/protocol.h"
 
-static const char run_usage[] =
+/* The usage text, around the list of URL schemes (from the protocol tables). */
+#define RUN_USAGE_INDENT 24
+static const char run_usage_head[] =
     "usage: mailconform run [OPTIONS] PATH...\n"
     "\n"
     "Runs the scenarios in PATH (files, or folders searched recursively) against a target and\n"
     "prints one line per scenario; failures say what was expected, what came, and the RFC.\n"
     "\n"
-    "  -t, --target T        a target profile (JSON, see docs/target-format.md) or a URL:\n"
-    "                        imap:// imaps:// pop3:// pop3s:// smtp:// smtps:// submission://\n"
-    "                        lmtp:// as SCHEME://USER:PASSWORD@HOST:PORT; repeat to combine.\n"
+    "  -t, --target T        a target profile (JSON, see docs/target-format.md) or a URL\n"
+    "                        SCHEME://USER:PASSWORD@HOST:PORT (repeat to combine), SCHEME one of\n";
+static const char run_usage_tail[] =
     "                        Without --target: the embedded reference server, started in this\n"
     "                        process on free loopback ports for the run\n"
     "  -r, --report FILE     write the JSON report to FILE ('-' for standard output)\n"
@@ -37,6 +40,16 @@ static const char run_usage[] =
     "\n"
     "exit status: 0 every scenario passed (skips and known deviations allowed),\n"
     "             1 a scenario failed or could not run, 2 usage or setup error\n";
+
+static void run_usage(FILE *f)
+{
+    struct mc_buf schemes = {0};
+    mc_scheme_list(&schemes, "", " ", " ");
+    fputs(run_usage_head, f);
+    mc_cli_print_words(f, schemes.data, RUN_USAGE_INDENT);
+    fputs(run_usage_tail, f);
+    mc_buf_free(&schemes);
+}
 
 struct run_cli {
     struct mc_strv targets, filters;
@@ -98,7 +111,7 @@ static int parse_args(int argc, char **argv, struct run_cli *c)
             }
             break;
         case 'h':
-            fputs(run_usage, stdout);
+            run_usage(stdout);
             exit(MC_EXIT_OK);
         default:
             ok = false;
@@ -335,7 +348,7 @@ int mc_cmd_run(int argc, char **argv)
     size_t count = 0;
     if (parse_args(argc, argv, &c) != 0) {
         fputs("\n", stderr);
-        fputs(run_usage, stderr);
+        run_usage(stderr);
     } else {
         if (c.jobs < 1)
             c.jobs = 1;

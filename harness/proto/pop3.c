@@ -218,10 +218,15 @@ static void pop3_auth_command(const char *mech, const char *initial, struct mc_b
     mc_syn_auth_command(out, "AUTH", mech, initial);
 }
 
+static const struct mc_scheme pop3_schemes[] = {
+    {"pop3", POP3_PORT, false, false},
+    {"pop3s", POP3_TLS_PORT, true, false},
+    {NULL, 0, false, false},
+};
+
 const struct mc_protocol mc_proto_pop3 = {
     .name = "pop3",
-    .port = POP3_PORT,
-    .tls_port = POP3_TLS_PORT,
+    .schemes = pop3_schemes,
     .line_max = POP3_LINE_MAX,
     .lines_key = "lines",
     .multiline_by_command = true,
