@@ -1,6 +1,6 @@
 /*
  * cli — the mailconform command: one function per subcommand, and the output helpers they
- * share (colour only on a terminal, honouring NO_COLOR).
+ * share (colour only on a terminal, honouring NO_COLOR; usage lines made from a list).
  */
 #ifndef MC_CLI_CLI_H
 #define MC_CLI_CLI_H
@@ -26,5 +26,9 @@ void mc_cli_color_init(enum mc_color mode, FILE *f);
 const char *mc_cli_color(const char *name); /* "red" "green" "yellow" "cyan" "dim" "bold" "reset" */
 int mc_cli_parse_color(const char *s, enum mc_color *out);
 long mc_cli_number(const char *s, long min, long max, bool *ok);
+/* Prints the space-separated `words` (a list taken from the protocol tables, say) as lines
+   indented by `indent` spaces and at most MC_CLI_USAGE_WIDTH columns wide, where a word fits. */
+#define MC_CLI_USAGE_WIDTH 92 /* the width the usage texts are written for */
+void mc_cli_print_words(FILE *f, const char *words, int indent);
 
 #endif

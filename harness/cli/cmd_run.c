@@ -21,8 +21,11 @@
 #include "engine/loader.h"
 #include "engine/runner.h"
 #include "engine/target.h"
+#include "proto/protocol.h"
 
-static const char run_usage[] =
+/* The usage text, around the list of URL schemes (from the protocol tables). */
+#define RUN_USAGE_INDENT 24
+static const char run_usage_head[] =
     "usage: mailconform run [OPTIONS] PATH...\n"
     "\n"
     "Runs the scenarios in PATH (files, or folders searched recursively) against a target and\n"
@@ -30,9 +33,10 @@ static const char run_usage[] =
     "\n"
     "target:\n"
     "  -t, --target T        a target profile (JSON, see docs/target-format.md) or a URL\n"
-    "                        SCHEME://USER:PASSWORD@HOST:PORT (schemes: docs/target-format.md);\n"
-    "                        repeat URLs to combine. Without --target: the embedded reference\n"
-    "                        server, started in this process on free loopback ports\n"
+    "                        SCHEME://USER:PASSWORD@HOST:PORT (repeat to combine), SCHEME one of\n";
+static const char run_usage_tail[] =
+    "                        Without --target: the embedded reference server, started in this\n"
+    "                        process on free loopback ports\n"
     "      --ca-file PEM     verify TLS certificates against PEM (default: the profile's\n"
     "                        ca_file, else the system's trust store)\n"
     "  -k, --insecure        go on when a certificate does not verify (the report says so)\n"
@@ -62,6 +66,16 @@ static const char run_usage[] =
     "exit status: 0 every scenario tested passed; 1 at least one violation; 2 usage or\n"
     "configuration error, or no scenario selected; 3 the target could not be tested (set-up\n"
     "errors, everything skipped, or more skips than --max-skip); 130/143 interrupted\n";
+
+static void run_usage(FILE *f)
+{
+    struct mc_buf schemes = {0};
+    mc_scheme_list(&schemes, "", " ", " ");
+    fputs(run_usage_head, f);
+    mc_cli_print_words(f, schemes.data, RUN_USAGE_INDENT);
+    fputs(run_usage_tail, f);
+    mc_buf_free(&schemes);
+}
 
 struct run_cli {
     struct mc_strv targets;
@@ -188,7 +202,7 @@ static int parse_args(int argc, char **argv, struct run_cli *c)
     optind = 1;
     while ((ch = getopt_long(argc, argv, "t:kr:j:f:x:vqh", run_longopts, NULL)) != -1) {
         if (ch == 'h') {
-            fputs(run_usage, stdout);
+            run_usage(stdout);
             exit(MC_EXIT_OK);
         }
         struct mc_buf err = {0};
@@ -445,7 +459,7 @@ int mc_cmd_run(int argc, char **argv)
     size_t count = 0;
     if (parse_args(argc, argv, &c) != 0) {
         fputs("\n", stderr);
-        fputs(run_usage, stderr);
+        run_usage(stderr);
     } else {
         if (c.jobs < 1)
             c.jobs = 1;

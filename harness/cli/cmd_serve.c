@@ -16,15 +16,17 @@
 #include "cli/embedded.h"
 #include "engine/target.h"
 
-static const char serve_usage[] =
+/* The usage text, around the list of listener names (the schemes of the protocol tables). */
+#define SERVE_USAGE_INDENT 20
+static const char serve_usage_head[] =
     "usage: mailconform serve --dir DIR [--users N | --users-file FILE] [--maildir MDIR]\n"
     "                         [--cert PEM --key PEM] [--host ADDR] [--port NAME=PORT]...\n"
     "\n"
-    "Runs the reference mail server (SMTP, submission, SMTPS, LMTP, POP3, POP3S) on free\n"
-    "loopback ports until SIGINT or SIGTERM. DIR receives the self-signed certificate\n"
-    "(cert.pem, also the CA file for clients), its key and target.json, the target profile\n"
-    "(ports, test users and passwords) for `mailconform run --target DIR/target.json` or any\n"
-    "client. The mailstore lives in memory unless --maildir is given.\n"
+    "Runs the reference mail server (every listener named below) on free loopback ports\n"
+    "until SIGINT or SIGTERM. DIR receives the self-signed certificate (cert.pem, also the CA\n"
+    "file for clients), its key and target.json, the target profile (ports, test users and\n"
+    "passwords) for `mailconform run --target DIR/target.json` or any client. The mailstore\n"
+    "lives in memory unless --maildir is given.\n"
     "\n"
     "  -d, --dir DIR     where to write the certificate and target.json (created if needed)\n"
     "  -u, --users N     test users mc01..mcNN with random passwords (default 24, at most 999)\n"
@@ -34,11 +36,22 @@ static const char serve_usage[] =
     "  -c, --cert PEM    certificate (chain) to serve TLS with, instead of a self-signed one\n"
     "  -k, --key PEM     its private key\n"
     "  -H, --host ADDR   IPv4 address to listen on (default 127.0.0.1)\n"
-    "  -p, --port NAME=PORT  a fixed port for listener NAME (imap imaps pop3 pop3s smtp\n"
-    "                    submission smtps lmtp); repeatable; the others get free ports\n"
+    "  -p, --port NAME=PORT  a fixed port for listener NAME (repeatable; the others get free\n"
+    "                    ports), NAME one of\n";
+static const char serve_usage_tail[] =
     "  -h, --help        this text\n"
     "\n"
     "exit status: 0 stopped by a signal, 2 usage or setup error\n";
+
+static void serve_usage(FILE *f)
+{
+    struct mc_buf names = {0};
+    mc_embedded_listener_names(&names, " ");
+    fputs(serve_usage_head, f);
+    mc_cli_print_words(f, names.data, SERVE_USAGE_INDENT);
+    fputs(serve_usage_tail, f);
+    mc_buf_free(&names);
+}
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
@@ -126,7 +139,7 @@ int mc_cmd_serve(int argc, char **argv)
         else if (ch == 'u')
             users = mc_cli_number(optarg, 1, 999, &ok);
         else if (ch == 'h') {
-            fputs(serve_usage, stdout);
+            serve_usage(stdout);
             return MC_EXIT_OK;
         } else
             ok = false;
@@ -136,7 +149,7 @@ int mc_cmd_serve(int argc, char **argv)
         if (err.len)
             fprintf(stderr, "mailconform serve: %s\n", err.data);
         fputs(!cfg.dir && ok ? "mailconform serve: --dir is required\n\n" : "\n", stderr);
-        fputs(serve_usage, stderr);
+        serve_usage(stderr);
     } else {
         cfg.users = (int)users;
         rc = serve(&cfg);

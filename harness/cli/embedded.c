@@ -1,5 +1,9 @@
 /*
  * embedded — the in-process reference server (see embedded.h).
+ *
+ * Its listeners are the schemes of the protocol tables (proto/protocol.h): every scheme of a
+ * protocol the reference server speaks (its `struct rs_protocol` and the harness's table share
+ * the name) becomes one listener named like the scheme, with its TLS mode and AUTH requirement.
  */
 #include "cli/embedded.h"
 
@@ -18,6 +22,7 @@
 
 #define EMBEDDED_DOMAIN "localhost"
 #define EMBEDDED_USERS_LINE_MAX 512 /* one "name:password" line of a users file */
+#define EMBEDDED_PORT_MAX 65535     /* RFC 9293 3.1: a port is 16 bits */
 
 struct mc_embedded {
     char dir[256];            /* holds the certificate and key of this run */
@@ -28,28 +33,36 @@ struct mc_embedded {
     struct rs_server *server;
 };
 
-/* The listeners, as a profile names them. */
-static const struct {
-    const char *name, *protocol;
-    const struct rs_protocol *proto;
-    bool implicit_tls, auth_required;
-} embedded_listeners[] = {
-    {"pop3", "pop3", &rs_pop3, false, false}, {"pop3s", "pop3", &rs_pop3, true, false},
-    {"smtp", "smtp", &rs_smtp, false, false}, {"submission", "smtp", &rs_smtp, false, true},
-    {"smtps", "smtp", &rs_smtp, true, true},  {"lmtp", "lmtp", &rs_lmtp, false, false},
-    {"imap", "imap", &rs_imap, false, false}, {"imaps", "imap", &rs_imap, true, false},
-};
+/* The protocols the reference server speaks, in the order their listeners are made. */
+static const struct rs_protocol *const embedded_protocols[] = {&rs_pop3, &rs_smtp, &rs_lmtp,
+                                                               &rs_imap};
+#define EMBEDDED_PROTOCOL_COUNT (sizeof embedded_protocols / sizeof embedded_protocols[0])
 
-static void target_add_endpoint(struct mc_target *t, const char *name, const char *protocol,
-                                const char *host, int port, bool implicit_tls, bool auth_required)
+/* The i-th listener: a scheme of a protocol the reference server speaks, with the harness's
+   table of that protocol and the server's; NULL after the last. */
+static const struct mc_scheme *listener_at(size_t i, const struct mc_protocol **proto,
+                                           const struct rs_protocol **rs)
+{
+    for (size_t k = 0; k < EMBEDDED_PROTOCOL_COUNT; k++) {
+        *rs = embedded_protocols[k];
+        *proto = mc_protocol_find((*rs)->name);
+        for (const struct mc_scheme *s = *proto ? (*proto)->schemes : NULL; s && s->name; s++)
+            if (i-- == 0)
+                return s;
+    }
+    return NULL;
+}
+
+static void target_add_endpoint(struct mc_target *t, const struct rs_listener_config *lc,
+                                const struct mc_protocol *proto, const char *host, int port)
 {
     struct mc_endpoint *e = mc_target_add_endpoint(t);
-    e->name = mc_xstrdup(name);
-    e->proto = mc_protocol_find(protocol);
+    e->name = mc_xstrdup(lc->name);
+    e->proto = proto;
     e->host = mc_xstrdup(host);
     e->port = port;
-    e->tls = implicit_tls ? MC_TLS_IMPLICIT : MC_TLS_NONE;
-    e->auth_required = auth_required;
+    e->tls = lc->implicit_tls ? MC_TLS_IMPLICIT : MC_TLS_NONE;
+    e->auth_required = lc->auth_required;
 }
 
 static const char *port_value(const char *spec, const char *name)
@@ -58,20 +71,30 @@ static const char *port_value(const char *spec, const char *name)
     return strncmp(spec, name, n) == 0 && spec[n] == '=' ? spec + n + 1 : NULL;
 }
 
+void mc_embedded_listener_names(struct mc_buf *out, const char *sep)
+{
+    const struct mc_protocol *proto;
+    const struct rs_protocol *rs;
+    const struct mc_scheme *sch;
+    for (size_t i = 0; (sch = listener_at(i, &proto, &rs)); i++)
+        mc_buf_printf(out, "%s%s", i ? sep : "", sch->name);
+}
+
 int mc_embedded_check_port(const char *spec, struct mc_buf *err)
 {
-    for (size_t i = 0; i < sizeof embedded_listeners / sizeof embedded_listeners[0]; i++) {
-        const char *v = port_value(spec, embedded_listeners[i].name);
+    const struct mc_protocol *proto;
+    const struct rs_protocol *rs;
+    const struct mc_scheme *sch;
+    for (size_t i = 0; (sch = listener_at(i, &proto, &rs)); i++) {
+        const char *v = port_value(spec, sch->name);
         char *end;
         long port = v ? strtol(v, &end, 10) : -1;
-        if (v && *v && !*end && port >= 0 && port <= 65535)
+        if (v && *v && !*end && port >= 0 && port <= EMBEDDED_PORT_MAX)
             return 0;
     }
-    mc_buf_printf(
-        err,
-        "%s: expected NAME=PORT with NAME one of imap imaps pop3 pop3s smtp submission smtps "
-        "lmtp and PORT 0..65535 (0: any free port)",
-        spec);
+    mc_buf_printf(err, "%s: expected NAME=PORT with NAME one of ", spec);
+    mc_embedded_listener_names(err, " ");
+    mc_buf_printf(err, " and PORT 0..%d (0: any free port)", EMBEDDED_PORT_MAX);
     return -1;
 }
 
@@ -210,19 +233,21 @@ struct mc_embedded *mc_embedded_start(struct event_base *base, const struct mc_e
         goto fail;
     t->ca_file = mc_xstrdup(e->cert);
     e->server = rs_server_new(base, e->store, e->tls, EMBEDDED_DOMAIN);
-    for (size_t i = 0; i < sizeof embedded_listeners / sizeof embedded_listeners[0]; i++) {
+    const struct mc_protocol *proto;
+    const struct rs_protocol *rs;
+    const struct mc_scheme *sch;
+    for (size_t i = 0; (sch = listener_at(i, &proto, &rs)); i++) {
         const struct rs_listener_config lc = {
-            .name = embedded_listeners[i].name,
-            .proto = embedded_listeners[i].proto,
-            .implicit_tls = embedded_listeners[i].implicit_tls,
-            .auth_required = embedded_listeners[i].auth_required,
+            .name = sch->name,
+            .proto = rs,
+            .implicit_tls = sch->implicit_tls,
+            .auth_required = sch->auth_required,
         };
         int port;
         const char *host = cfg->host ? cfg->host : "127.0.0.1";
         if (rs_server_listen(e->server, &lc, host, wanted_port(cfg, lc.name), &port, err) != 0)
             goto fail;
-        target_add_endpoint(t, lc.name, embedded_listeners[i].protocol, host, port, lc.implicit_tls,
-                            lc.auth_required);
+        target_add_endpoint(t, &lc, proto, host, port);
     }
     t->deliver_endpoint = mc_xstrdup("lmtp");
     *target = t;

@@ -1,5 +1,5 @@
 /*
- * output — colour and number parsing shared by the subcommands.
+ * output — colour, number parsing and usage lines shared by the subcommands.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -56,4 +56,24 @@ long mc_cli_number(const char *s, long min, long max, bool *ok)
     long v = strtol(s, &end, 10);
     *ok = errno == 0 && end != s && *end == '\0' && v >= min && v <= max;
     return v;
+}
+
+void mc_cli_print_words(FILE *f, const char *words, int indent)
+{
+    int col = 0;
+    for (words += strspn(words, " "); *words; words += strspn(words, " ")) {
+        size_t n = strcspn(words, " ");
+        if (col > indent && col + 1 + (int)n > MC_CLI_USAGE_WIDTH) {
+            fputc('\n', f);
+            col = 0;
+        }
+        if (col == 0)
+            col = fprintf(f, "%*s", indent, "");
+        else
+            col += fprintf(f, " ");
+        col += fprintf(f, "%.*s", (int)n, words);
+        words += n;
+    }
+    if (col > 0)
+        fputc('\n', f);
 }

@@ -129,10 +129,13 @@ static void ld_requires(struct ld *ld, json_t *v)
                 known = strlen(names[k]) == n && strncmp(r, names[k], n) == 0;
         }
         if (!colon || !known || !ld_token_valid(colon + 1)) {
+            struct mc_buf protocols = {0};
+            mc_protocol_list(&protocols, NULL, ", ", " or ");
             mc_ld_error(ld, p,
-                        "'%s' is not PROTOCOL:CAPABILITY (pop3, imap, smtp or lmtp, e.g. "
-                        "\"imap:IDLE\", \"smtp:AUTH=PLAIN\") or endpoint:NAME",
-                        r);
+                        "'%s' is not PROTOCOL:CAPABILITY (%s, e.g. \"imap:IDLE\", "
+                        "\"smtp:AUTH=PLAIN\") or endpoint:NAME",
+                        r, protocols.data);
+            mc_buf_free(&protocols);
             free(r);
             continue;
         }
@@ -195,7 +198,7 @@ static void ld_session(struct ld *ld, const char *path, json_t *v, struct mc_ses
     mc_ld_path_key(p, path, "tls");
     if (tls && mc_ld_word(ld, tls, p, ld_tls_modes, false, &i)) {
         ss->tls = i == 0 ? MC_TLS_NONE : i == 1 ? MC_TLS_IMPLICIT : MC_TLS_STARTTLS;
-        if (ss->proto && ss->tls == MC_TLS_IMPLICIT && ss->proto->tls_port == 0)
+        if (ss->proto && ss->tls == MC_TLS_IMPLICIT && !mc_protocol_scheme(ss->proto, true))
             mc_ld_error(ld, p, "%s has no implicit TLS port: use \"starttls\" or \"none\"",
                         ss->proto->name);
         if (ss->proto && ss->tls == MC_TLS_STARTTLS && !ss->proto->starttls_command)

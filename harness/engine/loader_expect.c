@@ -3,8 +3,9 @@
  * what each may hold (see loader_internal.h, docs/scenario-format.md "How replies are matched").
  *
  * The loader knows protocols only through their table: a protocol with status_words takes
- * "status", one that has untagged lines (lines_key "untagged") takes "tagged", the SMTP family
- * (hello_verb set) takes "code", "class" and "enhanced". "multiline" is the one POP3-only key.
+ * "status", one that has untagged lines (lines_key "untagged") takes "tagged", one whose
+ * replies carry codes (reply_codes) takes "code", "class" and "enhanced", one that guesses
+ * multi-line replies from the command (multiline_by_command) takes "multiline".
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,9 +29,9 @@ static bool ld_fits_tagged(const struct mc_protocol *p)
     return p->lines_key && strcmp(p->lines_key, "untagged") == 0;
 }
 
-static bool ld_fits_smtp(const struct mc_protocol *p)
+static bool ld_fits_code(const struct mc_protocol *p)
 {
-    return p->hello_verb != NULL;
+    return p->reply_codes;
 }
 
 static bool ld_fits_multiline(const struct mc_protocol *p)
@@ -42,8 +43,8 @@ static const struct {
     const char *key;
     bool (*fits)(const struct mc_protocol *p);
 } ld_fitted[] = {
-    {"status", ld_fits_status}, {"tagged", ld_fits_tagged}, {"code", ld_fits_smtp},
-    {"class", ld_fits_smtp},    {"enhanced", ld_fits_smtp}, {"multiline", ld_fits_multiline},
+    {"status", ld_fits_status}, {"tagged", ld_fits_tagged}, {"code", ld_fits_code},
+    {"class", ld_fits_code},    {"enhanced", ld_fits_code}, {"multiline", ld_fits_multiline},
 };
 #define LD_FITTED_COUNT (sizeof ld_fitted / sizeof ld_fitted[0])
 
@@ -91,19 +92,6 @@ static void ld_expect_keys(const struct mc_protocol *proto, struct mc_strv *out)
     }
 }
 
-/* "smtp and lmtp": the protocols format v1 knows that take `fitted` key i. */
-static void ld_fitting_protocols(size_t i, struct mc_buf *out)
-{
-    const char *const *names = mc_protocol_names();
-    const char *fit[16];
-    size_t n = 0;
-    for (size_t k = 0; names[k] && n < sizeof fit / sizeof fit[0]; k++)
-        if (ld_fitted[i].fits(mc_protocol_find(names[k])))
-            fit[n++] = names[k];
-    for (size_t k = 0; k < n; k++)
-        mc_buf_printf(out, "%s%s", k == 0 ? "" : k + 1 == n ? " and " : ", ", fit[k]);
-}
-
 /* Reports keys that are unknown or that do not suit `proto`. */
 static void ld_expect_check_keys(struct ld *ld, json_t *obj, const char *path,
                                  const struct mc_session_spec *ss)
@@ -133,7 +121,7 @@ static void ld_expect_check_keys(struct ld *ld, json_t *obj, const char *path,
         for (size_t i = 0; i < LD_FITTED_COUNT; i++) {
             if (proto && strcmp(key, ld_fitted[i].key) == 0) {
                 struct mc_buf fit = {0};
-                ld_fitting_protocols(i, &fit);
+                mc_protocol_list(&fit, ld_fitted[i].fits, ", ", " and ");
                 mc_ld_error_key(ld, p,
                                 "'%s' does not suit session '%s' (%s): it is for %s sessions", key,
                                 ss->name, proto->name, fit.data ? fit.data : "other");
@@ -261,12 +249,12 @@ void mc_ld_expect(struct ld *ld, json_t *v, const char *path, const struct mc_se
     }
     if ((f = LD_FIELD("continuation")))
         e->continuation = mc_ld_true(ld, f, p);
-    bool smtp = !proto || ld_fits_smtp(proto);
-    if ((f = LD_FIELD("code")) && smtp)
+    bool codes = !proto || ld_fits_code(proto);
+    if ((f = LD_FIELD("code")) && codes)
         mc_ld_int(ld, f, p, 200, 599, &e->code);
-    if ((f = LD_FIELD("class")) && smtp)
+    if ((f = LD_FIELD("class")) && codes)
         mc_ld_int(ld, f, p, 2, 5, &e->code_class);
-    if ((f = LD_FIELD("enhanced")) && smtp && mc_ld_string(ld, f, p, 0, &e->enhanced) &&
+    if ((f = LD_FIELD("enhanced")) && codes && mc_ld_string(ld, f, p, 0, &e->enhanced) &&
         !ld_enhanced_valid(e->enhanced)) {
         mc_ld_error(ld, p, "'%s' is not an enhanced status code like \"2.1.0\" (RFC 3463)",
                     e->enhanced);

@@ -179,6 +179,12 @@ static int ld_step_session(struct ld *ld, json_t *step, const char *path, enum m
     return found;
 }
 
+/* Can a session of this protocol hand over a message (send_message)? */
+static bool ld_delivers(const struct mc_protocol *p)
+{
+    return p->delivery_commands != NULL;
+}
+
 /* The value of the action key. */
 static void ld_action(struct ld *ld, json_t *v, const char *path, struct mc_step *st)
 {
@@ -215,9 +221,13 @@ static void ld_action(struct ld *ld, json_t *v, const char *path, struct mc_step
             mc_ld_error(ld, path, "%s has no STARTTLS command", proto->name);
         break;
     case MC_STEP_SEND_MESSAGE:
-        if (proto && !proto->hello_verb)
-            mc_ld_error_key(ld, path, "session '%s' is %s: send_message is for smtp and lmtp",
-                            ss->name, proto->name);
+        if (proto && !proto->delivery_commands) {
+            struct mc_buf fit = {0};
+            mc_protocol_list(&fit, ld_delivers, ", ", " and ");
+            mc_ld_error_key(ld, path, "session '%s' is %s: send_message is for %s", ss->name,
+                            proto->name, fit.data);
+            mc_buf_free(&fit);
+        }
         ld_message(ld, v, path, st, false);
         break;
     case MC_STEP_DELIVER:

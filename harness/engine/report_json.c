@@ -29,7 +29,7 @@
 
 #include <jansson.h>
 
-#include "lib/sasl.h"
+#include "lib/base64.h"
 #include "lib/utf8.h"
 
 #define REPORT_FORMAT "mailconform-report"

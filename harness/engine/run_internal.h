@@ -11,6 +11,7 @@
 #include "engine/result.h"
 #include "engine/runner.h"
 #include "engine/session.h"
+#include "lib/base64.h"
 #include "lib/sasl.h"
 
 struct mc_runner {

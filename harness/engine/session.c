@@ -188,12 +188,14 @@ void mc_session_failure_hint(const struct mc_session *s, struct mc_buf *hint)
                                 "PEM, or ca_file in the profile), or accept an unverified "
                                 "certificate with --insecure");
         break;
-    case MC_CONN_FAIL_TLS_NOT_TLS:
+    case MC_CONN_FAIL_TLS_NOT_TLS: {
+        const struct mc_scheme *plain = mc_protocol_scheme(e->proto, false);
         mc_buf_printf(hint,
                       "port %d speaks plain text: describe endpoint '%s' without implicit TLS "
-                      "(e.g. %s:// instead of %ss://, or \"tls\": \"none\")",
-                      e->port, e->name, e->proto->name, e->proto->name);
+                      "(%s%s://, or \"tls\": \"none\" in the profile)",
+                      e->port, e->name, plain ? "e.g. " : "", plain ? plain->name : "");
         break;
+    }
     default:
         break;
     }

@@ -1,5 +1,9 @@
 /*
  * target — target profiles and target URLs (see target.h, docs/target-format.md).
+ *
+ * Which URL schemes exist, and the default port, TLS mode and AUTH requirement of each, come
+ * from the protocol tables (`struct mc_scheme`, proto/registry.c), like every list of
+ * protocols or schemes in an error message here.
  */
 #include "engine/target.h"
 
@@ -14,26 +18,6 @@
 #include "engine/jsonpos.h"
 
 #define TARGET_PROFILE_MAX (1024 * 1024) /* a profile is a small hand-written file */
-
-/* URL schemes: which protocol, TLS mode and default port each names. */
-struct url_scheme {
-    const char *scheme;
-    const char *protocol;
-    enum mc_tls_mode tls;
-    int port;
-    bool auth_required;
-};
-
-static const struct url_scheme url_schemes[] = {
-    {"imap", "imap", MC_TLS_NONE, 143, false},
-    {"imaps", "imap", MC_TLS_IMPLICIT, 993, false}, /* RFC 8314 */
-    {"pop3", "pop3", MC_TLS_NONE, 110, false},
-    {"pop3s", "pop3", MC_TLS_IMPLICIT, 995, false}, /* RFC 8314 */
-    {"smtp", "smtp", MC_TLS_NONE, 25, false},
-    {"smtps", "smtp", MC_TLS_IMPLICIT, 465, true},  /* RFC 8314 */
-    {"submission", "smtp", MC_TLS_NONE, 587, true}, /* RFC 6409 */
-    {"lmtp", "lmtp", MC_TLS_NONE, 24, false},       /* RFC 2033 */
-};
 
 static void endpoint_clear(struct mc_endpoint *e)
 {
@@ -224,8 +208,13 @@ static void profile_endpoint(struct profile_ctx *c, struct mc_target *t, const c
     char sub[200];
     snprintf(sub, sizeof sub, "%s.protocol", field);
     const char *proto = profile_string(c, spec, "protocol", sub, true);
-    if (proto && !(e->proto = mc_protocol_find(proto)))
-        profile_error(c, sub, "must be one of pop3, imap, smtp, lmtp");
+    if (proto && !(e->proto = mc_protocol_find(proto))) {
+        struct mc_buf why = {0};
+        mc_buf_append_str(&why, "must be one of ");
+        mc_protocol_list(&why, NULL, ", ", ", ");
+        profile_error(c, sub, why.data);
+        mc_buf_free(&why);
+    }
     snprintf(sub, sizeof sub, "%s.host", field);
     const char *host = profile_string(c, spec, "host", sub, false);
     e->host = mc_xstrdup(host ? host : "127.0.0.1");
@@ -429,14 +418,6 @@ static char *percent_decode(const char *s, size_t len)
     return mc_buf_steal(&b);
 }
 
-static const struct url_scheme *url_scheme_find(const char *s, size_t len)
-{
-    for (size_t i = 0; i < sizeof url_schemes / sizeof url_schemes[0]; i++)
-        if (strlen(url_schemes[i].scheme) == len && strncmp(url_schemes[i].scheme, s, len) == 0)
-            return &url_schemes[i];
-    return NULL;
-}
-
 static void url_add_user(struct mc_target *t, const char *userinfo, size_t len)
 {
     const char *colon = memchr(userinfo, ':', len);
@@ -496,12 +477,12 @@ static void url_choose_delivery(struct mc_target *t, const struct mc_endpoint *e
 int mc_target_add_url(struct mc_target **tp, const char *url, struct mc_buf *errors)
 {
     const char *sep = strstr(url, "://");
-    const struct url_scheme *sch = sep ? url_scheme_find(url, (size_t)(sep - url)) : NULL;
+    const struct mc_protocol *proto = NULL;
+    const struct mc_scheme *sch = sep ? mc_scheme_find(url, (size_t)(sep - url), &proto) : NULL;
     if (!sch) {
-        mc_buf_printf(errors,
-                      "%s: not a target URL: expected imap://, imaps://, pop3://, pop3s://, "
-                      "smtp://, smtps://, submission:// or lmtp://\n",
-                      url);
+        mc_buf_printf(errors, "%s: not a target URL: expected ", url);
+        mc_scheme_list(errors, "://", ", ", " or ");
+        mc_buf_append_str(errors, "\n");
         return -1;
     }
     const char *auth = sep + 3;
@@ -527,15 +508,15 @@ int mc_target_add_url(struct mc_target **tp, const char *url, struct mc_buf *err
     struct mc_buf src = {0};
     if (t->source)
         mc_buf_printf(&src, "%s ", t->source);
-    mc_buf_printf(&src, "%s://%s", sch->scheme, hostpart); /* never the password */
+    mc_buf_printf(&src, "%s://%s", sch->name, hostpart); /* never the password */
     free(t->source);
     t->source = mc_buf_steal(&src);
     struct mc_endpoint *e = mc_target_add_endpoint(t);
-    e->name = mc_xstrdup(sch->scheme);
-    e->proto = mc_protocol_find(sch->protocol);
+    e->name = mc_xstrdup(sch->name);
+    e->proto = proto;
     e->host = host;
     e->port = port;
-    e->tls = sch->tls;
+    e->tls = sch->implicit_tls ? MC_TLS_IMPLICIT : MC_TLS_NONE;
     e->auth_required = sch->auth_required;
     if (at)
         url_add_user(t, auth, (size_t)(at - auth));
@@ -572,17 +553,15 @@ const struct mc_endpoint *mc_target_endpoint_for(const struct mc_target *t,
         return NULL;
     }
     bool implicit = spec->tls == MC_TLS_IMPLICIT;
+    /* Prefer the endpoint named after the protocol or after its own scheme in this TLS mode
+       ("imap", "imaps"), so that "smtp" is chosen over "submission" for plain SMTP. */
+    const struct mc_scheme *own = mc_protocol_scheme(spec->proto, implicit);
     const struct mc_endpoint *best = NULL;
     for (size_t i = 0; i < t->endpoint_count; i++) {
         const struct mc_endpoint *e = &t->endpoints[i];
         if (e->proto != spec->proto || (e->tls == MC_TLS_IMPLICIT) != implicit)
             continue;
-        /* Prefer the endpoint named after the protocol ("imap", "imaps"), so that
-           "smtp" is chosen over "submission" for plain SMTP. */
-        size_t n = strlen(spec->proto->name);
-        bool canonical = strncmp(e->name, spec->proto->name, n) == 0 &&
-                         (e->name[n] == '\0' || (implicit && strcmp(e->name + n, "s") == 0));
-        if (canonical)
+        if (strcmp(e->name, spec->proto->name) == 0 || (own && strcmp(e->name, own->name) == 0))
             return e;
         if (!best)
             best = e;

@@ -3,10 +3,11 @@
  *
  * A target comes from a profile file (docs/target-format.md; written by
  * servers-under-test/NAME/start as DIR/target.json) or from one or more URLs
- * (imap://user:pass@host:port, imaps://, pop3://, pop3s://, smtp://, smtps://, submission://,
- * lmtp://). It lists endpoints (protocol, host, port, TLS mode), a pool of test users, how
- * fixture messages reach a mailbox, how a user's mailbox is emptied between scenarios, and the
- * deviations from the RFCs that are known and accepted for this server.
+ * (SCHEME://user:pass@host:port, SCHEME one of the schemes of the protocol tables: imap,
+ * imaps, submission, ...; see mc_scheme_find). It lists endpoints (protocol, host, port, TLS
+ * mode), a pool of test users, how fixture messages reach a mailbox, how a user's mailbox is
+ * emptied between scenarios, and the deviations from the RFCs that are known and accepted for
+ * this server.
  */
 #ifndef MC_ENGINE_TARGET_H
 #define MC_ENGINE_TARGET_H

@@ -25,16 +25,13 @@
  * which is exact for the ASCII credentials test accounts use; there is no channel binding
  * (gs2 header "n,,") and no authorization identity. CRAM-MD5 does not insist that the challenge
  * be an RFC 5322 msg-id: judging servers is the scenarios' job, this module only logs in.
- * Base64 decoding is strict (alphabet, length, padding only at the end, no whitespace) because
- * OpenSSL's EVP_DecodeBlock is not: it trims whitespace and decodes "=" anywhere as zero bits.
- * Non-zero pad bits are accepted (RFC 4648 section 3.5 lets decoders choose).
  *
  * Secrets (password, salted password, keys) are wiped with OPENSSL_cleanse when no longer used.
  */
 #include "lib/sasl.h"
+#include "lib/base64.h"
 #include "lib/scram.h"
 
-#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,10 +54,6 @@
 /* The iteration count is parsed as at most this many digits before the range check, so the
    parse itself cannot overflow (SCRAM_ITER_MAX has 7 digits). */
 #define SCRAM_ITER_DIGITS_MAX 9
-/* Base64 is encoded/decoded in slices so OpenSSL's int lengths cannot overflow; the slices are
-   multiples of 3 (encode) and 4 (decode) bytes so no padding appears mid-stream (RFC 4648 4). */
-#define B64_ENCODE_SLICE (3 * 1024)
-#define B64_DECODE_SLICE (4 * 1024)
 
 struct mc_sasl;
 
@@ -512,64 +505,4 @@ bool mc_sasl_complete(struct mc_sasl *s)
 const char *mc_sasl_error(const struct mc_sasl *s)
 {
     return s->error.data ? s->error.data : "";
-}
-
-/* ---- base64 (RFC 4648 section 4) ----------------------------------------------------------- */
-
-void mc_base64_encode(const void *data, size_t len, struct mc_buf *out)
-{
-    const unsigned char *p = data;
-    unsigned char text[B64_ENCODE_SLICE / 3 * 4 + 1];
-    while (len > 0) {
-        size_t n = len < B64_ENCODE_SLICE ? len : B64_ENCODE_SLICE;
-        int written = EVP_EncodeBlock(text, p, (int)n);
-        mc_buf_append(out, text, (size_t)written);
-        p += n;
-        len -= n;
-    }
-}
-
-static bool b64_alphabet(char c)
-{
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
-           c == '/';
-}
-
-/* Length, alphabet and padding: "=" only as the last one or two characters. */
-static bool b64_valid(const char *text, size_t len, size_t *padding)
-{
-    if (len % 4 != 0)
-        return false;
-    size_t pad = 0;
-    if (len > 0 && text[len - 1] == '=')
-        pad = (len > 1 && text[len - 2] == '=') ? 2 : 1;
-    for (size_t i = 0; i < len - pad; i++)
-        if (!b64_alphabet(text[i]))
-            return false;
-    *padding = pad;
-    return true;
-}
-
-int mc_base64_decode(const char *text, size_t len, struct mc_buf *out)
-{
-    size_t padding = 0;
-    if (!b64_valid(text, len, &padding) || len / 4 * 3 > INT_MAX)
-        return -1;
-    size_t start = out->len;
-    unsigned char bytes[B64_DECODE_SLICE / 4 * 3];
-    for (size_t off = 0; off < len; off += B64_DECODE_SLICE) {
-        size_t n = len - off < B64_DECODE_SLICE ? len - off : B64_DECODE_SLICE;
-        int got = EVP_DecodeBlock(bytes, (const unsigned char *)text + off, (int)n);
-        if (got < 0) {
-            out->len = start;
-            if (out->data)
-                out->data[start] = '\0';
-            return -1;
-        }
-        /* EVP_DecodeBlock counts the padding as decoded zero bytes; only the last slice has
-           any. */
-        size_t keep = (size_t)got - (off + n == len ? padding : 0);
-        mc_buf_append(out, bytes, keep);
-    }
-    return (int)(out->len - start);
 }

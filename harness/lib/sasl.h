@@ -3,7 +3,7 @@
  *
  * A mechanism is a small state machine: it may produce an initial response, then answers each
  * server challenge until the server's final verdict. Challenges and responses here are raw
- * bytes; the protocols carry them base64-encoded (mc_base64_* below). SCRAM also checks the
+ * bytes; the protocols carry them base64-encoded (lib/base64.h). SCRAM also checks the
  * server's final message (its signature proves it knew the password): a server that fails that
  * check fails the step even if it says OK.
  *
@@ -43,10 +43,5 @@ bool mc_sasl_complete(struct mc_sasl *s);
 const char *mc_sasl_error(const struct mc_sasl *s);
 /* Test hook: fix the client nonce (SCRAM) so RFC test vectors can be reproduced. */
 void mc_sasl_set_nonce(struct mc_sasl *s, const char *nonce);
-
-/* Base64 (RFC 4648) via OpenSSL. decode appends the bytes and returns how many, or -1 on
-   invalid input (out unchanged). */
-void mc_base64_encode(const void *data, size_t len, struct mc_buf *out);
-int mc_base64_decode(const char *text, size_t len, struct mc_buf *out);
 
 #endif

@@ -43,7 +43,7 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
-#include "lib/sasl.h"
+#include "lib/base64.h"
 #include "lib/sasl_server_int.h"
 
 /* A host name in text form is at most 253 characters (RFC 1035 section 2.3.4). */

@@ -20,7 +20,7 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
-#include "lib/sasl.h"
+#include "lib/base64.h"
 #include "lib/sasl_server.h"
 #include "lib/sasl_server_int.h"
 #include "lib/scram.h"

@@ -408,10 +408,15 @@ static bool imap_credentials_refused(const struct mc_reply *r)
     return false;
 }
 
+static const struct mc_scheme imap_schemes[] = {
+    {"imap", IMAP_PORT, false, false},
+    {"imaps", IMAP_TLS_PORT, true, false},
+    {NULL, 0, false, false},
+};
+
 const struct mc_protocol mc_proto_imap = {
     .name = "imap",
-    .port = IMAP_PORT,
-    .tls_port = IMAP_TLS_PORT,
+    .schemes = imap_schemes,
     .line_max = IMAP_LINE_MAX,
     .lines_key = "untagged",
     .status_words = imap_status_words,

@@ -285,10 +285,16 @@ static void pop3_empty_end(struct mc_account_emptier *st)
     free(st);
 }
 
+
+static const struct mc_scheme pop3_schemes[] = {
+    {"pop3", POP3_PORT, false, false},
+    {"pop3s", POP3_TLS_PORT, true, false},
+    {NULL, 0, false, false},
+};
+
 const struct mc_protocol mc_proto_pop3 = {
     .name = "pop3",
-    .port = POP3_PORT,
-    .tls_port = POP3_TLS_PORT,
+    .schemes = pop3_schemes,
     .line_max = POP3_LINE_MAX,
     .lines_key = "lines",
     .multiline_by_command = true,

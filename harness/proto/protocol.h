@@ -6,7 +6,9 @@
  * and the short dialogues every scenario needs (log in, start TLS, authenticate, quit, ask for
  * capabilities, hand over a message). The engine drives sessions only through this table, so it
  * never names a protocol; adding one (ManageSieve, say) is one new file and one line in
- * registry.c.
+ * registry.c. The table also lists the ways to reach the protocol (`struct mc_scheme`: URL
+ * scheme, default port, TLS mode), so that target URLs, endpoint names, the embedded server's
+ * listeners and every message that lists protocols or schemes come from the registry.
  *
  * Framing is resumable and line-based: the engine cuts the byte stream into lines (without the
  * CRLF) and hands each to `feed_line`; a protocol that announces a literal (IMAP `{n}`) asks for
@@ -80,10 +82,26 @@ struct mc_exchange_opts {
                       for CONTINUE the command in progress goes on (bytes of a literal) */
 };
 
+/*
+ * One way to reach a protocol: a URL scheme ("imaps://"), which is also the name an endpoint of
+ * that kind gets (in a target built from URLs, among the embedded server's listeners), its
+ * default port, and what that port implies. The ports and their RFCs are named in the
+ * protocol's .c file.
+ */
+struct mc_scheme {
+    const char *name;   /* "imaps"; NULL ends a protocol's list */
+    uint16_t port;      /* 993: the default (IANA) port */
+    bool implicit_tls;  /* TLS from the first byte (RFC 8314 3); otherwise plain, STARTTLS
+                           may be negotiated on it */
+    bool auth_required; /* mail is taken only after AUTH (submission, RFC 6409 4.3) */
+};
+
 struct mc_protocol {
-    const char *name;      /* "pop3" */
-    uint16_t port;         /* 110: plain (and STARTTLS) port */
-    uint16_t tls_port;     /* 995: implicit TLS port, 0 if none */
+    const char *name; /* "pop3" */
+    /* How the protocol is reached, ended by {NULL}. The first scheme without implicit TLS is
+       named like the protocol ("pop3"); the first scheme of each TLS mode is the protocol's
+       own (mc_protocol_scheme), preferred when a target offers several endpoints. */
+    const struct mc_scheme *schemes;
     size_t line_max;       /* longest reply line accepted, CRLF included (with its RFC, in
                               the .c file); longer is a violation */
     const char *lines_key; /* expect key prefix for reply->data: "lines" or "untagged" */
@@ -92,6 +110,9 @@ struct mc_protocol {
        (expect.multiline). */
     bool multiline_by_command;
     const char *const *status_words; /* valid values of expect.status, NULL-terminated */
+    /* Replies carry a three-digit code, and perhaps an enhanced status code (SMTP, RFC 5321
+       4.2; RFC 3463): a scenario may expect "code", "class" and "enhanced". */
+    bool reply_codes;
 
     struct mc_proto_state *(*state_new)(void);
     void (*state_free)(struct mc_proto_state *st);
@@ -180,6 +201,26 @@ const struct mc_protocol *mc_protocol_find(const char *name);
 const struct mc_protocol *mc_protocol_guess_greeting(const char *line, size_t len);
 /* The names of every protocol, NULL-terminated, in registry order. */
 const char *const *mc_protocol_names(void);
+/* Appends the names of the protocols for which `fits` holds (every protocol when `fits` is
+   NULL) in registry order, separated by `sep` and the last two by `last_sep`: with ", " and
+   " or ", "pop3, imap, smtp or lmtp". Appends nothing when none fits. */
+void mc_protocol_list(struct mc_buf *out, bool (*fits)(const struct mc_protocol *p),
+                      const char *sep, const char *last_sep);
+
+/* The schemes of every protocol, protocols in registry order, each protocol's schemes in the
+   order of its table: the i-th one, and its protocol in *proto (when proto is non-NULL); NULL
+   after the last. */
+const struct mc_scheme *mc_scheme_at(size_t i, const struct mc_protocol **proto);
+/* The scheme named by the `len` bytes at `name` (case-sensitive), and its protocol; NULL if
+   no protocol has it. */
+const struct mc_scheme *mc_scheme_find(const char *name, size_t len,
+                                       const struct mc_protocol **proto);
+/* Appends every scheme name followed by `suffix` ("://"), like mc_protocol_list. */
+void mc_scheme_list(struct mc_buf *out, const char *suffix, const char *sep, const char *last_sep);
+/* The protocol's own scheme with (or without) implicit TLS: the first of its table in that TLS
+   mode; NULL when it has none (LMTP has no implicit-TLS port). */
+const struct mc_scheme *mc_protocol_scheme(const struct mc_protocol *p, bool implicit_tls);
+
 extern const struct mc_protocol mc_proto_pop3;
 extern const struct mc_protocol mc_proto_imap;
 extern const struct mc_protocol mc_proto_smtp;

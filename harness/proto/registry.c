@@ -1,9 +1,13 @@
 /*
- * registry — the list of protocols the harness speaks, and the lifetime of a reply.
+ * registry — the list of protocols the harness speaks, their schemes, and the lifetime of a
+ * reply.
  *
- * The engine looks a protocol up by the name a scenario or target gives ("imap", "SMTP") and
- * from then on only uses the table. Adding a protocol is one line in `mc_protocols`.
+ * The engine looks a protocol up by the name a scenario or target gives ("imap", "SMTP"), or a
+ * scheme by the name a URL gives ("submission"), and from then on only uses the tables. Every
+ * message that lists protocols or schemes is built here from the same tables, so it cannot go
+ * stale. Adding a protocol is one line in `mc_protocols`.
  */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -42,6 +46,67 @@ const struct mc_protocol *mc_protocol_guess_greeting(const char *line, size_t le
     for (size_t i = 0; i < MC_PROTOCOL_COUNT; i++)
         if (mc_protocols[i]->greeting_is_mine && mc_protocols[i]->greeting_is_mine(line, len))
             return mc_protocols[i];
+    return NULL;
+}
+
+/* The separator before item i of n: none, `sep`, or `last_sep` before the last. */
+static const char *list_sep(size_t i, size_t n, const char *sep, const char *last_sep)
+{
+    return i == 0 ? "" : i + 1 == n ? last_sep : sep;
+}
+
+void mc_protocol_list(struct mc_buf *out, bool (*fits)(const struct mc_protocol *p),
+                      const char *sep, const char *last_sep)
+{
+    size_t n = 0, k = 0;
+    for (size_t i = 0; i < MC_PROTOCOL_COUNT; i++)
+        n += !fits || fits(mc_protocols[i]);
+    for (size_t i = 0; i < MC_PROTOCOL_COUNT; i++) {
+        if (fits && !fits(mc_protocols[i]))
+            continue;
+        mc_buf_printf(out, "%s%s", list_sep(k++, n, sep, last_sep), mc_protocols[i]->name);
+    }
+}
+
+const struct mc_scheme *mc_scheme_at(size_t i, const struct mc_protocol **proto)
+{
+    for (size_t p = 0; p < MC_PROTOCOL_COUNT; p++) {
+        for (const struct mc_scheme *s = mc_protocols[p]->schemes; s && s->name; s++) {
+            if (i-- > 0)
+                continue;
+            if (proto)
+                *proto = mc_protocols[p];
+            return s;
+        }
+    }
+    return NULL;
+}
+
+const struct mc_scheme *mc_scheme_find(const char *name, size_t len,
+                                       const struct mc_protocol **proto)
+{
+    const struct mc_scheme *s;
+    for (size_t i = 0; (s = mc_scheme_at(i, proto)); i++)
+        if (strlen(s->name) == len && strncmp(s->name, name, len) == 0)
+            return s;
+    return NULL;
+}
+
+void mc_scheme_list(struct mc_buf *out, const char *suffix, const char *sep, const char *last_sep)
+{
+    size_t n = 0;
+    while (mc_scheme_at(n, NULL))
+        n++;
+    for (size_t i = 0; i < n; i++)
+        mc_buf_printf(out, "%s%s%s", list_sep(i, n, sep, last_sep), mc_scheme_at(i, NULL)->name,
+                      suffix);
+}
+
+const struct mc_scheme *mc_protocol_scheme(const struct mc_protocol *p, bool implicit_tls)
+{
+    for (const struct mc_scheme *s = p->schemes; s && s->name; s++)
+        if (s->implicit_tls == implicit_tls)
+            return s;
     return NULL;
 }
 

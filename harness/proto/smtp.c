@@ -13,12 +13,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/base64.h"
 #include "lib/sasl.h"
 #include "proto/protocol.h"
 #include "proto/syntax.h"
 
-#define SMTP_PORT 25            /* RFC 5321 (IANA "smtp") */
-#define SMTP_TLS_PORT 465       /* RFC 8314 3.3 (implicit TLS submission, IANA "submissions") */
+#define SMTP_PORT 25 /* RFC 5321 (IANA "smtp") */
+/* RFC 8314 3.3: message submission over implicit TLS (IANA "submissions"); its URL scheme and
+   endpoint name here is the customary "smtps". Like submission, it takes mail only after AUTH. */
+#define SMTP_TLS_PORT 465
+#define SUBMISSION_PORT 587     /* RFC 6409 3.1; AUTH before mail: RFC 6409 4.3 */
 #define LMTP_PORT 24            /* RFC 2033 4 forbids 25; IANA "any private mail system" */
 #define SMTP_REPLY_LINE_MAX 512 /* RFC 5321 4.5.3.1.5, reply code and CRLF included */
 /* Hard cap the engine applies to any line, a harness safety limit: longer than any RFC reply
@@ -289,10 +293,16 @@ static bool smtp_credentials_refused(const struct mc_reply *r)
     return r->kind == MC_REPLY_FINAL && r->code == 535;
 }
 
+static const struct mc_scheme smtp_schemes[] = {
+    {"smtp", SMTP_PORT, false, false},
+    {"submission", SUBMISSION_PORT, false, true},
+    {"smtps", SMTP_TLS_PORT, true, true},
+    {NULL, 0, false, false},
+};
+
 const struct mc_protocol mc_proto_smtp = {
     .name = "smtp",
-    .port = SMTP_PORT,
-    .tls_port = SMTP_TLS_PORT,
+    .schemes = smtp_schemes,
     .capability_command = "EHLO " SMTP_CLIENT_NAME,
     .login_commands = smtp_login_commands,
     .hello_verb = "EHLO",
@@ -300,6 +310,7 @@ const struct mc_protocol mc_proto_smtp = {
     .line_max = SMTP_LINE_MAX,
     .lines_key = "lines",
     .status_words = NULL, /* SMTP replies are matched by code and class */
+    .reply_codes = true,
     .state_new = smtp_state_new,
     .state_free = smtp_state_free,
     .begin = smtp_begin,
@@ -318,11 +329,15 @@ const struct mc_protocol mc_proto_smtp = {
     .credentials_refused = smtp_credentials_refused,
 };
 
+static const struct mc_scheme lmtp_schemes[] = {
+    {"lmtp", LMTP_PORT, false, false},
+    {NULL, 0, false, false},
+};
+
 /* LMTP (RFC 2033): the same framer; LHLO instead of EHLO, no implicit-TLS port. */
 const struct mc_protocol mc_proto_lmtp = {
     .name = "lmtp",
-    .port = LMTP_PORT,
-    .tls_port = 0,
+    .schemes = lmtp_schemes,
     .capability_command = "LHLO " SMTP_CLIENT_NAME,
     .login_commands = lmtp_login_commands,
     .hello_verb = "LHLO",
@@ -330,6 +345,7 @@ const struct mc_protocol mc_proto_lmtp = {
     .line_max = SMTP_LINE_MAX,
     .lines_key = "lines",
     .status_words = NULL, /* SMTP replies are matched by code and class */
+    .reply_codes = true,
     .state_new = smtp_state_new,
     .state_free = smtp_state_free,
     .begin = smtp_begin,

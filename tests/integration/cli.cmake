@@ -7,6 +7,11 @@ endfunction()
 
 mc_cli_test(help 0 "usage: mailconform" help)
 mc_cli_test(run-help 0 "--target" run --help)
+# The URL schemes and the embedded server's listeners come from the protocol tables.
+mc_cli_test(run-help-schemes 0 "^ +pop3 pop3s imap imaps smtp submission smtps lmtp$" run --help)
+mc_cli_test(run-bad-url-lists-schemes 2
+            "expected pop3://, pop3s://, imap://, imaps://, smtp://, submission://, smtps:// or lmtp://$"
+            run ${MC_SRC}/scenarios --target IMAP://x)
 mc_cli_test(no-command 2 "usage:" )
 mc_cli_test(unknown-command 2 "unknown command" frobnicate)
 mc_cli_test(run-no-path 2 "no scenario PATH" run)
@@ -24,6 +29,11 @@ mc_cli_test(lint-broken 2 "bad-values\\.json:6:12: level: .MUTS. is not" lint
 mc_cli_test(run-broken-scenario 2 "nothing was run" run ${MC_SRC}/tests/data/scenarios-bad
             --target pop3://a:b@127.0.0.1:1)
 mc_cli_test(serve-help 0 "--maildir" serve --help)
+mc_cli_test(serve-help-listeners 0 "^ +pop3 pop3s smtp submission smtps lmtp imap imaps$"
+            serve --help)
+mc_cli_test(serve-bad-port-lists-listeners 2
+            "NAME one of pop3 pop3s smtp submission smtps lmtp imap imaps and PORT 0..65535 "
+            serve --dir ${CMAKE_CURRENT_BINARY_DIR}/serve-bad --port imapx=1)
 mc_cli_test(serve-no-dir 2 "--dir is required" serve)
 mc_cli_test(serve-bad-port 2 "expected NAME=PORT" serve --dir ${CMAKE_CURRENT_BINARY_DIR}/serve-bad
             --port pop4=1)

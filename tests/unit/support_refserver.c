@@ -11,15 +11,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/tls.h"
 #include "reference/mailstore.h"
 
 #define REFSERVER_RECEIVE_TIMEOUT_S 20
+#define REFSERVER_POLL_MS 20
+/* Looks in a row (REFSERVER_POLL_MS apart) that must find the server unchanged and asleep
+   before it counts as quiet: more than the 10 ms granularity of its CPU time. */
+#define REFSERVER_QUIET_LOOKS 5
 
 static void refserver_child(struct refserver *rs, const struct rs_listener_config *cfg, size_t n,
                             int fd)
@@ -109,4 +115,59 @@ SSL *refserver_tls(int fd, SSL_CTX **ctx)
     SSL_set_fd(ssl, fd);
     ck_assert_int_eq(SSL_connect(ssl), 1);
     return ssl;
+}
+
+long refserver_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void refserver_poll_pause(void)
+{
+    struct timespec pause = {0, REFSERVER_POLL_MS * 1000000L};
+    nanosleep(&pause, NULL);
+}
+
+/* The child's scheduling state and the CPU time it has used, in clock ticks (proc(5):
+   /proc/PID/stat, fields 3, 14 and 15; the name in field 2 may hold spaces). */
+static void refserver_cpu(const struct refserver *rs, char *state, unsigned long long *ticks)
+{
+    char path[64], text[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)rs->child);
+    FILE *f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    const char *after_name = strrchr(text, ')');
+    ck_assert_ptr_nonnull(after_name);
+    unsigned long long utime, stime;
+    ck_assert_int_eq(sscanf(after_name + 1, " %c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+                            state, &utime, &stime),
+                     3);
+    *ticks = utime + stime;
+}
+
+void refserver_wait_quiet(const struct refserver *rs, int fd)
+{
+    long deadline = refserver_now_ms() + REFSERVER_DEADLINE_MS;
+    int quiet = 0, last_waiting = -1;
+    unsigned long long last_ticks = 0;
+    while (quiet < REFSERVER_QUIET_LOOKS) {
+        ck_assert_msg(refserver_now_ms() < deadline,
+                      "the server was not quiet within %d ms (%d bytes wait unread)",
+                      REFSERVER_DEADLINE_MS, last_waiting);
+        refserver_poll_pause();
+        int waiting = 0;
+        char state;
+        unsigned long long ticks;
+        ck_assert_int_eq(ioctl(fd, FIONREAD, &waiting), 0);
+        refserver_cpu(rs, &state, &ticks);
+        bool same = waiting > 0 && waiting == last_waiting && ticks == last_ticks && state == 'S';
+        quiet = same ? quiet + 1 : 0;
+        last_waiting = waiting;
+        last_ticks = ticks;
+    }
 }

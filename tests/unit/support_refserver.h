@@ -4,6 +4,9 @@
  * holding the users alice/secret and bob/builder, a self-signed certificate and the listeners
  * the test asks for on ephemeral loopback ports; the test talks to it over blocking sockets.
  * The child dies with the test process, even when a failed check skips the teardown.
+ *
+ * Tests never sleep for a fixed time to let the server get somewhere: they poll for what they
+ * wait for, with a deadline (refserver_now_ms, refserver_poll_pause, refserver_wait_quiet).
  */
 #ifndef MC_TESTS_SUPPORT_REFSERVER_H
 #define MC_TESTS_SUPPORT_REFSERVER_H
@@ -33,5 +36,18 @@ long refserver_status_kib(const struct refserver *rs, const char *field);
 int refserver_connect(int port);
 /* A TLS client handshake over fd (no certificate check: the certificate is self-signed). */
 SSL *refserver_tls(int fd, SSL_CTX **ctx);
+
+/* How long a test waits for the server to get somewhere before it fails: long enough for a
+   sanitizer build on a loaded machine, short of ctest's timeout. */
+#define REFSERVER_DEADLINE_MS 30000
+/* Milliseconds on a monotonic clock, for deadlines. */
+long refserver_now_ms(void);
+/* The pause between two looks at a polled condition (REFSERVER_POLL_MS). */
+void refserver_poll_pause(void);
+/* Waits until the server has done all it will do with what the test sent: replies wait
+   unread on `fd`, and the number of those bytes and the server's CPU time stay the same, with
+   the server asleep, over REFSERVER_QUIET_LOOKS looks in a row. Fails the test when that does
+   not happen within REFSERVER_DEADLINE_MS. */
+void refserver_wait_quiet(const struct refserver *rs, int fd);
 
 #endif

@@ -702,6 +702,39 @@ START_TEST(collect_skips_schema_folder)
 }
 END_TEST
 
+/* Errors that list protocols take them from the protocol tables: every protocol, or those
+   whose table has what the key needs (reply codes, untagged replies, delivery, implicit TLS). */
+START_TEST(errors_list_protocols_from_the_tables)
+{
+    make_tmpdir();
+    static const char text[] =
+        "{\"id\": \"t.x\", \"title\": \"t\", \"description\": \"d\",\n"
+        "\"rfc\": [{\"rfc\": 1}], \"level\": \"MAY\", \"requires\": [\"nntp:X\"],\n"
+        "\"sessions\": {\"i\": {\"protocol\": \"imap\"}, \"s\": {\"protocol\": \"smtp\"},\n"
+        "  \"l\": {\"protocol\": \"lmtp\", \"tls\": \"implicit\"}},\n"
+        "\"steps\": [{\"session\": \"i\", \"send\": \"NOOP\", \"expect\": {\"class\": 2}},\n"
+        "  {\"session\": \"s\", \"send\": \"NOOP\", \"expect\": {\"tagged\": \"OK\"}},\n"
+        "  {\"session\": \"i\", \"send_message\": {\"subject\": \"x\"}}]}\n";
+    char *path = write_file("lists.json", text, strlen(text));
+    struct mc_buf err = {0};
+    ck_assert_ptr_null(mc_scenario_load(path, &err));
+    assert_errors(path, err.data,
+                  "2:51: requires[0]: 'nntp:X' is not PROTOCOL:CAPABILITY (pop3, imap, smtp or "
+                  "lmtp, e.g. \"imap:IDLE\", \"smtp:AUTH=PLAIN\") or endpoint:NAME\n"
+                  "4:36: sessions.l.tls: lmtp has no implicit TLS port: use \"starttls\" or "
+                  "\"none\"\n"
+                  "5:55: steps[0].expect.class: 'class' does not suit session 'i' (imap): it is "
+                  "for smtp and lmtp sessions\n"
+                  "6:47: steps[1].expect.tagged: 'tagged' does not suit session 's' (smtp): it "
+                  "is for imap sessions\n"
+                  "7:20: steps[2].send_message: session 'i' is imap: send_message is for smtp "
+                  "and lmtp\n");
+    mc_buf_free(&err);
+    free(path);
+    remove_tree(tmpdir);
+}
+END_TEST
+
 START_TEST(enum_names)
 {
     ck_assert_str_eq(mc_level_name(MC_LEVEL_SHOULD), "SHOULD");
@@ -737,6 +770,7 @@ static Suite *loader_suite(void)
     tcase_add_test(tc, file_unreadable);
     tcase_add_test(tc, too_many_errors);
     tcase_add_test(tc, errors_quote_safely);
+    tcase_add_test(tc, errors_list_protocols_from_the_tables);
     suite_add_tcase(s, tc);
     tc = tcase_create("collect");
     tcase_add_test(tc, collect_files_and_folders);

@@ -51,8 +51,14 @@ static void exchange(enum mc_exchange ex, const char *line)
 START_TEST(test_table)
 {
     ck_assert_str_eq(P->name, "imap");
-    ck_assert_uint_eq(P->port, 143);
-    ck_assert_uint_eq(P->tls_port, 993);
+    ck_assert_str_eq(P->schemes[0].name, "imap");
+    ck_assert_uint_eq(P->schemes[0].port, 143);
+    ck_assert(!P->schemes[0].implicit_tls);
+    ck_assert_str_eq(P->schemes[1].name, "imaps");
+    ck_assert_uint_eq(P->schemes[1].port, 993);
+    ck_assert(P->schemes[1].implicit_tls);
+    ck_assert_ptr_null(P->schemes[2].name);
+    ck_assert(!P->reply_codes);
     ck_assert_str_eq(P->lines_key, "untagged");
     const char *words[] = {"OK", "NO", "BAD", "PREAUTH", "BYE"};
     for (size_t i = 0; i < 5; i++)

@@ -55,8 +55,76 @@ START_TEST(test_registry)
     ck_assert_ptr_null(mc_protocol_find("nntp"));
     ck_assert_ptr_null(mc_protocol_find(""));
     ck_assert_ptr_null(mc_protocol_find(NULL));
-    ck_assert_uint_eq(P->port, 110);
-    ck_assert_uint_eq(P->tls_port, 995);
+    struct mc_buf list = {0};
+    mc_protocol_list(&list, NULL, ", ", " or ");
+    ck_assert_str_eq(list.data, "pop3, imap, smtp or lmtp");
+    mc_buf_free(&list);
+}
+END_TEST
+
+static bool has_codes(const struct mc_protocol *p)
+{
+    return p->reply_codes;
+}
+
+static bool fits_none(const struct mc_protocol *p)
+{
+    (void)p;
+    return false;
+}
+
+START_TEST(test_registry_lists)
+{
+    struct mc_buf list = {0};
+    mc_protocol_list(&list, has_codes, ", ", " and ");
+    ck_assert_str_eq(list.data, "smtp and lmtp");
+    mc_buf_reset(&list);
+    mc_protocol_list(&list, fits_none, ", ", " and ");
+    ck_assert_uint_eq(list.len, 0);
+    mc_scheme_list(&list, "://", ", ", " or ");
+    ck_assert_str_eq(list.data, "pop3://, pop3s://, imap://, imaps://, smtp://, submission://, "
+                                "smtps:// or lmtp://");
+    mc_buf_free(&list);
+}
+END_TEST
+
+START_TEST(test_registry_schemes)
+{
+    /* Every scheme once, protocols in registry order, and found again by its name. */
+    const struct mc_protocol *proto = NULL, *found = NULL;
+    const struct mc_scheme *s;
+    size_t n = 0;
+    for (; (s = mc_scheme_at(n, &proto)); n++) {
+        ck_assert_ptr_eq(mc_scheme_find(s->name, strlen(s->name), &found), s);
+        ck_assert_ptr_eq(found, proto);
+    }
+    ck_assert_uint_eq(n, 8);
+    ck_assert_ptr_null(mc_scheme_at(n + 1, NULL));
+    /* The length bounds the name; names are case-sensitive; prefixes are not names. */
+    s = mc_scheme_find("submission://x", 10, &found);
+    ck_assert_ptr_nonnull(s);
+    ck_assert_ptr_eq(found, &mc_proto_smtp);
+    ck_assert_uint_eq(s->port, 587);
+    ck_assert(s->auth_required);
+    ck_assert_ptr_null(mc_scheme_find("SMTP", 4, NULL));
+    ck_assert_ptr_null(mc_scheme_find("imap", 3, NULL));
+    ck_assert_ptr_null(mc_scheme_find("", 0, NULL));
+    /* The protocol's own scheme in each TLS mode. */
+    ck_assert_str_eq(mc_protocol_scheme(P, false)->name, "pop3");
+    ck_assert_str_eq(mc_protocol_scheme(P, true)->name, "pop3s");
+}
+END_TEST
+
+START_TEST(test_table)
+{
+    ck_assert_str_eq(P->schemes[0].name, "pop3");
+    ck_assert_uint_eq(P->schemes[0].port, 110);
+    ck_assert(!P->schemes[0].implicit_tls);
+    ck_assert_str_eq(P->schemes[1].name, "pop3s");
+    ck_assert_uint_eq(P->schemes[1].port, 995);
+    ck_assert(P->schemes[1].implicit_tls);
+    ck_assert_ptr_null(P->schemes[2].name);
+    ck_assert(!P->reply_codes);
     ck_assert_str_eq(P->lines_key, "lines");
     ck_assert_str_eq(P->status_words[0], "+OK");
     ck_assert_str_eq(P->status_words[1], "-ERR");
@@ -389,6 +457,9 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_registry);
+    tcase_add_test(tc, test_registry_lists);
+    tcase_add_test(tc, test_registry_schemes);
+    tcase_add_test(tc, test_table);
     tcase_add_test(tc, test_greeting);
     tcase_add_test(tc, test_greeting_garbage);
     tcase_add_test(tc, test_single_line);

@@ -53,10 +53,27 @@ START_TEST(test_tables)
 {
     ck_assert_ptr_eq(mc_protocol_find("smtp"), &mc_proto_smtp);
     ck_assert_ptr_eq(mc_protocol_find("lmtp"), &mc_proto_lmtp);
-    ck_assert_uint_eq(mc_proto_smtp.port, 25);
-    ck_assert_uint_eq(mc_proto_smtp.tls_port, 465);
-    ck_assert_uint_eq(mc_proto_lmtp.port, 24);
-    ck_assert_uint_eq(mc_proto_lmtp.tls_port, 0);
+    /* smtp (RFC 5321), smtps (RFC 8314 3.3) and submission (RFC 6409); AUTH before mail on
+       the submission ports */
+    const struct mc_scheme *s = mc_proto_smtp.schemes;
+    ck_assert_str_eq(s[0].name, "smtp");
+    ck_assert_uint_eq(s[0].port, 25);
+    ck_assert(!s[0].implicit_tls && !s[0].auth_required);
+    ck_assert_str_eq(s[1].name, "submission");
+    ck_assert_uint_eq(s[1].port, 587);
+    ck_assert(!s[1].implicit_tls && s[1].auth_required);
+    ck_assert_str_eq(s[2].name, "smtps");
+    ck_assert_uint_eq(s[2].port, 465);
+    ck_assert(s[2].implicit_tls && s[2].auth_required);
+    ck_assert_ptr_null(s[3].name);
+    ck_assert_ptr_eq(mc_protocol_scheme(&mc_proto_smtp, false), &s[0]);
+    ck_assert_ptr_eq(mc_protocol_scheme(&mc_proto_smtp, true), &s[2]);
+    /* LMTP: port 24, no implicit TLS */
+    ck_assert_str_eq(mc_proto_lmtp.schemes[0].name, "lmtp");
+    ck_assert_uint_eq(mc_proto_lmtp.schemes[0].port, 24);
+    ck_assert_ptr_null(mc_proto_lmtp.schemes[1].name);
+    ck_assert_ptr_null(mc_protocol_scheme(&mc_proto_lmtp, true));
+    ck_assert(mc_proto_smtp.reply_codes && mc_proto_lmtp.reply_codes);
     ck_assert_str_eq(mc_proto_smtp.hello_verb, "EHLO");
     ck_assert_str_eq(mc_proto_lmtp.hello_verb, "LHLO");
     ck_assert_str_eq(mc_proto_smtp.capability_command, "EHLO mailconform.invalid");

@@ -26,7 +26,7 @@
 
 #include <openssl/ssl.h>
 
-#include "lib/sasl.h"
+#include "lib/base64.h"
 #include "lib/tls.h"
 #include "reference/imap.h"
 #include "reference/mailstore.h"
@@ -811,7 +811,7 @@ START_TEST(test_unread_replies_bounded)
         mc_buf_printf(&cmds, "f%d FETCH 1:* (BODY.PEEK[])\r\n", i);
     client_send(c, cmds.data);
     mc_buf_free(&cmds);
-    sleep(3); /* the server does what it will; we read nothing */
+    refserver_wait_quiet(&srv, c->fd); /* the server does what it will; we read nothing */
     long grown = child_status_kib("VmRSS") - before;
     ck_assert_msg(grown < 48 * 1024, "the server holds %ld KiB of unread replies", grown);
     client_free(c);

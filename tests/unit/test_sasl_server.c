@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "lib/base64.h"
 #include "lib/sasl.h"
 #include "lib/sasl_server.h"
 

@@ -69,6 +69,60 @@ START_TEST(url_errors)
 }
 END_TEST
 
+/* Every URL scheme (docs/target-format.md "URLs"): endpoint name, protocol, TLS, default port. */
+static const struct {
+    const char *scheme, *protocol;
+    enum mc_tls_mode tls;
+    int port;
+    bool auth_required;
+} url_schemes[] = {
+    {"imap", "imap", MC_TLS_NONE, 143, false},     {"imaps", "imap", MC_TLS_IMPLICIT, 993, false},
+    {"pop3", "pop3", MC_TLS_NONE, 110, false},     {"pop3s", "pop3", MC_TLS_IMPLICIT, 995, false},
+    {"smtp", "smtp", MC_TLS_NONE, 25, false},      {"submission", "smtp", MC_TLS_NONE, 587, true},
+    {"smtps", "smtp", MC_TLS_IMPLICIT, 465, true}, {"lmtp", "lmtp", MC_TLS_NONE, 24, false},
+};
+#define URL_SCHEME_COUNT (sizeof url_schemes / sizeof url_schemes[0])
+
+START_TEST(url_every_scheme)
+{
+    struct mc_target *t = NULL;
+    struct mc_buf err = {0};
+    for (size_t i = 0; i < URL_SCHEME_COUNT; i++) {
+        char url[64];
+        snprintf(url, sizeof url, "%s://u:p@host.example", url_schemes[i].scheme);
+        ck_assert_msg(mc_target_add_url(&t, url, &err) == 0, "%s: %s", url, err.data);
+        const struct mc_endpoint *e = &t->endpoints[i];
+        ck_assert_str_eq(e->name, url_schemes[i].scheme);
+        ck_assert_ptr_eq(e->proto, mc_protocol_find(url_schemes[i].protocol));
+        ck_assert_int_eq(e->tls, url_schemes[i].tls);
+        ck_assert_int_eq(e->port, url_schemes[i].port);
+        ck_assert_int_eq(e->auth_required, url_schemes[i].auth_required);
+    }
+    /* A scheme added to a protocol table needs a row above. */
+    ck_assert_ptr_null(mc_scheme_at(URL_SCHEME_COUNT, NULL));
+    ck_assert_ptr_nonnull(strstr(t->source, "lmtp://host.example"));
+    mc_target_free(t);
+    mc_buf_free(&err);
+}
+END_TEST
+
+START_TEST(url_error_lists_every_scheme)
+{
+    struct mc_target *t = NULL;
+    struct mc_buf err = {0};
+    ck_assert_int_eq(mc_target_add_url(&t, "IMAP://h", &err), -1); /* schemes are lower case */
+    ck_assert_ptr_nonnull(strstr(err.data, "IMAP://h: not a target URL: expected "));
+    for (size_t i = 0; i < URL_SCHEME_COUNT; i++) {
+        char want[32];
+        snprintf(want, sizeof want, " %s://", url_schemes[i].scheme);
+        ck_assert_msg(strstr(err.data, want) != NULL, "%s not in: %s", want, err.data);
+    }
+    ck_assert_ptr_nonnull(strstr(err.data, ", smtps:// or lmtp://\n"));
+    ck_assert_ptr_null(t);
+    mc_buf_free(&err);
+}
+END_TEST
+
 static const char good_profile[] =
     "{\n"
     "  \"name\": \"x\", \"domain\": \"example.test\",\n"
@@ -112,6 +166,37 @@ START_TEST(profile_and_endpoint_choice)
 }
 END_TEST
 
+/* Without an endpoint name, the endpoint named after the protocol or its own scheme in the
+   TLS mode asked for wins over earlier ones; with none of those, the first that fits. */
+START_TEST(endpoint_choice_prefers_the_protocols_own_scheme)
+{
+    struct mc_buf err = {0}, why = {0};
+    struct mc_target *t =
+        profile("{\"name\": \"x\", \"domain\": \"d\", \"endpoints\": {\n"
+                "  \"imap-alt\": {\"protocol\": \"imap\", \"port\": 1, \"tls\": \"implicit\"},\n"
+                "  \"imaps\": {\"protocol\": \"imap\", \"port\": 2, \"tls\": \"implicit\"},\n"
+                "  \"pop-alt\": {\"protocol\": \"pop3\", \"port\": 3, \"tls\": \"implicit\"},\n"
+                "  \"pop-x\": {\"protocol\": \"pop3\", \"port\": 4, \"tls\": \"implicit\"},\n"
+                "  \"pop3\": {\"protocol\": \"pop3\", \"port\": 5, \"tls\": \"implicit\"},\n"
+                "  \"lmtp-b\": {\"protocol\": \"lmtp\", \"port\": 6}}}\n",
+                &err);
+    ck_assert_msg(t != NULL, "%s", err.data ? err.data : "");
+    struct mc_session_spec imaps = {.proto = &mc_proto_imap, .tls = MC_TLS_IMPLICIT};
+    struct mc_session_spec pop3s = {.proto = &mc_proto_pop3, .tls = MC_TLS_IMPLICIT};
+    struct mc_session_spec lmtp = {.proto = &mc_proto_lmtp, .tls = MC_TLS_NONE};
+    struct mc_session_spec imap = {.proto = &mc_proto_imap, .tls = MC_TLS_NONE};
+    ck_assert_int_eq(mc_target_endpoint_for(t, &imaps, &why)->port, 2);
+    /* an endpoint named like the protocol counts in either TLS mode */
+    ck_assert_int_eq(mc_target_endpoint_for(t, &pop3s, &why)->port, 5);
+    ck_assert_int_eq(mc_target_endpoint_for(t, &lmtp, &why)->port, 6);
+    ck_assert_ptr_null(mc_target_endpoint_for(t, &imap, &why));
+    ck_assert_str_eq(why.data, "the target has no imap endpoint");
+    mc_target_free(t);
+    mc_buf_free(&err);
+    mc_buf_free(&why);
+}
+END_TEST
+
 START_TEST(profile_errors_have_positions)
 {
     struct mc_buf err = {0};
@@ -120,7 +205,8 @@ START_TEST(profile_errors_have_positions)
                                   " \"users\": [{\"user\": \"a\"}], \"extra\": 1}\n",
                                   &err);
     ck_assert_ptr_null(t);
-    ck_assert_ptr_nonnull(strstr(err.data, ":1:37: endpoints.imap.protocol: must be one of"));
+    ck_assert_ptr_nonnull(strstr(
+        err.data, ":1:37: endpoints.imap.protocol: must be one of pop3, imap, smtp, lmtp\n"));
     ck_assert_ptr_nonnull(strstr(err.data, ":2:11: endpoints.imap.port: must be an integer"));
     ck_assert_ptr_nonnull(strstr(err.data, ":2:21: endpoints.imap.tsl: unknown key"));
     ck_assert_ptr_nonnull(strstr(err.data, ":3:12: users[0].password: is required"));
@@ -145,6 +231,9 @@ int main(void)
     TCase *tc = tcase_create("target");
     tcase_add_test(tc, url_defaults_and_credentials);
     tcase_add_test(tc, url_errors);
+    tcase_add_test(tc, url_every_scheme);
+    tcase_add_test(tc, url_error_lists_every_scheme);
+    tcase_add_test(tc, endpoint_choice_prefers_the_protocols_own_scheme);
     tcase_add_test(tc, profile_and_endpoint_choice);
     tcase_add_test(tc, profile_errors_have_positions);
     suite_add_tcase(s, tc);
