@@ -58,6 +58,8 @@ static const char run_usage_tail[] =
     "output:\n"
     "  -r, --report FILE     write the JSON report to FILE ('-': standard output, and the\n"
     "                        console output goes to standard error)\n"
+    "      --keep-secrets    record passwords and SASL responses as sent (by default the\n"
+    "                        report masks them: ${password}, [redacted SASL response])\n"
     "  -v, --verbose         print the transcript of failed scenarios\n"
     "  -q, --quiet           print only problems and the summary\n"
     "      --color WHEN      auto (default: only on a terminal), always, never\n"
@@ -82,7 +84,7 @@ struct run_cli {
     struct mc_selection sel;
     const char *report, *ca_file;
     long jobs, step_timeout;
-    bool verbose, quiet, insecure, fail_fast, list;
+    bool verbose, quiet, insecure, fail_fast, list, keep_secrets;
     struct mc_skip_limit max_skip;
     enum mc_color color;
     struct mc_run_view view;
@@ -102,6 +104,7 @@ enum {
     OPT_LIST,
     OPT_FAIL_FAST,
     OPT_MAX_SKIP,
+    OPT_KEEP_SECRETS,
 };
 
 static const struct option run_longopts[] = {
@@ -121,6 +124,7 @@ static const struct option run_longopts[] = {
     {"list", no_argument, NULL, OPT_LIST},
     {"fail-fast", no_argument, NULL, OPT_FAIL_FAST},
     {"max-skip", required_argument, NULL, OPT_MAX_SKIP},
+    {"keep-secrets", no_argument, NULL, OPT_KEEP_SECRETS},
     {"verbose", no_argument, NULL, 'v'},
     {"quiet", no_argument, NULL, 'q'},
     {"color", required_argument, NULL, OPT_COLOR},
@@ -169,6 +173,9 @@ static bool parse_option(struct run_cli *c, int ch, const char *arg, struct mc_b
         break;
     case OPT_MAX_SKIP:
         return mc_skip_limit_parse(arg, &c->max_skip, err) == 0;
+    case OPT_KEEP_SECRETS:
+        c->keep_secrets = true;
+        break;
     case 'v':
         c->verbose = true;
         break;
@@ -339,11 +346,11 @@ static char *options_json(const struct run_cli *c)
         snprintf(text, sizeof text, "%g%s", c->max_skip.value, c->max_skip.percent ? "%" : "");
         max_skip = json_string(text);
     }
-    json_t *o = json_pack("{s:i, s:i, s:b, s:o, s:b, s:b, s:o, s:o}", "jobs", (int)c->jobs,
+    json_t *o = json_pack("{s:i, s:i, s:b, s:o, s:b, s:b, s:b, s:o, s:o}", "jobs", (int)c->jobs,
                           "step_timeout_ms", (int)c->step_timeout, "insecure", c->insecure,
                           "ca_file", c->ca_file ? json_string(c->ca_file) : json_null(),
-                          "fail_fast", c->fail_fast, "list", c->list, "max_skip", max_skip,
-                          "selection", sel);
+                          "fail_fast", c->fail_fast, "list", c->list, "keep_secrets",
+                          c->keep_secrets, "max_skip", max_skip, "selection", sel);
     char *text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(o);
     return text;
@@ -425,6 +432,7 @@ static int run_scenarios(struct run_cli *c, struct mc_scenario **scenarios, size
                                .step_timeout_ms = (int)c->step_timeout,
                                .insecure = c->insecure,
                                .fail_fast = c->fail_fast,
+                               .keep_secrets = c->keep_secrets,
                                .dry_run = c->list,
                                .base = base,
                                .reset_user = embedded ? mc_embedded_reset_user : NULL,

@@ -177,7 +177,12 @@ static void auth_start(struct mc_srun *r, struct mc_op *op)
         mc_base64_encode(initial.data, initial.len, &b64);
     s->proto->auth_command(op->text.data, has_initial ? (b64.data ? b64.data : "") : NULL, &cmd);
     struct mc_exchange_opts opts = {.multiline = 0};
+    size_t mark = r->redact ? mc_redactor_mark(r->redact) : 0;
+    if (r->redact && has_initial && b64.len)
+        mc_redactor_add(r->redact, b64.data, b64.len, "[redacted SASL response]");
     mc_session_exchange(s, MC_EX_COMMAND, cmd.data, cmd.len, &opts);
+    if (r->redact)
+        mc_redactor_drop(r->redact, mark);
     mc_buf_free(&initial);
     mc_buf_free(&b64);
     mc_buf_free(&cmd);
@@ -205,7 +210,12 @@ static void auth_continue(struct mc_srun *r, struct mc_op *op)
         mc_srun_op_done(r, false, mc_sasl_error(r->sasl));
     } else {
         mc_base64_encode(response.data ? response.data : "", response.len, &b64);
+        size_t mark = r->redact ? mc_redactor_mark(r->redact) : 0;
+        if (r->redact && b64.len)
+            mc_redactor_add(r->redact, b64.data, b64.len, "[redacted SASL response]");
         mc_session_exchange(s, MC_EX_CONTINUE, b64.data ? b64.data : "", b64.len, &opts);
+        if (r->redact)
+            mc_redactor_drop(r->redact, mark);
     }
     mc_buf_free(&challenge);
     mc_buf_free(&response);

@@ -10,6 +10,7 @@
 
 #include "engine/result.h"
 #include "engine/runner.h"
+#include "engine/redact.h"
 #include "engine/session.h"
 #include "lib/base64.h"
 #include "lib/sasl.h"
@@ -89,6 +90,7 @@ struct mc_srun {
     bool last_positive; /* the last reply was positive (STARTTLS -> TLS) */
     struct mc_step_result *cur;
     struct mc_sasl *sasl;
+    struct mc_redactor *redact; /* the secrets kept out of the transcript; NULL: keep them */
     struct event *deadline, *advance, *sleep;
     double t0; /* monotonic seconds at start */
     bool failed, finished;

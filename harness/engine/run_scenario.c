@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "engine/run_internal.h"
+#include "lib/base64.h"
 
 double mc_now_monotonic(void)
 {
@@ -48,8 +49,42 @@ void mc_srun_record(void *arg, struct mc_session *s, enum mc_transcript_dir dir,
     e->t = elapsed(r);
     e->session = s->index;
     e->dir = dir;
+    if (dir == MC_DIR_CLIENT && r->redact && mc_redactor_hits(r->redact, data, len)) {
+        struct mc_buf masked = {0};
+        mc_redact(r->redact, data, len, &masked);
+        e->len = masked.len;
+        e->data = mc_buf_steal(&masked);
+        return;
+    }
     e->data = mc_xstrndup(data, len);
     e->len = len;
+}
+
+/* The secrets of the scenario's users (engine/redact.h): passwords, and the SASL PLAIN
+   initial response that carries one. */
+static void redact_users(struct mc_srun *r)
+{
+    if (r->runner->opts->keep_secrets)
+        return;
+    r->redact = mc_redactor_new();
+    for (int i = 0; i < r->sc->users; i++) {
+        const struct mc_user *u = r->users[i];
+        char mask[32];
+        if (r->sc->users == 1)
+            snprintf(mask, sizeof mask, "${password}");
+        else
+            snprintf(mask, sizeof mask, "${password%d}", i + 1);
+        mc_redactor_add(r->redact, u->password, strlen(u->password), mask);
+        struct mc_buf plain = {0}, b64 = {0};
+        mc_buf_append_char(&plain, '\0');
+        mc_buf_append_str(&plain, u->name);
+        mc_buf_append_char(&plain, '\0');
+        mc_buf_append_str(&plain, u->password);
+        mc_base64_encode(plain.data, plain.len, &b64);
+        mc_redactor_add(r->redact, b64.data, b64.len, "[redacted SASL PLAIN response]");
+        mc_buf_free(&plain);
+        mc_buf_free(&b64);
+    }
 }
 
 static void set_builtin_vars(struct mc_srun *r)
@@ -148,8 +183,15 @@ static void step_begin(struct mc_srun *r)
     else
         mc_srun_build_fixture_ops(r);
     if (r->op_count && r->ops[r->op_count - 1].text.len && st &&
-        (st->kind == MC_STEP_SEND || st->kind == MC_STEP_SEND_RAW))
-        sr->sent = mc_xstrndup(r->ops[r->op_count - 1].text.data, r->ops[r->op_count - 1].text.len);
+        (st->kind == MC_STEP_SEND || st->kind == MC_STEP_SEND_RAW)) {
+        const struct mc_buf *text = &r->ops[r->op_count - 1].text;
+        struct mc_buf masked = {0};
+        if (r->redact)
+            mc_redact(r->redact, text->data, text->len, &masked);
+        else
+            mc_buf_append(&masked, text->data, text->len);
+        sr->sent = mc_buf_steal(&masked);
+    }
     int ms = step_timeout_ms(r, st);
     struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
     evtimer_add(r->deadline, &tv);
@@ -344,6 +386,7 @@ struct mc_srun *mc_srun_start(struct mc_runner *rn, struct mc_scenario_result *r
     r->deadline = evtimer_new(rn->base, deadline_fired, r);
     r->advance = event_new(rn->base, -1, 0, advance_fired, r);
     mc_runner_active_add(rn, r);
+    redact_users(r);
     set_builtin_vars(r);
     create_sessions(r);
     r->step = r->sc->fixture_messages > 0 ? -1 : 0;
@@ -362,6 +405,7 @@ void mc_srun_free(struct mc_srun *r)
     mc_srun_ops_clear(r);
     mc_sasl_free(r->sasl);
     mc_vars_free(r->vars);
+    mc_redactor_free(r->redact);
     if (r->deadline)
         event_free(r->deadline);
     if (r->advance)

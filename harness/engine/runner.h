@@ -28,6 +28,7 @@ struct mc_run_options {
     int step_timeout_ms; /* default deadline of a step */
     bool insecure;       /* go on when a TLS certificate does not verify (the report says so) */
     bool fail_fast;      /* stop the run at the first violation */
+    bool keep_secrets;   /* record passwords and SASL responses as sent (engine/redact.h) */
     bool dry_run;        /* probe and judge each scenario's gate, run none (--list): a
                             scenario that would run ends as not_run "would run" */
     /* The loop to run on, shared with an in-process server (the embedded reference server);

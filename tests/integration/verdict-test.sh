@@ -260,6 +260,21 @@ fail-fast) # the first violation stops the run; the rest is not_run
     check 'assert r["summary"]["fail"] == 1 and r["summary"]["not_run"] >= 1, r["summary"]
 assert "fail-fast" in r["run"]["stopped"]'
     ;;
+secrets) # passwords and SASL responses are masked in the report unless --keep-secrets
+    start_reference
+    run 0 "$SRC/scenarios" -f 'pop3.auth.*' -f 'imap.auth.*' -f 'pop3.transaction.*' -f 'smtp.submission.*' --target "$REF/target.json" -r "$WORK/report.json"
+    cp "$REF/target.json" "$WORK/target.json"
+    check 'import json as j
+pws = [u["password"] for u in j.load(open(sys.argv[1].replace("report.json", "target.json")))["users"]]
+sent = [e.get("text", "") for s in r["scenarios"] for e in s["transcript"] if e["dir"] == "client"]
+assert not [t for t in sent if any(p in t for p in pws)], "a password in the transcript"
+assert any("${password}" in t for t in sent) and any("[redacted" in t for t in sent)'
+    run 0 "$SRC/scenarios" -f 'pop3.auth.*' -f 'pop3.transaction.*' --keep-secrets --target "$REF/target.json" -r "$WORK/report.json"
+    check 'import json as j
+pws = [u["password"] for u in j.load(open(sys.argv[1].replace("report.json", "target.json")))["users"]]
+sent = [e.get("text", "") for s in r["scenarios"] for e in s["transcript"] if e["dir"] == "client"]
+assert [t for t in sent if any(p in t for p in pws)], "--keep-secrets kept no password"'
+    ;;
 *)
     fail "unknown case"
     ;;
