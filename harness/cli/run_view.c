@@ -120,8 +120,17 @@ static void print_failure(const struct mc_run_view *v, const struct mc_scenario_
             continue;
         const struct mc_step *def = st->index >= 0 ? &sc->steps[st->index] : NULL;
         const struct mc_rfc_refs *rfc = def && def->rfc.count ? &def->rfc : &sc->rfc;
-        fprintf(v->out, "    %s:%d:%d: step %d (%s)\n", sc->file, def ? def->line : 1,
-                def ? def->column : 1, st->index + 1, st->label);
+        struct mc_rfc_ref rule_ref;
+        struct mc_rfc_refs rule_refs = {&rule_ref, 1};
+        if (st->rule) {
+            rule_ref = (struct mc_rfc_ref){.rfc = st->rule->rfc, .section = (char *)st->rule->section};
+            rfc = &rule_refs;
+        }
+        if (def)
+            fprintf(v->out, "    %s:%d:%d: step %d (%s)\n", sc->file, def->line, def->column,
+                    st->index + 1, st->label);
+        else
+            fprintf(v->out, "    %s: %s\n", sc->file, st->label);
         if (st->expected)
             fprintf(v->out, "      expected: %s\n", st->expected);
         if (st->got)
@@ -133,7 +142,9 @@ static void print_failure(const struct mc_run_view *v, const struct mc_scenario_
                     rfc->items[k].section ? " section " : "",
                     rfc->items[k].section ? rfc->items[k].section : "");
         fprintf(v->out, " (%s)\n",
-                mc_level_name(def && def->level >= 0 ? (enum mc_level)def->level : sc->level));
+                st->rule ? "MUST"
+                         : mc_level_name(def && def->level >= 0 ? (enum mc_level)def->level
+                                                                : sc->level));
         if (def && def->why)
             fprintf(v->out, "      because:  %s\n", def->why);
         break;

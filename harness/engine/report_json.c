@@ -315,6 +315,13 @@ static json_t *step_json(const struct mc_scenario_result *sr, size_t pos, struct
         problem = "step index out of range";
     int level = spec && spec->level >= 0 ? spec->level : (int)sc->level;
     const struct mc_rfc_refs *rfc = spec && spec->rfc.count ? &spec->rfc : &sc->rfc;
+    struct mc_rfc_ref rule_ref;
+    struct mc_rfc_refs rule_refs = {&rule_ref, 1};
+    if (st->rule) { /* an implicit step broke a rule of the protocol itself */
+        rule_ref = (struct mc_rfc_ref){.rfc = st->rule->rfc, .section = (char *)st->rule->section};
+        rfc = &rule_refs;
+        level = MC_LEVEL_MUST;
+    }
 
     if (!problem && !outcome_valid(st->outcome))
         problem = "bad outcome";

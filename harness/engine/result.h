@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "engine/scenario.h"
+#include "proto/protocol.h"
 #include "lib/buf.h"
 
 enum mc_outcome {
@@ -77,6 +78,9 @@ struct mc_step_result {
     char *expected;          /* JSON text of the expectation as written, or NULL */
     char *got;               /* the status line (or last line) that came, or NULL */
     char *why;               /* on failure: the explanation; NULL on pass */
+    /* An implicit step (opening a session) cites the protocol's own rule when it fails (the
+       greeting, STARTTLS), not the scenario's; NULL: the step's or the scenario's. */
+    const struct mc_proto_rule *rule;
     size_t transcript_first; /* transcript entries [first, first+count) belong to this step */
     size_t transcript_count;
 };

@@ -72,10 +72,10 @@ static void op_fail_with_label(struct mc_srun *r, struct mc_op *op, const char *
         mc_buf_append_str(&b, "while sending ");
         quote_line(&b, op->text.len < 300 ? op->text.data : "(message)");
         mc_buf_append_str(&b, ": ");
-    } else if (op->kind == MC_OP_CONNECT && r->step >= 0 &&
-               current_step(r)->kind != MC_STEP_CONNECT) {
-        mc_buf_append_str(&b, "while opening the session: ");
     }
+    if (r->in_open && r->cur && op->s) /* cite the protocol's own rule, not the scenario's */
+        r->cur->rule = op->kind == MC_OP_CONNECT ? &op->s->proto->greeting_rule
+                                                 : &op->s->proto->starttls_rule;
     mc_buf_append_str(&b, why);
     mc_srun_op_done(r, false, b.data);
     mc_buf_free(&b);

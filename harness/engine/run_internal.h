@@ -84,7 +84,8 @@ struct mc_srun {
     struct mc_session *fixture; /* the delivery connection, while delivering */
     const struct mc_user **users;
     size_t *user_index;
-    long step; /* -1: fixtures */
+    long step;    /* -1: fixtures */
+    bool in_open; /* the current step result is the implicit opening of step `step`'s session */
     struct mc_op ops[MC_OPS_MAX];
     size_t op_count, op_index;
     bool last_positive; /* the last reply was positive (STARTTLS -> TLS) */
@@ -120,6 +121,11 @@ void mc_srun_record(void *arg, struct mc_session *s, enum mc_transcript_dir dir,
 
 /* run_ops.c */
 void mc_srun_build_ops(struct mc_srun *r, const struct mc_step *st);
+/* A step on a session not yet open first runs an implicit step of its own that opens it
+   (connect, greeting, STARTTLS when the session asks for it), so that a failure there is
+   blamed on opening the session, not on a command that was never sent. */
+bool mc_srun_needs_open(const struct mc_srun *r, const struct mc_step *st);
+void mc_srun_build_open_ops(struct mc_srun *r, const struct mc_step *st);
 void mc_srun_build_fixture_ops(struct mc_srun *r);
 void mc_srun_op_start(struct mc_srun *r);
 void mc_srun_session_event(void *arg, struct mc_session *s, enum mc_session_event ev,

@@ -71,10 +71,18 @@ static void ops_open_session(struct mc_srun *r, struct mc_session *s, enum mc_tl
     op_add(r, MC_OP_TLS, s);
 }
 
-static void ops_open_if_needed(struct mc_srun *r, struct mc_session *s, int spec)
+bool mc_srun_needs_open(const struct mc_srun *r, const struct mc_step *st)
 {
-    if (!s->open && !s->closed)
-        ops_open_session(r, s, r->sc->sessions[spec].tls, MC_CHECK_POSITIVE);
+    const struct mc_session *s = st->session >= 0 ? r->sessions[st->session] : NULL;
+    bool opens = st->kind != MC_STEP_CONNECT && st->kind != MC_STEP_CLOSE &&
+                 st->kind != MC_STEP_EXPECT_CLOSE && st->kind != MC_STEP_AWAIT;
+    return s && opens && !s->open && !s->closed;
+}
+
+void mc_srun_build_open_ops(struct mc_srun *r, const struct mc_step *st)
+{
+    struct mc_session *s = r->sessions[st->session];
+    ops_open_session(r, s, r->sc->sessions[st->session].tls, MC_CHECK_POSITIVE);
 }
 
 /* Expands ${vars} of a step's text; on error the step fails before anything is sent. */
@@ -264,10 +272,6 @@ static void ops_message(struct mc_srun *r, struct mc_session *s, const struct mc
 void mc_srun_build_ops(struct mc_srun *r, const struct mc_step *st)
 {
     struct mc_session *s = st->session >= 0 ? r->sessions[st->session] : NULL;
-    bool needs_open = st->kind != MC_STEP_CONNECT && st->kind != MC_STEP_CLOSE &&
-                      st->kind != MC_STEP_EXPECT_CLOSE && st->kind != MC_STEP_AWAIT;
-    if (s && needs_open)
-        ops_open_if_needed(r, s, st->session);
     switch (st->kind) {
     case MC_STEP_CONNECT:
         if (s->open)

@@ -164,25 +164,39 @@ static int step_timeout_ms(const struct mc_srun *r, const struct mc_step *st)
     return ms;
 }
 
+/* "open session 'a' (greeting, STARTTLS)" */
+static char *open_label(const struct mc_srun *r, const struct mc_step *st)
+{
+    struct mc_buf b = {0};
+    const struct mc_session_spec *spec = &r->sc->sessions[st->session];
+    mc_buf_printf(&b, "open session '%s' (connect, greeting%s)", spec->name,
+                  spec->tls == MC_TLS_STARTTLS ? ", STARTTLS" : "");
+    return mc_buf_steal(&b);
+}
+
 static void step_begin(struct mc_srun *r)
 {
     const struct mc_step *st = r->step >= 0 ? &r->sc->steps[r->step] : NULL;
+    bool open = st && !r->in_open && mc_srun_needs_open(r, st);
+    r->in_open = open;
     struct mc_step_result *sr = &r->res->steps[r->res->step_count++];
     memset(sr, 0, sizeof *sr);
-    sr->index = (int)r->step;
-    sr->label = st ? step_label(r->sc, st) : mc_xstrdup("deliver fixtures");
+    sr->index = open ? -1 : (int)r->step;
+    sr->label = open ? open_label(r, st) : st ? step_label(r->sc, st) : mc_xstrdup("deliver fixtures");
     sr->session = st ? st->session : -1;
     sr->start = elapsed(r);
     sr->transcript_first = r->res->transcript_count;
-    if (st && st->expect_json)
+    if (st && st->expect_json && !open)
         sr->expected = mc_xstrdup(st->expect_json);
     r->cur = sr;
     mc_srun_ops_clear(r);
-    if (st)
+    if (open)
+        mc_srun_build_open_ops(r, st);
+    else if (st)
         mc_srun_build_ops(r, st);
     else
         mc_srun_build_fixture_ops(r);
-    if (r->op_count && r->ops[r->op_count - 1].text.len && st &&
+    if (!open && r->op_count && r->ops[r->op_count - 1].text.len && st &&
         (st->kind == MC_STEP_SEND || st->kind == MC_STEP_SEND_RAW)) {
         const struct mc_buf *text = &r->ops[r->op_count - 1].text;
         struct mc_buf masked = {0};
@@ -192,7 +206,7 @@ static void step_begin(struct mc_srun *r)
             mc_buf_append(&masked, text->data, text->len);
         sr->sent = mc_buf_steal(&masked);
     }
-    int ms = step_timeout_ms(r, st);
+    int ms = open ? r->runner->opts->step_timeout_ms : step_timeout_ms(r, st);
     struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
     evtimer_add(r->deadline, &tv);
     mc_srun_op_start(r);
@@ -223,7 +237,7 @@ static void scenario_finish(struct mc_srun *r)
         return;
     r->finished = true;
     const struct mc_scenario *sc = r->sc;
-    long first = r->step + 1;
+    long first = r->in_open ? r->step : r->step + 1; /* a failed opening: its step never ran */
     for (long i = first < 0 ? 0 : first; i < (long)sc->step_count && r->failed; i++) {
         struct mc_step_result *sr = &r->res->steps[r->res->step_count++];
         memset(sr, 0, sizeof *sr);
@@ -308,6 +322,10 @@ static void advance_fired(evutil_socket_t fd, short what, void *arg)
     }
     if (r->cur)
         step_end(r, MC_OUTCOME_PASS, NULL);
+    if (r->in_open) { /* the session is open: now the step itself */
+        step_begin(r);
+        return;
+    }
     if (r->fixture) {
         mc_session_free(r->fixture);
         r->fixture = NULL;
@@ -320,30 +338,41 @@ static void advance_fired(evutil_socket_t fd, short what, void *arg)
     step_begin(r);
 }
 
+/* What stalled, in the words of the step: a connection, a TLS handshake, a greeting, a
+   reply, a close. */
 static void describe_timeout(struct mc_srun *r, struct mc_buf *why)
 {
     const struct mc_op *op = r->op_index < r->op_count ? &r->ops[r->op_index] : NULL;
-    const struct mc_step *st = r->step >= 0 ? &r->sc->steps[r->step] : NULL;
-    int ms = step_timeout_ms(r, st);
+    const struct mc_step *st = r->step >= 0 && !r->in_open ? &r->sc->steps[r->step] : NULL;
+    int ms = r->in_open ? r->runner->opts->step_timeout_ms : step_timeout_ms(r, st);
+    const struct mc_session *s = op ? op->s : NULL;
     if (op && op->kind == MC_OP_EXPECT_CLOSE) {
         mc_buf_printf(why, "the server did not close the connection within %d ms", ms);
         return;
     }
-    if (op && op->kind == MC_OP_CONNECT && op->s && !op->s->open) {
-        mc_buf_printf(why, "could not connect within %d ms", ms);
+    if (op && op->kind == MC_OP_CONNECT && s && !s->open) {
+        if (s->endpoint->tls == MC_TLS_IMPLICIT && s->conn && mc_conn_tcp_established(s->conn))
+            mc_buf_printf(why, "the TLS handshake (implicit TLS) did not complete within %d ms",
+                          ms);
+        else
+            mc_buf_printf(why, "could not connect within %d ms", ms);
+        return;
+    }
+    if (op && op->kind == MC_OP_TLS) {
+        mc_buf_printf(why, "the TLS handshake after %s did not complete within %d ms",
+                      s ? s->proto->starttls_command : "STARTTLS", ms);
         return;
     }
     if (op && op->kind == MC_OP_CONNECT)
         mc_buf_printf(why, "no complete greeting within %d ms (the step's deadline)", ms);
     else
         mc_buf_printf(why, "no complete reply within %d ms (the step's deadline)", ms);
-    if (op && op->s && op->s->reply.lines.count) {
-        const struct mc_strv *l = &op->s->reply.lines;
+    if (s && s->reply.lines.count) {
+        const struct mc_strv *l = &s->reply.lines;
         mc_buf_printf(why, "; %zu line(s) came, the last: '%.200s'", l->count,
                       l->items[l->count - 1].ptr);
-    } else if (op && op->s && op->s->conn && mc_conn_input_length(op->s->conn)) {
-        mc_buf_printf(why, "; %zu byte(s) came without a line end",
-                      mc_conn_input_length(op->s->conn));
+    } else if (s && s->conn && mc_conn_input_length(s->conn)) {
+        mc_buf_printf(why, "; %zu byte(s) came without a line end", mc_conn_input_length(s->conn));
     } else {
         mc_buf_append_str(why, "; nothing came");
     }
@@ -361,6 +390,9 @@ static void deadline_fired(evutil_socket_t fd, short what, void *arg)
         mc_session_stop_reading(op->s);
         if (op->s->record)
             op->s->record(r, op->s, MC_DIR_EVENT, why.data, why.len);
+        if (r->in_open && r->cur) /* cite the protocol's own rule, not the scenario's */
+            r->cur->rule = op->kind == MC_OP_CONNECT ? &op->s->proto->greeting_rule
+                                                     : &op->s->proto->starttls_rule;
     }
     mc_srun_op_done(r, false, why.data);
     mc_buf_free(&why);
@@ -378,7 +410,9 @@ struct mc_srun *mc_srun_start(struct mc_runner *rn, struct mc_scenario_result *r
     r->vars = mc_vars_new();
     r->t0 = mc_now_monotonic();
     res->started = mc_now_wall();
-    res->steps = mc_xcalloc(r->sc->step_count + 1, sizeof *res->steps);
+    /* the steps, the fixtures, and one opening per session */
+    res->steps =
+        mc_xcalloc(r->sc->step_count + 1 + r->sc->session_count, sizeof *res->steps);
     res->user_count = (size_t)r->sc->users;
     res->users = mc_xcalloc(res->user_count, sizeof(char *));
     for (size_t i = 0; i < res->user_count; i++)

@@ -213,6 +213,19 @@ bool mc_conn_is_tls(const struct mc_conn *c)
     return c->ssl != NULL && !c->tls_pending;
 }
 
+bool mc_conn_tcp_established(const struct mc_conn *c)
+{
+    if (!c->bev)
+        return false;
+    if (c->connected)
+        return true;
+    struct bufferevent *under = bufferevent_get_underlying(c->bev);
+    evutil_socket_t fd = bufferevent_getfd(under ? under : c->bev);
+    struct sockaddr_storage peer;
+    socklen_t len = sizeof peer;
+    return fd >= 0 && getpeername(fd, (struct sockaddr *)&peer, &len) == 0;
+}
+
 enum mc_conn_failure mc_conn_failure(const struct mc_conn *c)
 {
     return c->failure;

@@ -79,6 +79,9 @@ void mc_conn_close_after_flush(struct mc_conn *c);
    discards what the client pipelined behind STARTTLS (recorded as an event). */
 int mc_conn_start_tls(struct mc_conn *c, struct mc_buf *err);
 bool mc_conn_is_tls(const struct mc_conn *c);
+/* Whether the TCP connection is up (with implicit TLS, `connected` comes only after the
+   handshake: this tells a stalled handshake from a connect that never completed). */
+bool mc_conn_tcp_established(const struct mc_conn *c);
 /* Why the connection failed (meaningful once `closed` reported an error). */
 enum mc_conn_failure mc_conn_failure(const struct mc_conn *c);
 /* What the client learnt of the server's certificate (all empty without TLS). */

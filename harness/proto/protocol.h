@@ -67,6 +67,12 @@ enum mc_frame {
     MC_FRAME_ERROR,   /* the peer broke framing; r->violation says how; stop reading */
 };
 
+/* A requirement of the protocol itself, cited when an implicit step breaks it. */
+struct mc_proto_rule {
+    int rfc;
+    const char *section;
+};
+
 /* What emptying an account needs next (see empty_step). */
 enum mc_empty { MC_EMPTY_MORE, MC_EMPTY_DONE, MC_EMPTY_FAILED };
 struct mc_account_emptier;
@@ -160,6 +166,10 @@ struct mc_protocol {
     const char *auth_ir_capability;
     /* How a client cancels a SASL exchange ("*"). */
     const char *auth_cancel;
+
+    /* The rules an implicit step checks: the greeting (RFC 1939 4, RFC 9051 7.1, RFC 5321 4.2)
+       and the STARTTLS exchange (RFC 2595 4, RFC 9051 6.2.1, RFC 3207 4). */
+    struct mc_proto_rule greeting_rule, starttls_rule;
 
     /* --- telling the tester's problems from the server's --- */
 

@@ -325,6 +325,8 @@ const struct mc_protocol mc_proto_smtp = {
     .auth_initial_response = true,
     .auth_ir_capability = NULL, /* RFC 4954 4: always allowed within the line length */
     .auth_cancel = "*",
+    .greeting_rule = {5321, "4.2"},
+    .starttls_rule = {3207, "4"},
     .greeting_is_mine = smtp_greeting_is_mine,
     .credentials_refused = smtp_credentials_refused,
 };
@@ -360,6 +362,8 @@ const struct mc_protocol mc_proto_lmtp = {
     .auth_initial_response = true,
     .auth_ir_capability = NULL, /* RFC 4954 4: always allowed within the line length */
     .auth_cancel = "*",
+    .greeting_rule = {5321, "4.2"},
+    .starttls_rule = {3207, "4"},
     .greeting_is_mine = smtp_greeting_is_mine,
     .credentials_refused = smtp_credentials_refused,
 };
