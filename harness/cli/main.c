@@ -20,7 +20,8 @@ static const char usage_text[] =
     "  help           this text; 'mailconform COMMAND --help' for a command's options\n"
     "  version        print the version\n"
     "\n"
-    "exit status: 0 all passed / clean, 1 failures, 2 usage or setup error\n"
+    "exit status (run): 0 all tested passed, 1 a violation, 2 usage error or nothing selected,\n"
+    "3 the target could not be tested, 130/143 interrupted (docs/cli.md)\n"
     "documentation: docs/cli.md, docs/scenario-format.md, docs/report-format.md\n";
 
 int main(int argc, char **argv)
