@@ -196,6 +196,7 @@ static void ld_session(struct ld *ld, const char *path, json_t *v, struct mc_ses
     }
     json_t *tls = json_object_get(v, "tls");
     mc_ld_path_key(p, path, "tls");
+    ss->tls_given = tls != NULL;
     if (tls && mc_ld_word(ld, tls, p, ld_tls_modes, false, &i)) {
         ss->tls = i == 0 ? MC_TLS_NONE : i == 1 ? MC_TLS_IMPLICIT : MC_TLS_STARTTLS;
         if (ss->proto && ss->tls == MC_TLS_IMPLICIT && !mc_protocol_scheme(ss->proto, true))

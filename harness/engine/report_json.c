@@ -252,12 +252,14 @@ static json_t *session_ref(const struct mc_scenario *sc, int session)
     return json_text(sc->sessions[session].name);
 }
 
-static json_t *sessions_json(const struct mc_scenario *sc, struct mc_buf *err)
+/* The sessions as they ran: the TLS mode the transport chose (engine/transport.h). */
+static json_t *sessions_json(const struct mc_scenario_result *sr, struct mc_buf *err)
 {
+    const struct mc_scenario *sc = sr->scenario;
     json_t *arr = jx(json_array());
     for (size_t i = 0; i < sc->session_count; i++) {
         const struct mc_session_spec *ss = &sc->sessions[i];
-        const char *tls = tls_name(ss->tls);
+        const char *tls = tls_name(sr->session_tls ? sr->session_tls[i] : ss->tls);
         if (!ss->proto || !tls) {
             json_decref(arr);
             report_error(err, "report: %s: scenario %s: session %zu has no protocol or TLS mode",
@@ -270,6 +272,7 @@ static json_t *sessions_json(const struct mc_scenario *sc, struct mc_buf *err)
         jset(o, "tls", json_string(tls));
         jset(o, "endpoint", json_text(ss->endpoint));
         jset(o, "user", json_integer(ss->user));
+        jset(o, "adapted", json_text(sr->session_adapted ? sr->session_adapted[i] : NULL));
         jpush(arr, o);
     }
     return arr;
@@ -424,7 +427,7 @@ static json_t *scenario_json(const struct mc_scenario_result *sr, size_t pos, st
     jset(o, "duration_s", json_seconds(sr->duration));
     jset(o, "users", strings_json(sr->users, sr->user_count));
 
-    json_t *sessions = sessions_json(sc, err);
+    json_t *sessions = sessions_json(sr, err);
     if (!sessions)
         goto fail;
     jset(o, "sessions", sessions);

@@ -96,6 +96,9 @@ struct mc_scenario_result {
     double duration; /* seconds */
     char **users;    /* login names given to the scenario */
     size_t user_count;
+    /* How each session ran (engine/transport.h), once the scenario started; NULL before. */
+    enum mc_tls_mode *session_tls;
+    const char **session_adapted; /* why it differs from the scenario's, or NULL */
     struct mc_step_result *steps;
     size_t step_count;
     struct mc_transcript_entry *transcript;

@@ -82,7 +82,14 @@ bool mc_srun_needs_open(const struct mc_srun *r, const struct mc_step *st)
 void mc_srun_build_open_ops(struct mc_srun *r, const struct mc_step *st)
 {
     struct mc_session *s = r->sessions[st->session];
-    ops_open_session(r, s, r->sc->sessions[st->session].tls, MC_CHECK_POSITIVE);
+    const char *adapted = r->res->session_adapted[st->session];
+    if (adapted && s->record) {
+        struct mc_buf note = {0};
+        mc_buf_printf(&note, "session '%s' runs %s", s->name, adapted);
+        s->record(r, s, MC_DIR_EVENT, note.data, note.len);
+        mc_buf_free(&note);
+    }
+    ops_open_session(r, s, r->res->session_tls[st->session], MC_CHECK_POSITIVE);
 }
 
 /* Expands ${vars} of a step's text; on error the step fails before anything is sent. */
@@ -277,7 +284,7 @@ void mc_srun_build_ops(struct mc_srun *r, const struct mc_step *st)
         if (s->open)
             mc_session_abort(s); /* connect again: a fresh connection */
         s->closed = false;
-        ops_open_session(r, s, r->sc->sessions[st->session].tls, MC_CHECK_STEP);
+        ops_open_session(r, s, r->res->session_tls[st->session], MC_CHECK_STEP);
         break;
     case MC_STEP_SEND:
         ops_send(r, s, st);

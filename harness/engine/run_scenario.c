@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "engine/run_internal.h"
+#include "engine/transport.h"
 #include "lib/base64.h"
 
 double mc_now_monotonic(void)
@@ -123,11 +124,18 @@ static void create_sessions(struct mc_srun *r)
 {
     const struct mc_scenario *sc = r->sc;
     r->sessions = mc_xcalloc(sc->session_count, sizeof *r->sessions);
+    r->res->session_tls = mc_xcalloc(sc->session_count + 1, sizeof *r->res->session_tls);
+    r->res->session_adapted =
+        mc_xcalloc(sc->session_count + 1, sizeof *r->res->session_adapted);
     for (size_t i = 0; i < sc->session_count; i++) {
         const struct mc_session_spec *spec = &sc->sessions[i];
         struct mc_buf why = {0};
-        const struct mc_endpoint *ep = mc_target_endpoint_for(r->runner->target, spec, &why);
-        mc_buf_free(&why); /* the runner has checked every endpoint exists */
+        struct mc_transport tr;
+        mc_transport_for(r->runner, sc, i, &tr, &why); /* the gate has checked it exists */
+        mc_buf_free(&why);
+        const struct mc_endpoint *ep = tr.ep;
+        r->res->session_tls[i] = tr.tls;
+        r->res->session_adapted[i] = tr.adapted;
         struct mc_session *s = mc_session_new((int)i, spec->name, spec->proto, ep,
                                               r->users[spec->user - 1], r->runner->target->domain);
         s->cb = mc_srun_session_event;

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "engine/run_internal.h"
+#include "engine/transport.h"
 #include "lib/tls.h"
 
 static void schedule(struct mc_runner *rn);
@@ -62,14 +63,6 @@ static void gate_problem(struct gate *g, const struct mc_problem *p)
     gate_set(g, MC_OUTCOME_ERROR, p->cause, p->why, p->hint);
 }
 
-static bool session_has_step(const struct mc_scenario *sc, size_t session, enum mc_step_kind k)
-{
-    for (size_t i = 0; i < sc->step_count; i++)
-        if (sc->steps[i].kind == k && sc->steps[i].session == (int)session)
-            return true;
-    return false;
-}
-
 static bool needs_delivery(const struct mc_scenario *sc)
 {
     if (sc->fixture_messages > 0)
@@ -87,20 +80,19 @@ static bool gate_sessions(const struct mc_runner *rn, const struct mc_scenario *
 {
     for (size_t i = 0; i < sc->session_count; i++) {
         struct mc_buf why = {0};
-        const struct mc_endpoint *ep = mc_target_endpoint_for(rn->target, &sc->sessions[i], &why);
-        if (!ep) {
+        struct mc_transport tr;
+        if (!mc_transport_for(rn, sc, i, &tr, &why)) {
             gate_set(g, MC_OUTCOME_SKIP, MC_CAUSE_NONE, why.data, NULL);
             mc_buf_free(&why);
             return false;
         }
         mc_buf_free(&why);
-        const struct mc_capability_probe *p = mc_probe_of(rn, ep);
+        const struct mc_capability_probe *p = mc_probe_of(rn, tr.ep);
         if (!p)
             continue;
-        bool tls = sc->sessions[i].tls == MC_TLS_STARTTLS ||
-                   session_has_step(sc, i, MC_STEP_STARTTLS);
-        bool login =
-            session_has_step(sc, i, MC_STEP_LOGIN) || session_has_step(sc, i, MC_STEP_AUTH);
+        bool tls = tr.tls == MC_TLS_STARTTLS || mc_scenario_session_has(sc, i, MC_STEP_STARTTLS);
+        bool login = mc_scenario_session_has(sc, i, MC_STEP_LOGIN) ||
+                     mc_scenario_session_has(sc, i, MC_STEP_AUTH);
         const struct mc_problem *pr = p->unusable.cause   ? &p->unusable
                                       : tls && p->starttls.cause ? &p->starttls
                                       : login && p->login.cause  ? &p->login
@@ -611,6 +603,8 @@ void mc_run_result_free(struct mc_run_result *r)
         for (size_t k = 0; k < s->user_count; k++)
             free(s->users[k]);
         free(s->users);
+        free(s->session_tls);
+        free(s->session_adapted);
         free(s->steps);
         free(s->transcript);
         free(s->reason);

@@ -128,3 +128,11 @@ void mc_scenario_free(struct mc_scenario *s)
     free(s->steps);
     free(s);
 }
+
+bool mc_scenario_session_has(const struct mc_scenario *sc, size_t session, enum mc_step_kind k)
+{
+    for (size_t i = 0; i < sc->step_count; i++)
+        if (sc->steps[i].kind == k && sc->steps[i].session == (int)session)
+            return true;
+    return false;
+}

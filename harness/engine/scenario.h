@@ -34,6 +34,8 @@ struct mc_session_spec {
     enum mc_tls_mode tls;
     char *endpoint; /* target endpoint name ("submission"), NULL: chosen by protocol + tls */
     int user;       /* 1-based index into the scenario's users */
+    bool tls_given; /* the scenario said "tls": it is about the transport, which stays as
+                       written; otherwise the session may run over what the target offers */
 };
 
 /* A list of regular expressions (source text, ${vars} allowed). */
@@ -137,5 +139,7 @@ const char *mc_level_name(enum mc_level level);
 const char *mc_tls_mode_name(enum mc_tls_mode mode);
 const char *mc_step_kind_name(enum mc_step_kind kind);
 void mc_scenario_free(struct mc_scenario *s);
+/* Whether the scenario has a step of kind `k` on session `session`. */
+bool mc_scenario_session_has(const struct mc_scenario *sc, size_t session, enum mc_step_kind k);
 
 #endif

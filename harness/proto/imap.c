@@ -414,6 +414,19 @@ static const struct mc_scheme imap_schemes[] = {
     {NULL, 0, false, false},
 };
 
+/* RFC 9051 6.2.3 (RFC 3501 6.2.3): LOGINDISABLED before STARTTLS. */
+static bool imap_login_needs_tls(const struct mc_strv *plain, const struct mc_strv *after_tls)
+{
+    (void)after_tls;
+    return mc_strv_contains_nocase(plain, "LOGINDISABLED");
+}
+
+/* RFC 9051 6.3.12: APPEND with a synchronizing literal. */
+static void imap_store_command(size_t size, struct mc_buf *out)
+{
+    mc_buf_printf(out, "APPEND INBOX {%zu}", size);
+}
+
 const struct mc_protocol mc_proto_imap = {
     .name = "imap",
     .schemes = imap_schemes,
@@ -442,6 +455,8 @@ const struct mc_protocol mc_proto_imap = {
     .starttls_rule = {9051, "6.2.1"},
     .greeting_is_mine = imap_greeting_is_mine,
     .credentials_refused = imap_credentials_refused,
+    .login_needs_tls = imap_login_needs_tls,
+    .store_command = imap_store_command,
     .empty_begin = mc_imap_empty_begin,
     .empty_step = mc_imap_empty_step,
     .empty_end = mc_imap_empty_end,

@@ -292,6 +292,15 @@ static const struct mc_scheme pop3_schemes[] = {
     {NULL, 0, false, false},
 };
 
+/* RFC 2449 6.8 and 6.3: USER and SASL announced only after STLS (RFC 2595 4). */
+static bool pop3_login_needs_tls(const struct mc_strv *plain, const struct mc_strv *after_tls)
+{
+    bool plain_login = mc_strv_contains_nocase(plain, "USER") || mc_strv_contains_nocase(plain, "SASL");
+    bool tls_login =
+        mc_strv_contains_nocase(after_tls, "USER") || mc_strv_contains_nocase(after_tls, "SASL");
+    return plain->count && !plain_login && tls_login;
+}
+
 const struct mc_protocol mc_proto_pop3 = {
     .name = "pop3",
     .schemes = pop3_schemes,
@@ -321,6 +330,7 @@ const struct mc_protocol mc_proto_pop3 = {
     .starttls_rule = {2595, "4"},
     .greeting_is_mine = pop3_greeting_is_mine,
     .credentials_refused = pop3_credentials_refused,
+    .login_needs_tls = pop3_login_needs_tls,
     .empty_begin = pop3_empty_begin,
     .empty_step = pop3_empty_step,
     .empty_end = pop3_empty_end,

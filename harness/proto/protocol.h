@@ -182,6 +182,15 @@ struct mc_protocol {
        wrong (POP3 "-ERR [AUTH]", IMAP "NO [AUTHENTICATIONFAILED]", SMTP 535), as opposed to a
        refusal for another reason (TLS required, mailbox locked, mechanism unsupported). */
     bool (*credentials_refused)(const struct mc_reply *r);
+    /* Whether, from what the endpoint announced before and after STARTTLS, logging in needs
+       TLS first (IMAP LOGINDISABLED, RFC 9051 6.2.3; SMTP AUTH only after STARTTLS; POP3 USER
+       and SASL only after STLS). A session that is not about the transport then upgrades. */
+    bool (*login_needs_tls)(const struct mc_strv *plain, const struct mc_strv *after_tls);
+    /* Putting a message into the logged-in user's mailbox over this protocol, for fixtures when
+       the target has no SMTP/LMTP endpoint: the command that announces `size` octets of
+       message as a literal ("APPEND INBOX {size}"), answered by a continuation; the message
+       and CRLF follow. NULL: the protocol cannot. */
+    void (*store_command)(size_t size, struct mc_buf *out);
 
     /* --- emptying a disposable test account (docs/target-format.md, disposable_users) ---
        After logging in, the engine asks the protocol for commands: `empty_step` is called

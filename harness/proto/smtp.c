@@ -300,6 +300,13 @@ static const struct mc_scheme smtp_schemes[] = {
     {NULL, 0, false, false},
 };
 
+/* RFC 4954 4 with RFC 3207 4.2: AUTH announced only in the EHLO after STARTTLS. */
+static bool smtp_login_needs_tls(const struct mc_strv *plain, const struct mc_strv *after_tls)
+{
+    return plain->count && !mc_strv_contains_nocase(plain, "AUTH") &&
+           mc_strv_contains_nocase(after_tls, "AUTH");
+}
+
 const struct mc_protocol mc_proto_smtp = {
     .name = "smtp",
     .schemes = smtp_schemes,
@@ -329,6 +336,7 @@ const struct mc_protocol mc_proto_smtp = {
     .starttls_rule = {3207, "4"},
     .greeting_is_mine = smtp_greeting_is_mine,
     .credentials_refused = smtp_credentials_refused,
+    .login_needs_tls = smtp_login_needs_tls,
 };
 
 static const struct mc_scheme lmtp_schemes[] = {
@@ -366,4 +374,5 @@ const struct mc_protocol mc_proto_lmtp = {
     .starttls_rule = {3207, "4"},
     .greeting_is_mine = smtp_greeting_is_mine,
     .credentials_refused = smtp_credentials_refused,
+    .login_needs_tls = smtp_login_needs_tls,
 };

@@ -31,11 +31,11 @@ static struct mc_rfc_ref refs_1939[] = {{1939, "5"}};
 static struct mc_rfc_ref refs_3501[] = {{3501, "6.3.1"}, {3501, NULL}};
 static struct mc_rfc_ref refs_step[] = {{1939, "4"}};
 
-static struct mc_session_spec sessions_a[] = {{"a", &proto_pop3, MC_TLS_NONE, NULL, 1}};
+static struct mc_session_spec sessions_a[] = {{"a", &proto_pop3, MC_TLS_NONE, NULL, 1, false}};
 static struct mc_session_spec sessions_b[] = {
-    {"in", &proto_imap, MC_TLS_IMPLICIT, "imaps", 1},
-    {"pop", &proto_pop3, MC_TLS_STARTTLS, NULL, 1},
-    {"pop2", &proto_pop3, MC_TLS_NONE, NULL, 2},
+    {"in", &proto_imap, MC_TLS_IMPLICIT, "imaps", 1, true},
+    {"pop", &proto_pop3, MC_TLS_STARTTLS, NULL, 1, true},
+    {"pop2", &proto_pop3, MC_TLS_NONE, NULL, 2, false},
 };
 
 static char *tags_a[] = {"pop3", "basic"};
