@@ -104,7 +104,7 @@ static void probe_reply(struct mc_probe *p)
     case PH_STARTTLS: {
         struct mc_buf err = {0};
         p->phase = PH_TLS;
-        if (!r->positive || mc_session_start_tls(p->s, &err) != 0)
+        if (!r->positive || !pr->starttls_ready(r, &err) || mc_session_start_tls(p->s, &err) != 0)
             probe_finish(p, err.len ? err.data : "STARTTLS was refused");
         mc_buf_free(&err);
         return;

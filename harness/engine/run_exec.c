@@ -241,8 +241,12 @@ void mc_srun_op_start(struct mc_srun *r)
             break;
         }
         struct mc_buf err = {0};
-        if (mc_session_start_tls(s, &err) != 0)
+        if (!s->proto->starttls_ready(&s->reply, &err)) { /* "250 ok" is no go-ahead */
+            mc_buf_append_str(&err, "; no TLS handshake was attempted");
             mc_srun_op_done(r, false, err.data);
+        } else if (mc_session_start_tls(s, &err) != 0) {
+            mc_srun_op_done(r, false, err.data);
+        }
         mc_buf_free(&err);
         break;
     }

@@ -371,6 +371,16 @@ static void imap_login_commands(const char *user, const char *password, struct m
     mc_buf_free(&b);
 }
 
+/* RFC 3501 6.2.1: TLS negotiation begins after the tagged OK to STARTTLS (a continuation
+   request "+" is positive too, but asks for more instead). */
+static bool imap_starttls_ready(const struct mc_reply *r, struct mc_buf *why)
+{
+    if (r->kind == MC_REPLY_FINAL && strcmp(r->status, "OK") == 0)
+        return true;
+    return mc_syn_starttls_not_ready(r, "STARTTLS",
+                                     "only a tagged OK does (RFC 3501 section 6.2.1)", why);
+}
+
 /* RFC 9051 6.2.2 and SASL-IR (RFC 4959 3): "=" stands for an empty initial response. */
 static void imap_auth_command(const char *mech, const char *initial, struct mc_buf *out)
 {
@@ -394,6 +404,7 @@ const struct mc_protocol mc_proto_imap = {
     .capabilities = imap_capabilities,
     .greeting_capabilities = imap_greeting_capabilities,
     .starttls_command = "STARTTLS",
+    .starttls_ready = imap_starttls_ready,
     .quit_command = "LOGOUT",
     .login_commands = imap_login_commands,
     .auth_command = imap_auth_command,

@@ -212,6 +212,14 @@ static void pop3_login_commands(const char *user, const char *password, struct m
     mc_buf_free(&b);
 }
 
+/* RFC 2595 4: TLS negotiation begins after the +OK to STLS. */
+static bool pop3_starttls_ready(const struct mc_reply *r, struct mc_buf *why)
+{
+    if (r->kind == MC_REPLY_FINAL && strcmp(r->status, "+OK") == 0)
+        return true;
+    return mc_syn_starttls_not_ready(r, "STLS", "only +OK does (RFC 2595 section 4)", why);
+}
+
 /* RFC 5034 4: "AUTH mechanism [initial-response]", "=" for an empty initial response. */
 static void pop3_auth_command(const char *mech, const char *initial, struct mc_buf *out)
 {
@@ -236,6 +244,7 @@ const struct mc_protocol mc_proto_pop3 = {
     .capabilities = pop3_capabilities,
     .greeting_capabilities = NULL,
     .starttls_command = "STLS",
+    .starttls_ready = pop3_starttls_ready,
     .quit_command = "QUIT",
     .login_commands = pop3_login_commands,
     .auth_command = pop3_auth_command,

@@ -121,7 +121,12 @@ struct mc_protocol {
     void (*greeting_capabilities)(const struct mc_reply *r, struct mc_strv *out);
 
     const char *starttls_command; /* "STLS", "STARTTLS"; NULL if none */
-    const char *quit_command;     /* "QUIT", "LOGOUT" */
+    /* Whether `r`, a positive final reply to starttls_command, starts the TLS negotiation:
+       SMTP only with 220 (RFC 3207 4), POP3 with +OK (RFC 2595 4), IMAP with a tagged OK
+       (RFC 3501 6.2.1). When it does not ("250 ok" to STARTTLS) no handshake may be attempted,
+       and `why` (may be NULL) gets a sentence saying what came and which reply the RFC wants. */
+    bool (*starttls_ready)(const struct mc_reply *r, struct mc_buf *why);
+    const char *quit_command; /* "QUIT", "LOGOUT" */
     /* The commands of a plain login with user and password, in order (POP3: USER, PASS;
        IMAP: LOGIN with quoted strings; SMTP: EHLO then AUTH PLAIN). Each must get a positive
        final reply. */

@@ -26,6 +26,7 @@
 #define SMTP_LINE_MAX (64u * 1024u)
 #define SMTP_CODE_LEN 3 /* RFC 5321 4.2: Reply-code = %x32-35 %x30-35 %x30-39 */
 #define SMTP_CLIENT_NAME "mailconform.invalid" /* RFC 2606 2: a name that never resolves */
+#define SMTP_STARTTLS_READY 220 /* RFC 3207 4: "220 Ready to start TLS", the only go-ahead */
 
 enum smtp_phase {
     SMTP_WAIT_REPLY, /* reply lines until one without "-" */
@@ -265,6 +266,14 @@ static void lmtp_delivery_commands(const char *helo_name, const char *from, cons
     smtp_delivery_with("LHLO", helo_name, from, to, out);
 }
 
+/* RFC 3207 4: TLS starts after 220 and nothing else; a 250 to STARTTLS is no go-ahead. */
+static bool smtp_starttls_ready(const struct mc_reply *r, struct mc_buf *why)
+{
+    if (r->kind == MC_REPLY_FINAL && r->code == SMTP_STARTTLS_READY)
+        return true;
+    return mc_syn_starttls_not_ready(r, "STARTTLS", "only 220 does (RFC 3207 section 4)", why);
+}
+
 /* RFC 4954 4: "AUTH mechanism [initial-response]", "=" for an empty initial response. */
 static void smtp_auth_command(const char *mech, const char *initial, struct mc_buf *out)
 {
@@ -291,6 +300,7 @@ const struct mc_protocol mc_proto_smtp = {
     .capabilities = smtp_capabilities,
     .greeting_capabilities = NULL,
     .starttls_command = "STARTTLS",
+    .starttls_ready = smtp_starttls_ready,
     .quit_command = "QUIT",
     .auth_command = smtp_auth_command,
     .auth_initial_response = true,
@@ -319,6 +329,7 @@ const struct mc_protocol mc_proto_lmtp = {
     .capabilities = smtp_capabilities,
     .greeting_capabilities = NULL,
     .starttls_command = "STARTTLS",
+    .starttls_ready = smtp_starttls_ready,
     .quit_command = "QUIT",
     .auth_command = smtp_auth_command,
     .auth_initial_response = true,

@@ -144,6 +144,18 @@ size_t mc_syn_first_line_len(const char *s, size_t len)
     return i;
 }
 
+bool mc_syn_starttls_not_ready(const struct mc_reply *r, const char *command, const char *rule,
+                               struct mc_buf *why)
+{
+    if (!why)
+        return false;
+    const char *line = r->status_line ? r->status_line : "";
+    mc_buf_append_str(why, "the reply ");
+    mc_syn_excerpt(why, line, strlen(line));
+    mc_buf_printf(why, " to %s is positive but does not start TLS: %s", command, rule);
+    return false;
+}
+
 void mc_syn_auth_command(struct mc_buf *out, const char *verb, const char *mech,
                          const char *initial)
 {

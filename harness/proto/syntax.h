@@ -70,6 +70,12 @@ void mc_syn_write_command(struct mc_buf *wire, const char *line, size_t len, boo
 /* Length of s up to its first CR or LF: the first line of a raw send. */
 size_t mc_syn_first_line_len(const char *s, size_t len);
 
+/* For starttls_ready: appends to `why` (when non-NULL) that the positive reply r to `command`
+   does not start TLS, and `rule`, the reply that would ("only 220 does (RFC 3207 section 4)").
+   Returns false. */
+bool mc_syn_starttls_not_ready(const struct mc_reply *r, const char *command, const char *rule,
+                               struct mc_buf *why);
+
 /* "VERB MECH" or "VERB MECH initial", "=" standing for an empty initial response (the rule
    RFC 4954 4, RFC 5034 4 and RFC 4959 share). */
 void mc_syn_auth_command(struct mc_buf *out, const char *verb, const char *mech,

@@ -43,6 +43,10 @@ mc_peer_test(bare-lf bare-lf pop3-stat-ok.json 1 "bare LF")
 mc_peer_test(huge-literal huge-literal imap-noop.json 1 "literal announced")
 mc_peer_test(smtp-mixed-codes smtp-mixed-codes smtp-ehlo.json 1 "mixes codes")
 
+# Only the go-ahead reply starts TLS: a 250 to STARTTLS fails the step, and no handshake begins.
+mc_peer_test(smtp-starttls-250 smtp-starttls-250 smtp-starttls.json 1
+             "only 220 does (RFC 3207 section 4); no TLS handshake was attempted")
+
 # After the probe has met garbage, a run that goes on waiting must not spin the CPU.
 mc_peer_test(garbage.busy-loop garbage pop3-await-quiet.json 1 "no complete reply within 5000 ms")
 mc_peer_test(silence.busy-loop silence pop3-await-quiet.json 1 "no complete reply within 5000 ms")

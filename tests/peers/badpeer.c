@@ -7,9 +7,9 @@
  * correct minimal POP3, IMAP or SMTP server (the controls, against which scenarios must pass),
  * or one precise way of breaking the protocol (a wrong status, a reply that never ends,
  * silence, an early close, garbage, bare LF line ends, a 4 GiB literal, mixed SMTP reply codes,
- * a reply dripped one byte at a time). The tests then check that the harness fails the step
- * with the right reason, within its deadline, and never crashes, hangs or allocates what a
- * hostile peer announces.
+ * a reply dripped one byte at a time, a STARTTLS go-ahead with the wrong code). The tests then
+ * check that the harness fails the step with the right reason, within its deadline, and never
+ * crashes, hangs or allocates what a hostile peer announces.
  *
  * It never outlives a test: every process dies after --max-seconds (SIGALRM), a child dies
  * with its parent (PR_SET_PDEATHSIG), and --once serves a single connection then exits.
@@ -260,6 +260,17 @@ static bool smtp_mixed_codes(struct peer *p, const char *line)
     return smtp_good(p, line);
 }
 
+/* Offers STARTTLS, then answers it with 250: positive, but RFC 3207 4 starts TLS only after
+   220, so a client must not begin a handshake (this peer would only see its ClientHello). */
+static bool smtp_starttls_250(struct peer *p, const char *line)
+{
+    if (peer_verb_is(line, "EHLO"))
+        return peer_say(p, "250-badpeer\r\n250-STARTTLS\r\n250 8BITMIME\r\n");
+    if (peer_verb_is(line, "STARTTLS"))
+        return peer_say(p, "250 2.0.0 ok\r\n");
+    return smtp_good(p, line);
+}
+
 static const struct peer_mode peer_modes[] = {
     {"good-pop3", "+OK ready\r\n", pop3_good, "a minimal correct POP3 server"},
     {"wrong-status", "+OK ready\r\n", pop3_wrong_status, "POP3, STAT answers -ERR"},
@@ -274,6 +285,8 @@ static const struct peer_mode peer_modes[] = {
     {"huge-literal", "* OK ready\r\n", imap_huge_literal, "IMAP, announces a 4 GiB literal"},
     {"good-smtp", "220 badpeer ESMTP\r\n", smtp_good, "a minimal correct SMTP server"},
     {"smtp-mixed-codes", "220 badpeer ESMTP\r\n", smtp_mixed_codes, "SMTP, EHLO mixes 250/251"},
+    {"smtp-starttls-250", "220 badpeer ESMTP\r\n", smtp_starttls_250,
+     "SMTP, STARTTLS answered 250"},
 };
 
 static const struct peer_mode *peer_mode_find(const char *name)

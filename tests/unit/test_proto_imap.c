@@ -354,6 +354,27 @@ START_TEST(test_nul_in_untagged)
 }
 END_TEST
 
+/* RFC 3501 6.2.1: a tagged OK starts TLS; "+ go on" is positive but asks for more. */
+START_TEST(test_starttls_ready)
+{
+    struct mc_buf why = {0};
+    exchange(MC_EX_COMMAND, "STARTTLS");
+    ck_assert_int_eq(feed("A0001 OK Begin TLS negotiation now"), MC_FRAME_DONE);
+    ck_assert(P->starttls_ready(&r, &why));
+    exchange(MC_EX_COMMAND, "STARTTLS");
+    ck_assert_int_eq(feed("+ go on"), MC_FRAME_DONE);
+    ck_assert(r.positive);
+    ck_assert(!P->starttls_ready(&r, &why));
+    ck_assert_ptr_nonnull(strstr(why.data, "\"+ go on\" to STARTTLS"));
+    ck_assert_ptr_nonnull(strstr(why.data, "only a tagged OK does (RFC 3501 section 6.2.1)"));
+    mc_buf_reset(&why);
+    exchange(MC_EX_COMMAND, "STARTTLS");
+    ck_assert_int_eq(feed("A0003 BAD no"), MC_FRAME_DONE);
+    ck_assert(!P->starttls_ready(&r, NULL));
+    mc_buf_free(&why);
+}
+END_TEST
+
 START_TEST(test_raw_command)
 {
     struct mc_exchange_opts o = {.multiline = -1, .raw = true};
@@ -412,6 +433,7 @@ int main(void)
     tcase_add_test(tc, test_dialogues);
     tcase_add_test(tc, test_nul_in_untagged);
     tcase_add_test(tc, test_raw_command);
+    tcase_add_test(tc, test_starttls_ready);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

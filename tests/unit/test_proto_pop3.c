@@ -358,6 +358,21 @@ START_TEST(test_budget_bytes)
 }
 END_TEST
 
+/* RFC 2595 4: TLS begins after +OK to STLS, never after -ERR. */
+START_TEST(test_starttls_ready)
+{
+    struct mc_buf why = {0};
+    command("STLS", -1);
+    ck_assert_int_eq(feed("+OK Begin TLS negotiation"), MC_FRAME_DONE);
+    ck_assert(P->starttls_ready(&r, &why));
+    command("STLS", -1);
+    ck_assert_int_eq(feed("-ERR Command not permitted when TLS active"), MC_FRAME_DONE);
+    ck_assert(!P->starttls_ready(&r, &why));
+    ck_assert_ptr_nonnull(strstr(why.data, "only +OK does (RFC 2595 section 4)"));
+    mc_buf_free(&why);
+}
+END_TEST
+
 START_TEST(test_raw_and_await)
 {
     struct mc_exchange_opts o = {.multiline = -1, .raw = true};
@@ -406,6 +421,7 @@ int main(void)
     tcase_add_test(tc, test_reply_line_cap);
     tcase_add_test(tc, test_budget_bytes);
     tcase_add_test(tc, test_raw_and_await);
+    tcase_add_test(tc, test_starttls_ready);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

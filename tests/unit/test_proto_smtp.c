@@ -313,6 +313,26 @@ START_TEST(test_misuse_is_an_error)
 }
 END_TEST
 
+/* RFC 3207 4: only 220 starts TLS; a 250 (or a refusal) does not, and the reason names both. */
+START_TEST(test_starttls_ready)
+{
+    struct mc_buf why = {0};
+    ck_assert_int_eq(reply_to("220 2.0.0 Ready to start TLS"), MC_FRAME_DONE);
+    ck_assert(P->starttls_ready(&r, &why));
+    ck_assert_uint_eq(why.len, 0);
+    ck_assert_int_eq(reply_to("250 2.0.0 ok"), MC_FRAME_DONE);
+    ck_assert(r.positive);
+    ck_assert(!P->starttls_ready(&r, NULL));
+    ck_assert(!P->starttls_ready(&r, &why));
+    ck_assert_str_eq(why.data, "the reply \"250 2.0.0 ok\" to STARTTLS is positive but does not "
+                               "start TLS: only 220 does (RFC 3207 section 4)");
+    ck_assert_int_eq(reply_to("454 4.7.0 TLS not available"), MC_FRAME_DONE);
+    ck_assert(!P->starttls_ready(&r, NULL));
+    ck_assert(mc_proto_lmtp.starttls_ready == P->starttls_ready);
+    mc_buf_free(&why);
+}
+END_TEST
+
 START_TEST(test_raw_and_delivery)
 {
     struct mc_exchange_opts o = {.multiline = -1, .raw = true};
@@ -356,6 +376,7 @@ int main(void)
     tcase_add_test(tc, test_dialogues);
     tcase_add_test(tc, test_misuse_is_an_error);
     tcase_add_test(tc, test_raw_and_delivery);
+    tcase_add_test(tc, test_starttls_ready);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
