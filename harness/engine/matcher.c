@@ -52,7 +52,7 @@ struct matcher {
 static void why_reply(struct mc_buf *b, const struct mc_reply *r)
 {
     if (r->status_line)
-        mc_why_quote_str(b, r->status_line);
+        mc_why_quote(b, r->status_line, r->status_line_len);
     else
         mc_buf_append_str(b, "a reply without a status line");
 }
@@ -452,7 +452,7 @@ static bool check_status_regex(struct matcher *m, const char *pattern, bool want
     if (!mc_rx_compile(&m->rx, pattern, want ? "match" : "not_match", &x))
         return false;
     const char *line = r->status_line ? r->status_line : "";
-    int rc = mc_rx_match(&m->rx, &x, line, strlen(line));
+    int rc = mc_rx_match(&m->rx, &x, line, r->status_line ? r->status_line_len : 0);
     bool ok = rc >= 0 && (rc == 1) == want;
     if (ok && want)
         mc_rx_queue_captures(&m->rx, &x, line);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "engine/run_internal.h"
+#include "lib/escape.h"
 
 struct mc_probe {
     struct mc_runner *rn;
@@ -69,7 +70,9 @@ static void probe_reply(struct mc_probe *p)
     const struct mc_protocol *pr = p->s->proto;
     switch (p->phase) {
     case PH_GREETING:
-        p->out->greeting = mc_xstrdup(r->status_line ? r->status_line : "");
+        p->out->greeting =
+            mc_escape_dup(r->status_line ? r->status_line : "",
+                          r->status_line ? r->status_line_len : 0, MC_ESCAPE_KEEP_UTF8);
         if (!r->positive) {
             probe_finish(p, "the greeting was negative");
             return;

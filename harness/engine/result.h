@@ -47,7 +47,8 @@ struct mc_step_result {
     double start, duration;  /* seconds since scenario start */
     char *sent;              /* what was sent, after substitution (password masked), or NULL */
     char *expected;          /* JSON text of the expectation as written, or NULL */
-    char *got;               /* the status line (or last line) that came, or NULL */
+    char *got;               /* the status line (or last line) that came, or NULL: every
+                                byte, escaped as lib/escape.h says ("+OK a\\x00b") */
     char *why;               /* on failure: the explanation; NULL on pass */
     size_t transcript_first; /* transcript entries [first, first+count) belong to this step */
     size_t transcript_count;
@@ -76,7 +77,7 @@ struct mc_capability_probe {
     struct mc_strv after_tls;   /* after STARTTLS/STLS, empty if not offered */
     struct mc_strv after_login; /* after logging in as the first test user (IMAP announces
                                    UIDPLUS, MOVE ... only then), empty if not possible */
-    char *greeting;             /* the greeting line */
+    char *greeting;             /* the greeting line, escaped like a step's `got` */
     char *error;                /* probe failed: why */
 };
 

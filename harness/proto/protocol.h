@@ -38,11 +38,12 @@ enum mc_reply_kind {
 /* One complete reply, as the protocol understood it. */
 struct mc_reply {
     enum mc_reply_kind kind;
-    char status[16];      /* "+OK" "-ERR" "+" | "OK" "NO" "BAD" "PREAUTH" "BYE" "+" | "250" */
-    int code;             /* SMTP/LMTP reply code; 0 for POP3 and IMAP */
-    char enhanced[16];    /* SMTP enhanced status code (RFC 3463) of the last line, "" if none */
-    char *status_line;    /* the line that carries the status: POP3 first line, IMAP tagged (or
-                             continuation, or greeting) line, SMTP last line */
+    char status[16];        /* "+OK" "-ERR" "+" | "OK" "NO" "BAD" "PREAUTH" "BYE" "+" | "250" */
+    int code;               /* SMTP/LMTP reply code; 0 for POP3 and IMAP */
+    char enhanced[16];      /* SMTP enhanced status code (RFC 3463) of the last line, "" if none */
+    char *status_line;      /* the line that carries the status: POP3 first line, IMAP tagged (or
+                               continuation, or greeting) line, SMTP last line */
+    size_t status_line_len; /* its length: the octets after a NUL belong to it too */
     char *text;           /* status_line without its status token (and tag): the human text, or the
                              base64 challenge of a continuation */
     struct mc_strv lines; /* every line of the reply in arrival order, CRLF stripped; an IMAP

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/escape.h"
+
 static char syn_upper(char c)
 {
     return (c >= 'a' && c <= 'z') ? (char)(c - 'a' + 'A') : c;
@@ -48,15 +50,7 @@ void mc_syn_excerpt(struct mc_buf *out, const char *s, size_t len)
 {
     size_t n = len < MC_SYN_EXCERPT_MAX ? len : MC_SYN_EXCERPT_MAX;
     mc_buf_append_char(out, '"');
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '"' || c == '\\')
-            mc_buf_printf(out, "\\%c", c);
-        else if (c < 0x20 || c >= 0x7f)
-            mc_buf_printf(out, "\\x%02x", c);
-        else
-            mc_buf_append_char(out, (char)c);
-    }
+    mc_escape_append(out, s, n, MC_ESCAPE_KEEP_UTF8 | MC_ESCAPE_QUOTE);
     mc_buf_append_char(out, '"');
     if (n < len)
         mc_buf_append_str(out, "...");
@@ -120,6 +114,7 @@ void mc_syn_finish(struct mc_reply *r, enum mc_reply_kind kind, const char *stat
     free(r->status_line);
     free(r->text);
     r->status_line = mc_xstrndup(line, len);
+    r->status_line_len = len;
     if (text_off > len)
         text_off = len;
     r->text = mc_xstrndup(line + text_off, len - text_off);

@@ -37,7 +37,8 @@ bool mc_syn_budget_take(struct mc_syn_budget *b, size_t lines, size_t bytes, str
 void mc_syn_violation(struct mc_reply *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Appends a quoted, printable excerpt of peer bytes ("\"250-x\\x00y...\"") to out. */
+/* Appends a quoted, printable excerpt of peer bytes ("\"250-x\\x00y...\"") to out, escaped as
+   lib/escape.h says (UTF-8 kept, '"' escaped), cut after MC_SYN_EXCERPT_MAX octets. */
 void mc_syn_excerpt(struct mc_buf *out, const char *s, size_t len);
 /* The same as a NUL-terminated string the caller frees. */
 char *mc_syn_excerpt_dup(const char *s, size_t len);
@@ -60,7 +61,8 @@ void mc_syn_keyword_lines(const struct mc_strv *lines, size_t first, const char 
                           struct mc_strv *out);
 
 /* Fills the status fields of a finished reply: status (truncated to fit), status_line = a copy
-   of line, text = a copy of line from text_off on. */
+   of line (all len octets, NULs included, in status_line_len), text = a copy of line from
+   text_off on. */
 void mc_syn_finish(struct mc_reply *r, enum mc_reply_kind kind, const char *status,
                    const char *line, size_t len, size_t text_off, bool positive);
 

@@ -4,7 +4,7 @@
 # the scenario fail (exit 1) within a deadline, and the report's failure.why must say why; the
 # harness must never crash, hang or allocate what a hostile peer announces.
 # Arguments: test name, peer mode, scenario file, expected exit status, text failure.why
-# must contain ("-": none).
+# must contain ("-": none); mc_peer_test_fields adds FIELD=TEXT checks (peer-test.sh).
 set(MC_PEER_SCRIPT ${CMAKE_CURRENT_SOURCE_DIR}/peer-test.sh)
 set(MC_PEER_SCENARIOS ${MC_SRC}/tests/data/scenarios-peer)
 
@@ -12,6 +12,13 @@ function(mc_peer_test name mode scenario exit_status why)
   add_test(NAME peer.${name}
            COMMAND bash ${MC_PEER_SCRIPT} ${MC_CLI} $<TARGET_FILE:badpeer> ${mode}
                    ${MC_PEER_SCENARIOS}/${scenario} ${exit_status} "${why}")
+  set_tests_properties(peer.${name} PROPERTIES TIMEOUT 60 LABELS peer)
+endfunction()
+
+function(mc_peer_test_fields name mode scenario exit_status why)
+  add_test(NAME peer.${name}
+           COMMAND bash ${MC_PEER_SCRIPT} ${MC_CLI} $<TARGET_FILE:badpeer> ${mode}
+                   ${MC_PEER_SCENARIOS}/${scenario} ${exit_status} "${why}" ${ARGN})
   set_tests_properties(peer.${name} PROPERTIES TIMEOUT 60 LABELS peer)
 endfunction()
 
@@ -27,6 +34,11 @@ mc_peer_test(good-pop3.wait good-pop3 pop3-wait-between.json 0 -)
 
 # A well-formed but wrong answer: the matcher says what it expected.
 mc_peer_test(wrong-status wrong-status pop3-stat-ok.json 1 "expected a positive reply")
+
+# The report keeps every byte of a line, escaped: a NUL and what follows it in `got`, a control
+# character in the probe's greeting.
+mc_peer_test_fields(nul-status nul-status pop3-stat-ok.json 1 "expected a positive reply"
+                    "got=-ERR no\\x00such mailbox" "greeting=+OK ready\\x01")
 
 # Nothing complete ever comes: the step's deadline ends it.
 mc_peer_test(no-terminator no-terminator pop3-capa-multiline.json 1 "no complete reply within")

@@ -5,11 +5,11 @@
  * one line, and serves every connection (the harness's capability probe first, then the
  * scenarios' sessions) in a child process of its own, following the script of `--mode`: a
  * correct minimal POP3, IMAP or SMTP server (the controls, against which scenarios must pass),
- * or one precise way of breaking the protocol (a wrong status, a reply that never ends,
- * silence, an early close, garbage, bare LF line ends, a 4 GiB literal, mixed SMTP reply codes,
- * a reply dripped one byte at a time, a STARTTLS go-ahead with the wrong code). The tests then
- * check that the harness fails the step with the right reason, within its deadline, and never
- * crashes, hangs or allocates what a hostile peer announces.
+ * or one precise way of breaking the protocol (a wrong status, a NUL in a status line, a reply
+ * that never ends, silence, an early close, garbage, bare LF line ends, a 4 GiB literal, mixed
+ * SMTP reply codes, a reply dripped one byte at a time, a STARTTLS go-ahead with the wrong
+ * code). The tests then check that the harness fails the step with the right reason, within
+ * its deadline, and never crashes, hangs or allocates what a hostile peer announces.
  *
  * It never outlives a test: every process dies after --max-seconds (SIGALRM), a child dies
  * with its parent (PR_SET_PDEATHSIG), and --once serves a single connection then exits.
@@ -118,6 +118,15 @@ static bool pop3_wrong_status(struct peer *p, const char *line)
 {
     if (peer_verb_is(line, "STAT"))
         return peer_say(p, "-ERR nope\r\n");
+    return pop3_good(p, line);
+}
+
+/* STAT answered by a status line with a NUL inside: what follows the NUL must still be seen. */
+static bool pop3_nul_status(struct peer *p, const char *line)
+{
+    static const char reply[] = "-ERR no\0such mailbox\r\n";
+    if (peer_verb_is(line, "STAT"))
+        return peer_send(p, reply, sizeof reply - 1);
     return pop3_good(p, line);
 }
 
@@ -275,6 +284,7 @@ static const struct peer_mode peer_modes[] = {
     {"good-pop3", "+OK ready\r\n", pop3_good, "a minimal correct POP3 server"},
     {"wrong-status", "+OK ready\r\n", pop3_wrong_status, "POP3, STAT answers -ERR"},
     {"no-terminator", "+OK ready\r\n", pop3_no_terminator, "POP3, CAPA never ends"},
+    {"nul-status", "+OK ready\x01\r\n", pop3_nul_status, "POP3, STAT answers -ERR with a NUL"},
     {"silence", "+OK ready\r\n", peer_silence, "greets, then never answers"},
     {"early-close", "+OK ready\r\n", peer_early_close, "greets, closes at the first command"},
     {"no-greeting", NULL, peer_silence, "accepts and says nothing"},

@@ -57,6 +57,7 @@ static void reply(enum mc_reply_kind kind, const char *status, bool positive,
     r.positive = positive;
     free(r.status_line);
     r.status_line = mc_xstrdup(status_line);
+    r.status_line_len = strlen(status_line);
     mc_strv_clear(&r.data);
     for (size_t i = 0; data && data[i]; i++)
         mc_strv_push_str(&r.data, data[i]);

@@ -207,6 +207,8 @@ START_TEST(test_nul_bytes)
     exchange(MC_EX_COMMAND, "NOOP");
     ck_assert_int_eq(P->feed_line(st, "250 a\0b", 7, &r, &lit), MC_FRAME_DONE);
     ck_assert_uint_eq(r.data.items[0].len, 3);
+    ck_assert_uint_eq(r.status_line_len, 7); /* the status line keeps what follows the NUL */
+    ck_assert_int_eq(memcmp(r.status_line, "250 a\0b", 7), 0);
     exchange(MC_EX_COMMAND, "NOOP");
     ck_assert_int_eq(P->feed_line(st, "25\0 x", 5, &r, &lit), MC_FRAME_ERROR);
     ck_assert_ptr_nonnull(strstr(r.violation, "\\x00"));
