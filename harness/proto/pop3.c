@@ -8,7 +8,9 @@
  * argument), so `begin` decides it, and a scenario may override the guess. During SASL
  * (RFC 5034 4) the server may instead answer with a challenge "+ base64". The framer also
  * knows POP3's short dialogues: CAPA (RFC 2449 5), STLS (RFC 2595 4), USER/PASS, AUTH.
- * It never touches the socket: the engine cuts lines and feeds them here.
+ * It refuses octets the grammar never allows: NUL in any line, ill-formed 8-bit text in a
+ * status line (docs/decisions.md). It never touches the socket: the engine cuts lines and
+ * feeds them here.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +26,18 @@
 /* Hard cap the engine applies to any line. RFC 1939 sets no limit on the data lines of a
    multi-line response; this is a harness safety limit, generous for real message lines. */
 #define POP3_LINE_MAX (64u * 1024u)
+
+/* RFC 2449 3 builds a status line (and a SASL challenge) of CHAR = %x01-7F: never NUL. RFC 6856
+   2 lets a server answer in UTF-8 once a client asked for it, which the framer does not track,
+   so 8-bit octets pass only as well-formed UTF-8 (docs/decisions.md). */
+static const struct mc_syn_charset pop3_status_octets = {
+    MC_OCT_HTAB | MC_OCT_CTL | MC_OCT_CR | MC_OCT_UTF8,
+    "RFC 2449 3: a status line is built of CHAR, %x01-7F; 8-bit only as UTF-8 (RFC 6856 2)"};
+/* A body line is dot-stuffed = *CHAR CRLF (RFC 2449 3): never NUL. Its 8-bit octets are message
+   content (8BITMIME mail is served as stored) and are not judged (docs/decisions.md). */
+static const struct mc_syn_charset pop3_body_octets = {
+    MC_OCT_HTAB | MC_OCT_CTL | MC_OCT_CR | MC_OCT_8BIT,
+    "RFC 2449 3: dot-stuffed = *CHAR CRLF with CHAR = %x01-7F, never NUL"};
 
 enum pop3_phase {
     POP3_WAIT_STATUS, /* the first line of the reply comes next */
@@ -173,9 +187,10 @@ static enum mc_frame pop3_feed_line(struct mc_proto_state *st, const char *line,
     }
     if (!mc_syn_budget_take(&st->budget, 1, len, r))
         return MC_FRAME_ERROR;
-    if (st->phase == POP3_WAIT_STATUS)
-        return pop3_status_line(st, line, len, r);
-    return pop3_body_line(st, line, len, r);
+    bool status = st->phase == POP3_WAIT_STATUS;
+    if (!mc_syn_check_line(r, line, len, 0, len, status ? &pop3_status_octets : &pop3_body_octets))
+        return MC_FRAME_ERROR;
+    return status ? pop3_status_line(st, line, len, r) : pop3_body_line(st, line, len, r);
 }
 
 static enum mc_frame pop3_feed_literal(struct mc_proto_state *st, const char *data, size_t len,

@@ -42,7 +42,8 @@ struct mc_reply {
     int code;               /* SMTP/LMTP reply code; 0 for POP3 and IMAP */
     char enhanced[16];      /* SMTP enhanced status code (RFC 3463) of the last line, "" if none */
     char *status_line;      /* the line that carries the status: POP3 first line, IMAP tagged (or
-                               continuation, or greeting) line, SMTP last line */
+                               continuation, or greeting) line, SMTP last line; after
+                               MC_FRAME_ERROR for a line's octets, that line */
     size_t status_line_len; /* its length: the octets after a NUL belong to it too */
     char *text;           /* status_line without its status token (and tag): the human text, or the
                              base64 challenge of a continuation */

@@ -9,6 +9,9 @@
  * (RFC 5321 4.5.2). The framer also knows SMTP's short dialogues: EHLO/LHLO capabilities,
  * STARTTLS (RFC 3207), AUTH (RFC 4954), QUIT. LMTP (RFC 2033) differs only in its hello verb
  * and port; its per-recipient replies after DATA are separate replies the engine reads in turn.
+ * The framer refuses octets the reply grammar never allows: anything but HTAB and printable
+ * text, where 8-bit text must be well-formed UTF-8; only the free text after the domain on the
+ * first line of a positive EHLO/LHLO reply may also carry controls and NUL (docs/decisions.md).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +31,20 @@
 #define SMTP_CLIENT_NAME "mailconform.invalid" /* RFC 2606 2: a name that never resolves */
 #define SMTP_STARTTLS_READY 220 /* RFC 3207 4: "220 Ready to start TLS", the only go-ahead */
 
+/* RFC 5321 4.2: reply text is textstring = 1*(%d09 / %d32-126). RFC 6531 lets UTF-8 addresses
+   into a session, and servers echo them in reply text; the framer does not track SMTPUTF8, so
+   8-bit octets pass only as well-formed UTF-8 (docs/decisions.md). */
+static const struct mc_syn_charset smtp_text_octets = {
+    MC_OCT_HTAB | MC_OCT_UTF8,
+    "RFC 5321 4.2: textstring = 1*(%d09 / %d32-126); 8-bit only as UTF-8 (RFC 6531)"};
+/* RFC 5321 4.1.1.1: after the domain on the first line of a 250 reply to EHLO (LHLO: RFC 2033
+   4.1) comes ehlo-greet = 1*(%d0-9 / %d11-12 / %d14-127): any octet but CR and LF, NUL too. */
+static const struct mc_syn_charset smtp_greet_octets = {
+    MC_OCT_HTAB | MC_OCT_CTL | MC_OCT_NUL | MC_OCT_UTF8,
+    "RFC 5321 4.1.1.1: ehlo-greet = 1*(%d0-9 / %d11-12 / %d14-127); 8-bit only as UTF-8 "
+    "(RFC 6531)"};
+#define SMTP_HELLO_OK 250 /* RFC 5321 4.1.1.1: ehlo-ok-rsp */
+
 enum smtp_phase {
     SMTP_WAIT_REPLY, /* reply lines until one without "-" */
     SMTP_COMPLETE,   /* the reply is complete; nothing more belongs to it */
@@ -35,7 +52,8 @@ enum smtp_phase {
 
 struct mc_proto_state {
     enum smtp_phase phase;
-    int code; /* code of the reply's first line, 0 before it */
+    int code;   /* code of the reply's first line, 0 before it */
+    bool hello; /* the command was EHLO or LHLO: its 250 reply starts with ehlo-greet */
     struct mc_syn_budget budget;
 };
 
@@ -77,10 +95,19 @@ static void smtp_begin(struct mc_proto_state *st, enum mc_exchange ex, const cha
     st->phase = SMTP_WAIT_REPLY;
     st->code = 0;
     st->budget = (struct mc_syn_budget){0};
+    st->hello = false;
     switch (ex) {
     case MC_EX_GREETING:
         return;
-    case MC_EX_COMMAND:
+    case MC_EX_COMMAND: {
+        /* a raw send is judged by its first line, the command the server answers first */
+        size_t first = line ? mc_syn_first_line_len(line, len) : 0;
+        size_t verb = mc_syn_token_len(line ? line : "", first);
+        st->hello =
+            line && (mc_syn_token_eq(line, verb, "EHLO") || mc_syn_token_eq(line, verb, "LHLO"));
+        mc_syn_write_command(wire, line, len, opts && opts->raw);
+        return;
+    }
     case MC_EX_CONTINUE:
         mc_syn_write_command(wire, line, len, opts && opts->raw);
         return;
@@ -129,6 +156,27 @@ static bool smtp_valid_code(const char *line, size_t len)
            line[1] <= '5' && line[2] >= '0' && line[2] <= '9';
 }
 
+/* Where ehlo-greet starts: after "250-domain " or "250 domain " on the first line of the reply
+   to EHLO/LHLO (RFC 5321 4.1.1.1); len on every other line, which is all textstring. */
+static size_t smtp_greet_offset(const struct mc_proto_state *st, const char *line, size_t len,
+                                int code)
+{
+    if (!st->hello || st->code != 0 || code != SMTP_HELLO_OK || len <= SMTP_CODE_LEN + 1)
+        return len;
+    size_t pos = SMTP_CODE_LEN + 1;
+    pos += mc_syn_token_len(line + pos, len - pos);
+    return pos < len && line[pos] == ' ' ? pos + 1 : len;
+}
+
+/* The octets of a reply line whose code is valid: textstring, ehlo-greet where it applies. */
+static bool smtp_octets_ok(const struct mc_proto_state *st, const char *line, size_t len, int code,
+                           struct mc_reply *r)
+{
+    size_t greet = smtp_greet_offset(st, line, len, code);
+    return mc_syn_check_line(r, line, len, 0, greet, &smtp_text_octets) &&
+           mc_syn_check_line(r, line, len, greet, len, &smtp_greet_octets);
+}
+
 static enum mc_frame smtp_feed_line(struct mc_proto_state *st, const char *line, size_t len,
                                     struct mc_reply *r, size_t *literal_len)
 {
@@ -159,6 +207,8 @@ static enum mc_frame smtp_feed_line(struct mc_proto_state *st, const char *line,
         return MC_FRAME_ERROR;
     }
     int code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
+    if (!smtp_octets_ok(st, line, len, code, r))
+        return MC_FRAME_ERROR;
     if (st->code && code != st->code) {
         mc_syn_violation(r,
                          "multi-line reply mixes codes %d and %d (RFC 5321 4.2.1: the reply "

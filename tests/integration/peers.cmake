@@ -35,9 +35,9 @@ mc_peer_test(good-pop3.wait good-pop3 pop3-wait-between.json 0 -)
 # A well-formed but wrong answer: the matcher says what it expected.
 mc_peer_test(wrong-status wrong-status pop3-stat-ok.json 1 "expected a positive reply")
 
-# The report keeps every byte of a line, escaped: a NUL and what follows it in `got`, a control
-# character in the probe's greeting.
-mc_peer_test_fields(nul-status nul-status pop3-stat-ok.json 1 "expected a positive reply"
+# A NUL breaks the status line's grammar (RFC 2449 3), and the report keeps every byte of the
+# line, escaped: the NUL and what follows it in `got`, a control character in the greeting.
+mc_peer_test_fields(nul-status nul-status pop3-stat-ok.json 1 "octet 0x00 (NUL) at offset 7"
                     "got=-ERR no\\x00such mailbox" "greeting=+OK ready\\x01")
 
 # Nothing complete ever comes: the step's deadline ends it.

@@ -201,17 +201,62 @@ START_TEST(test_line_length)
 }
 END_TEST
 
+/* RFC 5321 4.2: reply text is textstring, never NUL; the line that broke it is the status line. */
 START_TEST(test_nul_bytes)
 {
     size_t lit = 0;
     exchange(MC_EX_COMMAND, "NOOP");
-    ck_assert_int_eq(P->feed_line(st, "250 a\0b", 7, &r, &lit), MC_FRAME_DONE);
-    ck_assert_uint_eq(r.data.items[0].len, 3);
-    ck_assert_uint_eq(r.status_line_len, 7); /* the status line keeps what follows the NUL */
+    ck_assert_int_eq(P->feed_line(st, "250 a\0b", 7, &r, &lit), MC_FRAME_ERROR);
+    ck_assert_str_eq(r.violation, "line \"250 a\\x00b\": octet 0x00 (NUL) at offset 5 is not "
+                                  "allowed (RFC 5321 4.2: textstring = 1*(%d09 / %d32-126); "
+                                  "8-bit only as UTF-8 (RFC 6531))");
+    ck_assert_uint_eq(r.status_line_len, 7);
     ck_assert_int_eq(memcmp(r.status_line, "250 a\0b", 7), 0);
     exchange(MC_EX_COMMAND, "NOOP");
     ck_assert_int_eq(P->feed_line(st, "25\0 x", 5, &r, &lit), MC_FRAME_ERROR);
     ck_assert_ptr_nonnull(strstr(r.violation, "\\x00"));
+}
+END_TEST
+
+/* textstring: HT and printable ASCII; no other control, no DEL; 8-bit only as UTF-8. */
+START_TEST(test_text_octets)
+{
+    ck_assert_int_eq(reply_to("250 ok\tfine caf\xc3\xa9"), MC_FRAME_DONE);
+    ck_assert_int_eq(reply_to("250 a\x01"), MC_FRAME_ERROR);
+    ck_assert_ptr_nonnull(strstr(r.violation, "octet 0x01 (a control character) at offset 5"));
+    ck_assert_int_eq(reply_to("250 a\x7f"), MC_FRAME_ERROR);
+    ck_assert_ptr_nonnull(strstr(r.violation, "(DEL)"));
+    ck_assert_int_eq(reply_to("250 caf\xe9"), MC_FRAME_ERROR);
+    ck_assert_ptr_nonnull(strstr(r.violation, "octet 0xe9 (not part of well-formed UTF-8)"));
+    ck_assert_int_eq(reply_to("250 a\rb"), MC_FRAME_ERROR);
+    ck_assert_ptr_nonnull(strstr(r.violation, "(CR without LF)"));
+}
+END_TEST
+
+/* RFC 5321 4.1.1.1: after the domain, the first line of a 250 reply to EHLO (or LHLO) is
+   ehlo-greet, any octet but CR and LF; the domain and every other line are textstring. */
+START_TEST(test_ehlo_greet_octets)
+{
+    size_t lit = 0;
+    static const char first[] = "250-mx.example.com Hi\0\x01 there";
+    exchange(MC_EX_COMMAND, "EHLO client.example");
+    ck_assert_int_eq(P->feed_line(st, first, sizeof first - 1, &r, &lit), MC_FRAME_MORE);
+    ck_assert_int_eq(P->feed_line(st, "250 PIPE\0LINING", 15, &r, &lit), MC_FRAME_ERROR);
+    ck_assert_ptr_nonnull(strstr(r.violation, "RFC 5321 4.2: textstring"));
+    static const char single[] = "250 mx.example.com Hi\0there";
+    mc_reply_reset(&r);
+    P->begin(st, MC_EX_COMMAND, "LHLO x", 6, NULL, &wire);
+    ck_assert_int_eq(P->feed_line(st, single, sizeof single - 1, &r, &lit), MC_FRAME_DONE);
+    ck_assert_uint_eq(r.status_line_len, sizeof single - 1); /* all of it, past the NUL */
+    exchange(MC_EX_COMMAND, "EHLO client.example");
+    ck_assert_int_eq(P->feed_line(st, "250 mx\0.example.com", 20, &r, &lit), MC_FRAME_ERROR);
+    exchange(MC_EX_COMMAND, "EHLO client.example");
+    ck_assert_int_eq(P->feed_line(st, "250 mx hi\r", 10, &r, &lit), MC_FRAME_ERROR);
+    ck_assert_ptr_nonnull(strstr(r.violation, "RFC 5321 4.1.1.1: ehlo-greet"));
+    exchange(MC_EX_COMMAND, "EHLO client.example");
+    ck_assert_int_eq(P->feed_line(st, "550 mx hi\0", 10, &r, &lit), MC_FRAME_ERROR);
+    exchange(MC_EX_COMMAND, "NOOP");
+    ck_assert_int_eq(P->feed_line(st, "250 mx hi\0", 10, &r, &lit), MC_FRAME_ERROR);
 }
 END_TEST
 
@@ -373,6 +418,8 @@ int main(void)
     tcase_add_test(tc, test_garbage_lines);
     tcase_add_test(tc, test_line_length);
     tcase_add_test(tc, test_nul_bytes);
+    tcase_add_test(tc, test_text_octets);
+    tcase_add_test(tc, test_ehlo_greet_octets);
     tcase_add_test(tc, test_continuations);
     tcase_add_test(tc, test_data_dot_stuffing);
     tcase_add_test(tc, test_dialogues);
