@@ -9,6 +9,9 @@
  * (RFC 5321 4.5.2). The framer also knows SMTP's short dialogues: EHLO/LHLO capabilities,
  * STARTTLS (RFC 3207), AUTH (RFC 4954), QUIT. LMTP (RFC 2033) differs only in its hello verb
  * and port; its per-recipient replies after DATA are separate replies the engine reads in turn.
+ * A session's first reply is judged as a greeting: 220, or 554 to refuse the session, or 421 when
+ * the service is shutting down (RFC 5321 3.1, 4.3.2, 3.8); any other code is a violation, so
+ * every scenario's implicit connect checks it.
  * The framer refuses octets the reply grammar never allows: anything but HTAB and printable
  * text, where 8-bit text must be well-formed UTF-8; only the free text after the domain on the
  * first line of a positive EHLO/LHLO reply may also carry controls and NUL (docs/decisions.md).
@@ -44,6 +47,12 @@ static const struct mc_syn_charset smtp_greet_octets = {
     "RFC 5321 4.1.1.1: ehlo-greet = 1*(%d0-9 / %d11-12 / %d14-127); 8-bit only as UTF-8 "
     "(RFC 6531)"};
 #define SMTP_HELLO_OK 250 /* RFC 5321 4.1.1.1: ehlo-ok-rsp */
+/* The greetings a server may open with: RFC 5321 4.3.2 "CONNECTION ESTABLISHMENT S: 220 E: 554"
+   (3.1: 554 refuses the session), and 421 (3.8: sent asynchronously when the service must shut
+   down, before any command). LMTP greets the same way (RFC 2033 4). */
+#define SMTP_GREETING_READY 220
+#define SMTP_GREETING_REFUSED 554
+#define SMTP_GREETING_CLOSING 421
 
 enum smtp_phase {
     SMTP_WAIT_REPLY, /* reply lines until one without "-" */
@@ -52,8 +61,9 @@ enum smtp_phase {
 
 struct mc_proto_state {
     enum smtp_phase phase;
-    int code;   /* code of the reply's first line, 0 before it */
-    bool hello; /* the command was EHLO or LHLO: its 250 reply starts with ehlo-greet */
+    int code;      /* code of the reply's first line, 0 before it */
+    bool hello;    /* the command was EHLO or LHLO: its 250 reply starts with ehlo-greet */
+    bool greeting; /* the reply is the greeting the server opens the session with */
     struct mc_syn_budget budget;
 };
 
@@ -61,6 +71,7 @@ static struct mc_proto_state *smtp_state_new(void)
 {
     struct mc_proto_state *st = mc_xcalloc(1, sizeof *st);
     st->phase = SMTP_WAIT_REPLY; /* as if begin(GREETING) */
+    st->greeting = true;
     return st;
 }
 
@@ -96,6 +107,7 @@ static void smtp_begin(struct mc_proto_state *st, enum mc_exchange ex, const cha
     st->code = 0;
     st->budget = (struct mc_syn_budget){0};
     st->hello = false;
+    st->greeting = ex == MC_EX_GREETING;
     switch (ex) {
     case MC_EX_GREETING:
         return;
@@ -168,6 +180,24 @@ static size_t smtp_greet_offset(const struct mc_proto_state *st, const char *lin
     return pos < len && line[pos] == ' ' ? pos + 1 : len;
 }
 
+/* The first line of a greeting must carry one of the greeting codes. */
+static bool smtp_greeting_ok(const struct mc_proto_state *st, const char *line, size_t len,
+                             int code, struct mc_reply *r)
+{
+    if (!st->greeting || st->code != 0 || code == SMTP_GREETING_READY ||
+        code == SMTP_GREETING_REFUSED || code == SMTP_GREETING_CLOSING)
+        return true;
+    char *ex = mc_syn_excerpt_dup(line, len);
+    mc_syn_violation(r,
+                     "greeting %s has code %d: a server opens the session with 220, or 554 to "
+                     "refuse it, or 421 when it must shut down (RFC 5321 3.1, 4.3.2, 3.8; "
+                     "RFC 2033 4 for LMTP)",
+                     ex, code);
+    free(ex);
+    mc_syn_blame_line(r, line, len);
+    return false;
+}
+
 /* The octets of a reply line whose code is valid: textstring, ehlo-greet where it applies. */
 static bool smtp_octets_ok(const struct mc_proto_state *st, const char *line, size_t len, int code,
                            struct mc_reply *r)
@@ -207,7 +237,7 @@ static enum mc_frame smtp_feed_line(struct mc_proto_state *st, const char *line,
         return MC_FRAME_ERROR;
     }
     int code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
-    if (!smtp_octets_ok(st, line, len, code, r))
+    if (!smtp_greeting_ok(st, line, len, code, r) || !smtp_octets_ok(st, line, len, code, r))
         return MC_FRAME_ERROR;
     if (st->code && code != st->code) {
         mc_syn_violation(r,

@@ -133,10 +133,15 @@ bool mc_syn_check_line(struct mc_reply *r, const char *line, size_t len, size_t 
     mc_syn_violation(r, "line %s: octet 0x%02x (%s) at offset %zu is not allowed (%s)", ex, c,
                      syn_octet_name(c, cs->allow), bad, cs->rule);
     free(ex);
+    mc_syn_blame_line(r, line, len);
+    return false;
+}
+
+void mc_syn_blame_line(struct mc_reply *r, const char *line, size_t len)
+{
     free(r->status_line);
     r->status_line = mc_xstrndup(line, len);
     r->status_line_len = len;
-    return false;
 }
 
 bool mc_syn_check_literal(struct mc_reply *r, const char *data, size_t len, size_t done,

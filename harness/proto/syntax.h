@@ -70,6 +70,9 @@ size_t mc_syn_octet_refused(const char *s, size_t len, unsigned allow);
    the line becomes r->status_line (what a report shows as "got"), and false is returned. */
 bool mc_syn_check_line(struct mc_reply *r, const char *line, size_t len, size_t from, size_t to,
                        const struct mc_syn_charset *cs);
+/* Makes the line that broke the grammar the reply's status line (all len octets), so that what
+   came is shown with the violation. */
+void mc_syn_blame_line(struct mc_reply *r, const char *line, size_t len);
 /* The same for the payload of a literal; `done` octets of it came before data. */
 bool mc_syn_check_literal(struct mc_reply *r, const char *data, size_t len, size_t done,
                           const struct mc_syn_charset *cs);

@@ -75,3 +75,13 @@ mc_peer_scenario_test(lax-pop3.stat-before-login good-pop3
                       pop3/stat-before-login-refused.json 1 "expected status -ERR, got '+OK")
 mc_peer_scenario_test(lax-pop3.wrong-password good-pop3
                       pop3/wrong-password-refused.json 1 "expected status -ERR, got '+OK'")
+
+# Every SMTP session's greeting is judged (RFC 5321 3.1, 4.3.2): against a server that greets
+# with 200, shipped scenarios fail at their implicit connect, whatever they test.
+mc_peer_test(smtp-greet-200 smtp-greet-200 smtp-ehlo.json 1 "has code 200")
+mc_peer_scenario_test(smtp-greet-200.noop smtp-greet-200 smtp/noop.json 1
+                      "while opening the session: greeting \"200 badpeer ESMTP\" has code 200")
+mc_peer_scenario_test(smtp-greet-200.helo smtp-greet-200 smtp/helo-accepted.json 1
+                      "has code 200")
+mc_peer_scenario_test(smtp-greet-200.unknown smtp-greet-200 smtp/unknown-rejected.json 1
+                      "has code 200")

@@ -7,9 +7,9 @@
  * correct minimal POP3, IMAP or SMTP server (the controls, against which scenarios must pass),
  * or one precise way of breaking the protocol (a wrong status, a NUL in a status line, a reply
  * that never ends, silence, an early close, garbage, bare LF line ends, a 4 GiB literal, mixed
- * SMTP reply codes, a reply dripped one byte at a time, a STARTTLS go-ahead with the wrong
- * code). The tests then check that the harness fails the step with the right reason, within
- * its deadline, and never crashes, hangs or allocates what a hostile peer announces.
+ * SMTP reply codes, a reply dripped one byte at a time, a STARTTLS go-ahead or a greeting with
+ * the wrong code). The tests then check that the harness fails the step with the right reason,
+ * within its deadline, and never crashes, hangs or allocates what a hostile peer announces.
  *
  * It never outlives a test: every process dies after --max-seconds (SIGALRM), a child dies
  * with its parent (PR_SET_PDEATHSIG), and --once serves a single connection then exits.
@@ -297,6 +297,7 @@ static const struct peer_mode peer_modes[] = {
     {"smtp-mixed-codes", "220 badpeer ESMTP\r\n", smtp_mixed_codes, "SMTP, EHLO mixes 250/251"},
     {"smtp-starttls-250", "220 badpeer ESMTP\r\n", smtp_starttls_250,
      "SMTP, STARTTLS answered 250"},
+    {"smtp-greet-200", "200 badpeer ESMTP\r\n", smtp_good, "SMTP, greets with 200, not 220"},
 };
 
 static const struct peer_mode *peer_mode_find(const char *name)

@@ -91,6 +91,36 @@ START_TEST(test_greeting)
 }
 END_TEST
 
+/* RFC 5321 4.3.2, 3.1, 3.8: a session opens with 220, 554 or 421, whatever follows; any other
+   code is a violation, for LMTP too (RFC 2033 4). A fresh state reads a greeting. */
+START_TEST(test_greeting_codes)
+{
+    static const char *const allowed[] = {"220 mx ready", "554 5.7.1 no service here",
+                                          "421 4.3.2 shutting down"};
+    for (size_t i = 0; i < 3; i++) {
+        exchange(MC_EX_GREETING, NULL);
+        ck_assert_int_eq(feed(allowed[i]), MC_FRAME_DONE);
+    }
+    exchange(MC_EX_GREETING, NULL);
+    ck_assert_int_eq(feed("200 mx ready"), MC_FRAME_ERROR);
+    ck_assert_str_eq(r.violation, "greeting \"200 mx ready\" has code 200: a server opens the "
+                                  "session with 220, or 554 to refuse it, or 421 when it must "
+                                  "shut down (RFC 5321 3.1, 4.3.2, 3.8; RFC 2033 4 for LMTP)");
+    ck_assert_str_eq(r.status_line, "200 mx ready");
+    exchange(MC_EX_GREETING, NULL);
+    ck_assert_int_eq(feed("250-mx ready"), MC_FRAME_ERROR); /* judged on the first line */
+    exchange(MC_EX_COMMAND, "NOOP");
+    ck_assert_int_eq(feed("200 ok"), MC_FRAME_DONE); /* not a greeting: any valid code */
+
+    struct mc_proto_state *lmtp = mc_proto_lmtp.state_new(); /* as if begin(GREETING) */
+    size_t lit = 0;
+    mc_reply_reset(&r);
+    ck_assert_int_eq(mc_proto_lmtp.feed_line(lmtp, "250 lmtp ready", 14, &r, &lit), MC_FRAME_ERROR);
+    ck_assert_ptr_nonnull(strstr(r.violation, "has code 250"));
+    mc_proto_lmtp.state_free(lmtp);
+}
+END_TEST
+
 START_TEST(test_ehlo_capabilities)
 {
     exchange(MC_EX_COMMAND, "EHLO mailconform.invalid");
@@ -412,6 +442,7 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_tables);
     tcase_add_test(tc, test_greeting);
+    tcase_add_test(tc, test_greeting_codes);
     tcase_add_test(tc, test_ehlo_capabilities);
     tcase_add_test(tc, test_enhanced_codes);
     tcase_add_test(tc, test_mixed_codes);
