@@ -158,7 +158,7 @@ static void auth_reply(struct mc_srun *r, struct mc_op *op)
 {
     const struct mc_reply *rep = &op->s->reply;
     const struct mc_step *st = current_step(r);
-    bool expects_continuation = st && st->has_expect && st->expect.continuation;
+    bool expects_continuation = st && st->has_expect && mc_expect_wants_continuation(&st->expect);
     if (rep->kind == MC_REPLY_CONTINUATION && !expects_continuation) {
         auth_continue(r, op);
         return;
