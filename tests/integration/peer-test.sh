@@ -8,7 +8,8 @@
 # WHY_FRAGMENT is text the first failing scenario's failure.why must contain ("-": no check).
 # Each FIELD=TEXT names a report field that must contain TEXT, as the report writes it (escapes
 # included): got= the first failing scenario's failure.got, greeting= the first probe's greeting.
-# The peer prints its port (never a fixed one); the URL scheme is the scenario's protocol.
+# The peer prints its port (never a fixed one); the URL scheme is the first session's endpoint
+# (submission://) or else its protocol.
 # Checks: exit status, wall-clock bound (a hang check, not a performance test), CPU time well
 # below the wall clock (no busy loop while waiting on the peer), no sanitizer report, a report
 # that exists, validates against the schema when jsonschema is installed, and says why. Registered by peers.cmake.
@@ -45,8 +46,8 @@ fail() {
     exit 1
 }
 
-scheme=$("$py" -c 'import json,sys; s=json.load(open(sys.argv[1]))["sessions"]
-print(next(iter(s.values()))["protocol"])' "$scenario") || fail "cannot read $scenario"
+scheme=$("$py" -c 'import json,sys; s=next(iter(json.load(open(sys.argv[1]))["sessions"].values()))
+print(s.get("endpoint", s["protocol"]))' "$scenario") || fail "cannot read $scenario"
 
 "$peer" --mode "$mode" --max-seconds "$peer_lifetime_s" >"$tmp/port" 2>"$tmp/peer.err" &
 peer_pid=$!

@@ -85,3 +85,21 @@ mc_peer_scenario_test(smtp-greet-200.helo smtp-greet-200 smtp/helo-accepted.json
                       "has code 200")
 mc_peer_scenario_test(smtp-greet-200.unknown smtp-greet-200 smtp/unknown-rejected.json 1
                       "has code 200")
+
+# Promised capabilities, checked without "requires": a server that demands TLS (SMTP 530
+# "Must issue a STARTTLS command first", IMAP LOGINDISABLED) must offer STARTTLS. Each fails
+# where STARTTLS is hidden, and passes where it is offered or TLS is not demanded at all.
+mc_peer_scenario_test(submission-hides-starttls submission-hides-starttls
+                      smtp/tls-demanded-only-when-offered.json 1
+                      "the reply matched none of the 4 alternatives of any_of")
+mc_peer_scenario_test(submission-offers-starttls submission-offers-starttls
+                      smtp/tls-demanded-only-when-offered.json 0 -)
+mc_peer_scenario_test(good-smtp.tls-demanded good-smtp smtp/tls-demanded-only-when-offered.json
+                      0 -)
+mc_peer_scenario_test(imap-hides-starttls imap-hides-starttls
+                      imap/logindisabled-only-with-a-way-in.json 1
+                      "the reply matched none of the 3 alternatives of any_of")
+mc_peer_scenario_test(imap-offers-starttls imap-offers-starttls
+                      imap/logindisabled-only-with-a-way-in.json 0 -)
+mc_peer_scenario_test(good-imap.logindisabled good-imap imap/logindisabled-only-with-a-way-in.json
+                      0 -)
