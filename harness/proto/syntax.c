@@ -64,6 +64,10 @@ char *mc_syn_excerpt_dup(const char *s, size_t len)
     return mc_buf_steal(&b);
 }
 
+#define SYN_PRINTABLE_FIRST 0x20 /* SP: below it, the C0 controls (RFC 5234 B.1 CTL) */
+#define SYN_DEL 0x7f             /* DEL, the last control of US-ASCII */
+#define SYN_ASCII_END 0x80       /* the first 8-bit octet */
+
 /* The class of an ASCII octet as enum mc_syn_octets; 0 for printable US-ASCII. */
 static unsigned syn_octet_class(unsigned char c)
 {
@@ -77,7 +81,7 @@ static unsigned syn_octet_class(unsigned char c)
     case '\n':
         return MC_OCT_LF;
     default:
-        return c < 0x20 || c == 0x7f ? MC_OCT_CTL : 0;
+        return c < SYN_PRINTABLE_FIRST || c == SYN_DEL ? MC_OCT_CTL : 0;
     }
 }
 
@@ -85,7 +89,7 @@ size_t mc_syn_octet_refused(const char *s, size_t len, unsigned allow)
 {
     for (size_t i = 0; i < len;) {
         unsigned char c = (unsigned char)s[i];
-        if (c < 0x80) {
+        if (c < SYN_ASCII_END) {
             unsigned cls = syn_octet_class(c);
             if (cls && !(allow & cls))
                 return i;
@@ -106,7 +110,7 @@ size_t mc_syn_octet_refused(const char *s, size_t len, unsigned allow)
 /* "NUL", "CR", "a control character", "not well-formed UTF-8", ... for the octet at s. */
 static const char *syn_octet_name(unsigned char c, unsigned allow)
 {
-    if (c >= 0x80)
+    if (c >= SYN_ASCII_END)
         return (allow & MC_OCT_UTF8) ? "not part of well-formed UTF-8" : "an 8-bit octet";
     switch (syn_octet_class(c)) {
     case MC_OCT_NUL:
@@ -118,7 +122,7 @@ static const char *syn_octet_name(unsigned char c, unsigned allow)
     case MC_OCT_HTAB:
         return "HTAB";
     default:
-        return c == 0x7f ? "DEL" : "a control character";
+        return c == SYN_DEL ? "DEL" : "a control character";
     }
 }
 
