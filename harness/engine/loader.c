@@ -333,6 +333,7 @@ struct mc_scenario *mc_scenario_load(const char *path, struct mc_buf *errors)
     mc_jsonpos_free(pos);
     mc_strv_free(&ld.builtins);
     mc_strv_free(&ld.captures);
+    mc_strv_free(&ld.maybe_captures);
     if (ld.error_count > 0) {
         mc_scenario_free(ld.s);
         return NULL;

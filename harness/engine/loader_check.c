@@ -400,12 +400,24 @@ bool mc_ld_is_builtin(const struct ld *ld, const char *name)
     return false;
 }
 
-static bool ld_is_capture(const struct ld *ld, const char *name)
+static bool ld_strv_has(const struct mc_strv *v, const char *name)
 {
-    for (size_t i = 0; i < ld->captures.count; i++)
-        if (strcmp(ld->captures.items[i].ptr, name) == 0)
+    for (size_t i = 0; i < v->count; i++)
+        if (strcmp(v->items[i].ptr, name) == 0)
             return true;
     return false;
+}
+
+static bool ld_is_capture(const struct ld *ld, const char *name)
+{
+    return ld_strv_has(&ld->captures, name);
+}
+
+enum ld_capture mc_ld_capture_of(const struct ld *ld, const char *name)
+{
+    if (ld_is_capture(ld, name))
+        return LD_CAPTURED;
+    return ld_strv_has(&ld->maybe_captures, name) ? LD_MAYBE_CAPTURED : LD_NOT_CAPTURED;
 }
 
 struct ld_vars_ctx {
@@ -413,6 +425,7 @@ struct ld_vars_ctx {
     const char *path;
     struct mc_vars *seen;      /* every name referenced, for the syntax check */
     struct mc_strv reported;   /* each unknown name once per field */
+    struct mc_strv maybe;      /* names only some alternatives of an earlier any_of capture */
     struct mc_strv no_session; /* session built-ins used where there is no session */
 };
 
@@ -438,6 +451,8 @@ static void ld_var_seen(const char *name, size_t len, void *arg)
     mc_vars_set(c->seen, n, "", 0);
     if (c->ld->sessionless && ld_is_session_builtin(n) && !ld_is_capture(c->ld, n))
         ld_push_once(&c->no_session, n);
+    else if (!mc_ld_is_builtin(c->ld, n) && mc_ld_capture_of(c->ld, n) == LD_MAYBE_CAPTURED)
+        ld_push_once(&c->maybe, n);
     else if (!mc_ld_is_builtin(c->ld, n) && !ld_is_capture(c->ld, n))
         ld_push_once(&c->reported, n);
     free(n);
@@ -445,7 +460,7 @@ static void ld_var_seen(const char *name, size_t len, void *arg)
 
 bool mc_ld_check_vars(struct ld *ld, const char *path, const char *text, size_t len)
 {
-    struct ld_vars_ctx c = {ld, path, mc_vars_new(), {0}, {0}};
+    struct ld_vars_ctx c = {ld, path, mc_vars_new(), {0}, {0}, {0}};
     /* mc_vars_each_reference reads NUL-terminated text; raw sends may hold NULs. */
     for (size_t start = 0; start < len;) {
         const char *nul = memchr(text + start, '\0', len - start);
@@ -465,6 +480,11 @@ bool mc_ld_check_vars(struct ld *ld, const char *path, const char *text, size_t 
         mc_ld_error(ld, path,
                     "unknown variable ${%s}: not a built-in and not captured by an earlier step",
                     c.reported.items[i].ptr);
+    for (size_t i = 0; ok && i < c.maybe.count; i++)
+        mc_ld_error(ld, path,
+                    "${%s} is captured by only some alternatives of an earlier any_of, so it may "
+                    "be unset here: test it with \"captured\" instead",
+                    c.maybe.items[i].ptr);
     for (size_t i = 0; ok && i < c.no_session.count; i++)
         mc_ld_error(ld, path,
                     "${%s} is the session's user, and this step has no session: name the user, "
@@ -474,6 +494,7 @@ bool mc_ld_check_vars(struct ld *ld, const char *path, const char *text, size_t 
     mc_buf_free(&err);
     mc_vars_free(c.seen);
     mc_strv_free(&c.reported);
+    mc_strv_free(&c.maybe);
     mc_strv_free(&c.no_session);
     return ok;
 }

@@ -6,6 +6,11 @@
  * "status", one that has untagged lines (lines_key "untagged") takes "tagged", one whose
  * replies carry codes (reply_codes) takes "code", "class" and "enhanced", one that guesses
  * multi-line replies from the command (multiline_by_command) takes "multiline".
+ *
+ * "any_of" holds alternatives, each an expectation of its own (checked by the same code, one
+ * level deep: no any_of, no multiline inside). A named group every alternative captures is a
+ * capture like any other; one that only some capture may be unset after the step, so later
+ * steps may only test it with "captured", never use it as ${name}.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +18,10 @@
 
 #include "engine/loader_internal.h"
 
-static const char *const ld_generic_keys[] = {"ok", "continuation", "match", "not_match", NULL};
+static const char *const ld_generic_keys[] = {"ok",     "continuation", "match", "not_match",
+                                              "any_of", "captured",     NULL};
+/* Fewer would not be a choice: one alternative is just an expectation. */
+#define LD_ANY_OF_MIN 2
 static const char *const ld_line_prefixes[] = {"lines", "untagged", NULL};
 static const char *const ld_line_suffixes[] = {"", "_in_order", "_may", "_none", NULL};
 /* The statuses of an IMAP tagged reply (RFC 9051 7.1). */
@@ -217,8 +225,131 @@ static void ld_expect_consistent(struct ld *ld, const char *path, const struct m
     }
 }
 
+/* "captured": {"name": "regex", ...}: variables earlier steps captured (perhaps only in some
+   alternatives), each with the pattern its value must match. */
+static void ld_captured(struct ld *ld, json_t *v, const char *path, struct mc_expect *e)
+{
+    if (!json_is_object(v) || json_object_size(v) == 0) {
+        mc_ld_error(ld, path,
+                    "must be an object like {\"name\": \"^regex$\"}: a variable an earlier step "
+                    "captured, and the pattern its value must match");
+        return;
+    }
+    e->captured = mc_xcalloc(json_object_size(v), sizeof *e->captured);
+    const char *name;
+    json_t *item;
+    json_object_foreach(v, name, item)
+    {
+        char p[LD_PATH_MAX];
+        char *pattern = NULL;
+        mc_ld_path_key(p, path, name);
+        if (mc_ld_is_builtin(ld, name)) {
+            mc_ld_error_key(ld, p,
+                            "${%s} is a built-in, set before the first step: \"captured\" tests "
+                            "what earlier steps captured",
+                            name);
+        } else if (mc_ld_capture_of(ld, name) == LD_NOT_CAPTURED) {
+            mc_ld_error_key(ld, p,
+                            "no earlier step captures '%s': capture it with a named group "
+                            "(?<%s>...) in a pattern of an earlier step",
+                            name, name);
+        } else if (ld_pattern(ld, item, p, &pattern, NULL)) {
+            struct mc_captured_check *c = &e->captured[e->captured_count++];
+            c->name = mc_xstrdup(name);
+            c->pattern = pattern;
+            continue;
+        }
+        free(pattern);
+    }
+}
+
+static void ld_expect_object(struct ld *ld, json_t *v, const char *path,
+                             const struct mc_session_spec *ss, struct mc_expect *e,
+                             struct mc_strv *groups, bool alternative);
+
+static bool ld_strv_has(const struct mc_strv *v, const char *s)
+{
+    for (size_t i = 0; i < v->count; i++)
+        if (strcmp(v->items[i].ptr, s) == 0)
+            return true;
+    return false;
+}
+
+/* "any_of": the alternatives. Groups in every alternative go to `groups`, the others to
+   `maybe`. */
+static void ld_any_of(struct ld *ld, json_t *v, const char *path, const struct mc_session_spec *ss,
+                      struct mc_expect *e, struct mc_strv *groups, struct mc_strv *maybe)
+{
+    if (!json_is_array(v) || json_array_size(v) < LD_ANY_OF_MIN) {
+        mc_ld_error(ld, path,
+                    "must be an array of two or more alternatives, each an expectation like "
+                    "{\"code\": 250}: the step passes when one of them matches");
+        return;
+    }
+    e->any_of = mc_xcalloc(json_array_size(v), sizeof *e->any_of);
+    struct mc_strv every = {0}, some = {0};
+    size_t i;
+    json_t *item;
+    json_array_foreach(v, i, item)
+    {
+        char p[LD_PATH_MAX];
+        struct mc_strv g = {0}, kept = {0};
+        mc_ld_path_index(p, path, i);
+        mc_ld_expect_defaults(&e->any_of[i]);
+        ld_expect_object(ld, item, p, ss, &e->any_of[i], &g, true);
+        e->any_of_count++;
+        for (size_t k = 0; k < g.count; k++) {
+            if (i == 0 || ld_strv_has(&every, g.items[k].ptr))
+                mc_strv_push_str(&kept, g.items[k].ptr);
+            if (!ld_strv_has(&some, g.items[k].ptr))
+                mc_strv_push_str(&some, g.items[k].ptr);
+        }
+        mc_strv_free(&every);
+        every = kept;
+        mc_strv_free(&g);
+    }
+    for (size_t k = 0; k < some.count; k++)
+        mc_strv_push_str(ld_strv_has(&every, some.items[k].ptr) ? groups : maybe,
+                         some.items[k].ptr);
+    mc_strv_free(&every);
+    mc_strv_free(&some);
+}
+
+/* Keys an alternative may not hold, though its protocol would take them. */
+static void ld_alternative_keys(struct ld *ld, json_t *v, const char *path,
+                                const struct mc_protocol *proto)
+{
+    char p[LD_PATH_MAX];
+    if (json_object_get(v, "any_of")) {
+        mc_ld_path_key(p, path, "any_of");
+        mc_ld_error_key(ld, p,
+                        "an alternative cannot hold alternatives of its own: list them all in "
+                        "the outer any_of");
+    }
+    if (json_object_get(v, "multiline") && (!proto || ld_fits_multiline(proto))) {
+        mc_ld_path_key(p, path, "multiline");
+        mc_ld_error_key(ld, p,
+                        "'multiline' says how to read the reply, which happens before any "
+                        "alternative is matched: put it beside any_of");
+    }
+}
+
 void mc_ld_expect(struct ld *ld, json_t *v, const char *path, const struct mc_session_spec *ss,
-                  struct mc_expect *e, struct mc_strv *groups)
+                  struct mc_expect *e, struct mc_strv *groups, struct mc_strv *maybe)
+{
+    ld_expect_object(ld, v, path, ss, e, groups, false);
+    json_t *f = json_is_object(v) ? json_object_get(v, "any_of") : NULL;
+    if (f) {
+        char p[LD_PATH_MAX];
+        mc_ld_path_key(p, path, "any_of");
+        ld_any_of(ld, f, p, ss, e, groups, maybe);
+    }
+}
+
+/* One expectation object: the whole "expect", or one alternative of its any_of. */
+static void ld_expect_object(struct ld *ld, json_t *v, const char *path,
+                             const struct mc_session_spec *ss, struct mc_expect *e,
+                             struct mc_strv *groups, bool alternative)
 {
     const struct mc_protocol *proto = ss ? ss->proto : NULL;
     char p[LD_PATH_MAX];
@@ -229,6 +360,8 @@ void mc_ld_expect(struct ld *ld, json_t *v, const char *path, const struct mc_se
         return;
     }
     ld_expect_check_keys(ld, v, path, ss);
+    if (alternative)
+        ld_alternative_keys(ld, v, path, proto);
 #define LD_FIELD(name) (mc_ld_path_key(p, path, name), json_object_get(v, name))
     if ((f = LD_FIELD("ok")) && mc_ld_bool(ld, f, p, &b))
         e->ok = b;
@@ -265,9 +398,11 @@ void mc_ld_expect(struct ld *ld, json_t *v, const char *path, const struct mc_se
         ld_pattern(ld, f, p, &e->match, groups);
     if ((f = LD_FIELD("not_match")))
         ld_pattern(ld, f, p, &e->not_match, NULL);
-    if ((f = LD_FIELD("multiline")) && (!proto || ld_fits_multiline(proto)) &&
+    if ((f = LD_FIELD("multiline")) && !alternative && (!proto || ld_fits_multiline(proto)) &&
         mc_ld_bool(ld, f, p, &b))
         e->multiline = b;
+    if ((f = LD_FIELD("captured")))
+        ld_captured(ld, f, p, e);
 #undef LD_FIELD
 
     /* The line sets, under the protocol's own prefix (both when the session is unknown). */

@@ -55,9 +55,11 @@ struct ld {
     struct ld_error *pending;
     size_t pending_count;
     struct mc_scenario *s;
-    struct mc_strv builtins; /* user, password, ..., user1, password1, address1, ... */
-    struct mc_strv captures; /* named groups of the patterns of the steps checked so far */
-    bool sessionless;        /* checking a deliver step: no session, so no ${user} & co */
+    struct mc_strv builtins;       /* user, password, ..., user1, password1, address1, ... */
+    struct mc_strv captures;       /* named groups of the patterns of the steps checked so far */
+    struct mc_strv maybe_captures; /* groups only some alternatives of an any_of capture: they
+                                      may be unset, so only "captured" checks may name them */
+    bool sessionless;              /* checking a deliver step: no session, so no ${user} & co */
 };
 
 /* "FILE:LINE:COL: PATH: message" at the value `path` (or the nearest enclosing one that
@@ -110,13 +112,18 @@ bool mc_ld_check_vars(struct ld *ld, const char *path, const char *text, size_t 
 bool mc_ld_check_regex(struct ld *ld, const char *path, const char *pattern,
                        struct mc_strv *groups);
 bool mc_ld_is_builtin(const struct ld *ld, const char *name);
+/* Whether an earlier step captures `name`: always, only in some alternatives, or never. */
+enum ld_capture { LD_NOT_CAPTURED, LD_CAPTURED, LD_MAYBE_CAPTURED };
+enum ld_capture mc_ld_capture_of(const struct ld *ld, const char *name);
 
 /* Steps (loader_step.c) and expectations (loader_expect.c). */
 void mc_ld_steps(struct ld *ld, json_t *steps);
 /* `ss` (the step's session) is NULL, or has a NULL proto, when the session is unknown: protocol
-   checks are then skipped. The named groups of the patterns are appended to `groups`. */
+   checks are then skipped. The named groups the expectation surely captures (outside any_of, or
+   in every alternative) are appended to `groups`, those only some alternatives capture to
+   `maybe`. */
 void mc_ld_expect(struct ld *ld, json_t *v, const char *path, const struct mc_session_spec *ss,
-                  struct mc_expect *out, struct mc_strv *groups);
+                  struct mc_expect *out, struct mc_strv *groups, struct mc_strv *maybe);
 /* Sets the defaults of an expectation nobody wrote (ok -1, multiline -1, ...). */
 void mc_ld_expect_defaults(struct mc_expect *e);
 

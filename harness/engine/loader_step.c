@@ -251,9 +251,10 @@ static void ld_action(struct ld *ld, json_t *v, const char *path, struct mc_step
     }
 }
 
-/* Expect, timeout, citation, level, why. The expectation's named groups go into `groups`. */
+/* Expect, timeout, citation, level, why. The expectation's named groups go into `groups`, those
+   only some of its alternatives capture into `maybe`. */
 static void ld_step_extras(struct ld *ld, json_t *v, const char *path, struct mc_step *st,
-                           struct mc_strv *groups)
+                           struct mc_strv *groups, struct mc_strv *maybe)
 {
     char p[LD_PATH_MAX];
     json_t *f;
@@ -266,9 +267,16 @@ static void ld_step_extras(struct ld *ld, json_t *v, const char *path, struct mc
                             mc_step_kind_name(st->kind));
         } else {
             st->has_expect = true;
-            mc_ld_expect(ld, f, p, ss, &st->expect, groups);
+            mc_ld_expect(ld, f, p, ss, &st->expect, groups, maybe);
             st->expect_json = json_dumps(f, JSON_COMPACT | JSON_PRESERVE_ORDER);
         }
+    }
+    if (st->kind == MC_STEP_AWAIT && st->expect.any_of_count) {
+        char q[LD_PATH_MAX];
+        mc_ld_path_key(q, p, "any_of");
+        mc_ld_error_key(ld, q,
+                        "an await step waits until the lines of its expect have come; with "
+                        "alternatives it could not tell which lines to wait for");
     }
     if (st->kind == MC_STEP_AWAIT && st->expect.lines.count == 0 &&
         st->expect.lines_in_order.count == 0) {
@@ -337,12 +345,15 @@ static void ld_step(struct ld *ld, json_t *v, const char *path, struct mc_step *
     else if (cont && mc_ld_bool(ld, cont, p, &c))
         st->new_command = !c;
 
-    struct mc_strv groups = {0};
-    ld_step_extras(ld, v, path, st, &groups);
+    struct mc_strv groups = {0}, maybe = {0};
+    ld_step_extras(ld, v, path, st, &groups, &maybe);
     /* Captures become visible to the steps after this one. */
     for (size_t i = 0; i < groups.count; i++)
         mc_strv_push(&ld->captures, groups.items[i].ptr, groups.items[i].len);
+    for (size_t i = 0; i < maybe.count; i++)
+        mc_strv_push(&ld->maybe_captures, maybe.items[i].ptr, maybe.items[i].len);
     mc_strv_free(&groups);
+    mc_strv_free(&maybe);
 }
 
 void mc_ld_steps(struct ld *ld, json_t *steps)

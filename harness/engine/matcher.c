@@ -16,6 +16,11 @@
  * then takes, greedily and earliest first, lines the matching can give up (re-routing a `lines`
  * pattern to another line when needed), so the two lists never share a line.
  *
+ * "any_of" alternatives are checked one by one, each with its own captures, after every check
+ * beside them has passed; the first that holds adds its captures to the step's. When none
+ * holds, the explanation gives each alternative's first mismatch on a line of its own, and the
+ * reply's data lines once at the end. "captured" compares variables of earlier steps.
+ *
  * What this module never does: read from the network, wait, or decide what a protocol's
  * "positive" means (the framer set r->positive already).
  */
@@ -44,6 +49,7 @@
 struct matcher {
     struct mc_rx_ctx rx;
     const char *key; /* the protocol's lines key: "lines", "untagged" */
+    bool brief;      /* an alternative of any_of: the reply's lines are listed once, after all */
 };
 
 /* ---- explanations ---- */
@@ -52,7 +58,7 @@ struct matcher {
 static void why_reply(struct mc_buf *b, const struct mc_reply *r)
 {
     if (r->status_line)
-        mc_why_quote_str(b, r->status_line);
+        mc_why_quote(b, r->status_line, r->status_line_len);
     else
         mc_buf_append_str(b, "a reply without a status line");
 }
@@ -70,23 +76,33 @@ static void why_noun(struct mc_buf *b, const char *key, bool article, bool plura
     mc_buf_append_str(b, plural ? "lines" : "line");
 }
 
-/* "; the untagged lines were:\n  '...'\n  ... (N more)" */
-static void why_lines(struct mc_buf *b, const char *key, const struct mc_strv *data)
+/* LEAD "the untagged lines were:" INDENT '...' INDENT ... (N more), or LEAD "there were no
+   untagged lines". */
+static void why_lines_listed(struct mc_buf *b, const char *key, const struct mc_strv *data,
+                             const char *lead, const char *indent)
 {
+    mc_buf_append_str(b, lead);
     if (data->count == 0) {
-        mc_buf_append_str(b, "; there were no ");
+        mc_buf_append_str(b, "there were no ");
         why_noun(b, key, false, true);
         return;
     }
-    mc_buf_append_str(b, "; the ");
+    mc_buf_append_str(b, "the ");
     why_noun(b, key, false, true);
     mc_buf_append_str(b, " were:");
     for (size_t i = 0; i < data->count && i < MC_WHY_LINES_MAX; i++) {
-        mc_buf_append_str(b, "\n  ");
+        mc_buf_append_str(b, indent);
         mc_why_quote(b, data->items[i].ptr, data->items[i].len);
     }
     if (data->count > MC_WHY_LINES_MAX)
-        mc_buf_printf(b, "\n  ... (%zu more)", data->count - MC_WHY_LINES_MAX);
+        mc_buf_printf(b, "%s... (%zu more)", indent, data->count - MC_WHY_LINES_MAX);
+}
+
+/* "; the untagged lines were:\n  '...'\n  ... (N more)"; nothing in an alternative. */
+static void why_lines(const struct matcher *m, const struct mc_strv *data)
+{
+    if (!m->brief)
+        why_lines_listed(m->rx.why, m->key, data, "; ", "\n  ");
 }
 
 /* Runs `x` on `s` again and queues its captures (line sets decide the line first). */
@@ -180,7 +196,7 @@ static void lineset_why_any(struct lineset *ls, size_t p)
         why_noun(b, key, false, lines != 1);
         mc_buf_append_str(b, lines == 1 ? " matches them" : " match them");
     }
-    why_lines(b, key, ls->data);
+    why_lines(ls->m, ls->data);
 }
 
 /* Builds the graph and a maximum assignment for `lines`; false (with `why`) if some pattern
@@ -254,7 +270,7 @@ static void lineset_why_ordered(struct lineset *ls, size_t k, size_t from, size_
     if (owned != MC_LINE_NONE) {
         mc_buf_printf(b, " (line %zu does, but it is needed by %s)", owned + 1, key);
     }
-    why_lines(b, key, ls->data);
+    why_lines(ls->m, ls->data);
 }
 
 /* Assigns `lines_in_order`, earliest line first. */
@@ -452,7 +468,7 @@ static bool check_status_regex(struct matcher *m, const char *pattern, bool want
     if (!mc_rx_compile(&m->rx, pattern, want ? "match" : "not_match", &x))
         return false;
     const char *line = r->status_line ? r->status_line : "";
-    int rc = mc_rx_match(&m->rx, &x, line, strlen(line));
+    int rc = mc_rx_match(&m->rx, &x, line, r->status_line ? r->status_line_len : 0);
     bool ok = rc >= 0 && (rc == 1) == want;
     if (ok && want)
         mc_rx_queue_captures(&m->rx, &x, line);
@@ -508,7 +524,39 @@ static bool check_status(struct matcher *m, const struct mc_expect *e,
     return false;
 }
 
-/* ---- entry points ---- */
+/* ---- variables of earlier steps ---- */
+
+/* "captured": each variable must have been captured, and its value match its pattern. */
+static bool check_captured(struct matcher *m, const struct mc_expect *e, const struct mc_vars *vars)
+{
+    for (size_t i = 0; i < e->captured_count; i++) {
+        const struct mc_captured_check *c = &e->captured[i];
+        char field[96];
+        struct mc_rx x;
+        snprintf(field, sizeof field, "captured.%s", c->name);
+        if (!mc_rx_compile(&m->rx, c->pattern, field, &x))
+            return false;
+        size_t len = 0;
+        const char *value = vars ? mc_vars_get(vars, c->name, &len) : NULL;
+        int rc = value ? mc_rx_match(&m->rx, &x, value, len) : 0;
+        if (rc == 0) {
+            mc_buf_printf(m->rx.why, "expected ${%s} to match ", c->name);
+            mc_why_pattern(m->rx.why, &x);
+            if (value) {
+                mc_buf_append_str(m->rx.why, "; it is ");
+                mc_why_quote(m->rx.why, value, len);
+            } else {
+                mc_buf_append_str(m->rx.why, "; no earlier step captured it");
+            }
+        }
+        mc_rx_free(&x);
+        if (rc != 1)
+            return false;
+    }
+    return true;
+}
+
+/* ---- one expectation, and its alternatives ---- */
 
 static void matcher_init(struct matcher *m, const struct mc_protocol *proto,
                          const struct mc_vars *vars, const struct mc_vars *local,
@@ -516,7 +564,72 @@ static void matcher_init(struct matcher *m, const struct mc_protocol *proto,
 {
     mc_rx_ctx_init(&m->rx, vars, local, why, capture);
     m->key = proto && proto->lines_key ? proto->lines_key : "lines";
+    m->brief = false;
 }
+
+/* Every check of `e` but its any_of, in the order the header comment gives. */
+static bool check_expect(struct matcher *m, const struct mc_expect *e,
+                         const struct mc_protocol *proto, const struct mc_reply *r,
+                         const struct mc_vars *vars)
+{
+    return check_status(m, e, proto, r) &&
+           (!e->match || check_status_regex(m, e->match, true, r)) &&
+           (!e->not_match || check_status_regex(m, e->not_match, false, r)) &&
+           check_captured(m, e, vars) && check_lines(m, e, &r->data, true);
+}
+
+static bool expect_has_lines(const struct mc_expect *e)
+{
+    return e->lines.count || e->lines_in_order.count || e->lines_may_given || e->lines_none.count;
+}
+
+/* Appends an alternative's explanation as item n of the list, its own line breaks indented. */
+static void why_alternative(struct mc_buf *b, size_t n, const struct mc_buf *alt)
+{
+    mc_buf_printf(b, "\n  %zu. ", n);
+    for (size_t i = 0; i < alt->len; i++) {
+        if (alt->data[i] == '\n')
+            mc_buf_append_str(b, "\n     ");
+        else
+            mc_buf_append_char(b, alt->data[i]);
+    }
+}
+
+/* any_of: true at the first alternative that holds, whose captures join m's queue. */
+static bool check_any_of(struct matcher *m, const struct mc_expect *e,
+                         const struct mc_protocol *proto, const struct mc_reply *r,
+                         const struct mc_vars *vars, const struct mc_vars *local)
+{
+    struct mc_buf whys = {0};
+    bool lines = false, ok = false;
+    for (size_t i = 0; i < e->any_of_count && !ok; i++) {
+        struct mc_buf why = {0};
+        struct matcher a;
+        matcher_init(&a, proto, vars, local, &why, m->rx.capture);
+        a.brief = true;
+        ok = check_expect(&a, &e->any_of[i], proto, r, vars);
+        for (size_t k = 0; ok && k < a.rx.cap_name.count; k++) {
+            mc_strv_push(&m->rx.cap_name, a.rx.cap_name.items[k].ptr, a.rx.cap_name.items[k].len);
+            mc_strv_push(&m->rx.cap_value, a.rx.cap_value.items[k].ptr,
+                         a.rx.cap_value.items[k].len);
+        }
+        why_alternative(&whys, i + 1, &why);
+        lines = lines || expect_has_lines(&e->any_of[i]);
+        mc_rx_ctx_done(&a.rx);
+        mc_buf_free(&why);
+    }
+    if (!ok) {
+        mc_buf_printf(m->rx.why,
+                      "the reply matched none of the %zu alternatives of any_of:", e->any_of_count);
+        mc_buf_append(m->rx.why, whys.data, whys.len);
+        if (lines)
+            why_lines_listed(m->rx.why, m->key, &r->data, "\n  ", "\n    ");
+    }
+    mc_buf_free(&whys);
+    return ok;
+}
+
+/* ---- entry points ---- */
 
 bool mc_expect_check(const struct mc_expect *e, const struct mc_protocol *proto,
                      const struct mc_reply *r, struct mc_vars *vars, const struct mc_vars *local,
@@ -525,15 +638,21 @@ bool mc_expect_check(const struct mc_expect *e, const struct mc_protocol *proto,
     struct mc_buf scratch = {0};
     struct matcher m;
     matcher_init(&m, proto, vars, local, why ? why : &scratch, true);
-    bool ok = check_status(&m, e, proto, r) &&
-              (!e->match || check_status_regex(&m, e->match, true, r)) &&
-              (!e->not_match || check_status_regex(&m, e->not_match, false, r)) &&
-              check_lines(&m, e, &r->data, true);
+    bool ok = check_expect(&m, e, proto, r, vars) &&
+              (e->any_of_count == 0 || check_any_of(&m, e, proto, r, vars, local));
     if (ok)
         mc_rx_ctx_commit(&m.rx, vars);
     mc_rx_ctx_done(&m.rx);
     mc_buf_free(&scratch);
     return ok;
+}
+
+bool mc_expect_wants_continuation(const struct mc_expect *e)
+{
+    for (size_t i = 0; i < e->any_of_count; i++)
+        if (e->any_of[i].continuation)
+            return true;
+    return e->continuation;
 }
 
 bool mc_expect_lines_arrived(const struct mc_expect *e, const struct mc_reply *r,

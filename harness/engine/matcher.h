@@ -5,8 +5,9 @@
  * variables). Patterns are compiled after ${variable} substitution (values quoted to match
  * literally). Line sets follow docs/scenario-format.md: `lines` (each pattern matches a distinct
  * line, any order), `lines_in_order`, `lines_may` (closes the set), `lines_none`; IMAP calls them
- * `untagged...`. The explanation written on a mismatch names what was expected and what came,
- * in one or two lines a learner can read.
+ * `untagged...`. An expectation may hold alternatives ("any_of": one must match) and checks of
+ * variables earlier steps captured ("captured"). The explanation written on a mismatch names
+ * what was expected and what came, in one or two lines a learner can read.
  */
 #ifndef MC_ENGINE_MATCHER_H
 #define MC_ENGINE_MATCHER_H
@@ -24,6 +25,10 @@
 bool mc_expect_check(const struct mc_expect *e, const struct mc_protocol *proto,
                      const struct mc_reply *r, struct mc_vars *vars, const struct mc_vars *local,
                      struct mc_buf *why);
+
+/* Whether a continuation request is a reply the step itself judges ("continuation": true in
+   the expectation or in one of its alternatives), not one the engine answers (SASL). */
+bool mc_expect_wants_continuation(const struct mc_expect *e);
 
 /* For steps that wait without sending (IDLE): true as soon as the reply's data lines already
    satisfy every `lines`/`lines_in_order` pattern (the engine then stops waiting and runs

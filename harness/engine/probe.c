@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "engine/run_internal.h"
+#include "lib/escape.h"
 
 struct mc_probe {
     struct mc_runner *rn;
@@ -156,7 +157,9 @@ static void probe_greeting(struct mc_probe *p)
 {
     const struct mc_reply *r = &p->s->reply;
     const struct mc_protocol *pr = p->s->proto;
-    p->out->greeting = mc_xstrdup(r->status_line ? r->status_line : "");
+    p->out->greeting =
+        mc_escape_dup(r->status_line ? r->status_line : "",
+                      r->status_line ? r->status_line_len : 0, MC_ESCAPE_KEEP_UTF8);
     if (probe_mismatch(p)) {
         probe_finish(p, p->out->unusable.why);
         return;
@@ -247,7 +250,7 @@ static void probe_reply(struct mc_probe *p)
         struct mc_buf err = {0};
         p->phase = PH_TLS;
         probe_arm(p);
-        if (!r->positive || mc_session_start_tls(p->s, &err) != 0)
+        if (!r->positive || !pr->starttls_ready(r, &err) || mc_session_start_tls(p->s, &err) != 0)
             probe_finish(p, err.len ? err.data : "STARTTLS was refused");
         mc_buf_free(&err);
         return;

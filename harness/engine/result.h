@@ -76,7 +76,8 @@ struct mc_step_result {
     double start, duration;  /* seconds since scenario start */
     char *sent;              /* what was sent, after substitution (password masked), or NULL */
     char *expected;          /* JSON text of the expectation as written, or NULL */
-    char *got;               /* the status line (or last line) that came, or NULL */
+    char *got;               /* the status line (or last line) that came, or NULL: every
+                                byte, escaped as lib/escape.h says ("+OK a\\x00b") */
     char *why;               /* on failure: the explanation; NULL on pass */
     /* An implicit step (opening a session) cites the protocol's own rule when it fails (the
        greeting, STARTTLS), not the scenario's; NULL: the step's or the scenario's. */
@@ -118,7 +119,7 @@ struct mc_capability_probe {
     struct mc_strv after_tls;   /* after STARTTLS/STLS, empty if not offered */
     struct mc_strv after_login; /* after logging in as the first test user (IMAP announces
                                    UIDPLUS, MOVE ... only then), empty if not possible */
-    char *greeting;             /* the greeting line */
+    char *greeting;             /* the greeting line, escaped like a step's `got` */
     char *error;                /* probe failed: why */
     /* What keeps scenarios from using the endpoint, found by the probe: nothing at all
        (connect, greeting), its STARTTLS, or logging in as the first test user. A scenario that

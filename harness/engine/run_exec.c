@@ -226,7 +226,7 @@ static void auth_reply(struct mc_srun *r, struct mc_op *op)
 {
     const struct mc_reply *rep = &op->s->reply;
     const struct mc_step *st = current_step(r);
-    bool expects_continuation = st && st->has_expect && st->expect.continuation;
+    bool expects_continuation = st && st->has_expect && mc_expect_wants_continuation(&st->expect);
     if (rep->kind == MC_REPLY_CONTINUATION && !expects_continuation) {
         auth_continue(r, op);
         return;
@@ -315,8 +315,12 @@ void mc_srun_op_start(struct mc_srun *r)
             break;
         }
         struct mc_buf err = {0};
-        if (mc_session_start_tls(s, &err) != 0)
+        if (!s->proto->starttls_ready(&s->reply, &err)) { /* "250 ok" is no go-ahead */
+            mc_buf_append_str(&err, "; no TLS handshake was attempted");
             mc_srun_op_done(r, false, err.data);
+        } else if (mc_session_start_tls(s, &err) != 0) {
+            mc_srun_op_done(r, false, err.data);
+        }
         mc_buf_free(&err);
         break;
     }

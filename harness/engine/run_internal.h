@@ -52,7 +52,8 @@ enum mc_op_kind {
     MC_OP_CONNECT,      /* open the session; the greeting is the reply */
     MC_OP_EXCHANGE,     /* send `text` as ex; read the reply */
     MC_OP_RAW,          /* send raw bytes; read a reply if `read_reply` */
-    MC_OP_TLS,          /* handshake over the open connection, if the last reply was positive */
+    MC_OP_TLS,          /* handshake over the open connection, if the last reply was positive;
+                           a positive reply that does not start TLS (starttls_ready) fails */
     MC_OP_AUTH,         /* SASL with mechanism `text` */
     MC_OP_AWAIT,        /* wait for the step's lines */
     MC_OP_EXPECT_CLOSE, /* wait for the server to close */

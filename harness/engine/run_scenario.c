@@ -16,6 +16,7 @@
 #include "engine/run_internal.h"
 #include "engine/transport.h"
 #include "lib/base64.h"
+#include "lib/escape.h"
 
 double mc_now_monotonic(void)
 {
@@ -232,8 +233,9 @@ static void step_end(struct mc_srun *r, enum mc_outcome outcome, const char *why
     const struct mc_op *op = r->op_index < r->op_count ? &r->ops[r->op_index] : NULL;
     if (!op && r->op_count)
         op = &r->ops[r->op_count - 1];
-    if (op && op->s && op->s->reply.status_line)
-        sr->got = mc_xstrdup(op->s->reply.status_line);
+    if (op && op->s && op->s->reply.status_line) /* every byte, unprintable ones escaped */
+        sr->got = mc_escape_dup(op->s->reply.status_line, op->s->reply.status_line_len,
+                                MC_ESCAPE_KEEP_UTF8);
     if (why)
         sr->why = mc_xstrdup(why);
     r->cur = NULL;

@@ -84,6 +84,26 @@ static void strings_free(char **v, size_t n)
     free(v);
 }
 
+void mc_expect_free(struct mc_expect *e)
+{
+    free(e->status);
+    free(e->enhanced);
+    free(e->match);
+    free(e->not_match);
+    patterns_free(&e->lines);
+    patterns_free(&e->lines_in_order);
+    patterns_free(&e->lines_may);
+    patterns_free(&e->lines_none);
+    for (size_t i = 0; i < e->captured_count; i++) {
+        free(e->captured[i].name);
+        free(e->captured[i].pattern);
+    }
+    free(e->captured);
+    for (size_t i = 0; i < e->any_of_count; i++)
+        mc_expect_free(&e->any_of[i]);
+    free(e->any_of);
+}
+
 static void step_free(struct mc_step *st)
 {
     free(st->text);
@@ -94,14 +114,7 @@ static void step_free(struct mc_step *st)
     free(st->message.from);
     free(st->message.to);
     free(st->message.body);
-    free(st->expect.status);
-    free(st->expect.enhanced);
-    free(st->expect.match);
-    free(st->expect.not_match);
-    patterns_free(&st->expect.lines);
-    patterns_free(&st->expect.lines_in_order);
-    patterns_free(&st->expect.lines_may);
-    patterns_free(&st->expect.lines_none);
+    mc_expect_free(&st->expect);
     free(st->expect_json);
     rfc_refs_free(&st->rfc);
     free(st->why);

@@ -44,6 +44,13 @@ struct mc_patterns {
     size_t count;
 };
 
+/* "captured": {"name": "regex"}: a variable an earlier step captured must match the regex. A
+   variable no step captured matches nothing, so the check also says "it was captured". */
+struct mc_captured_check {
+    char *name;    /* without ${ } */
+    char *pattern; /* regex, searched in the value like every other pattern */
+};
+
 /* What a reply must look like. Unset fields check nothing. */
 struct mc_expect {
     int ok;            /* -1 unset; 1 positive (+OK, OK, 2xx/3xx); 0 negative */
@@ -60,8 +67,14 @@ struct mc_expect {
     struct mc_patterns lines_may;      /* may appear; when given (even empty) the set is closed:
                                           every line must be matched by one of the three lists */
     bool lines_may_given;
-    struct mc_patterns lines_none; /* no line may match any of these */
-    int multiline;                 /* POP3: -1 infer, 0 no, 1 yes (passed to the framer) */
+    struct mc_patterns lines_none;      /* no line may match any of these */
+    int multiline;                      /* POP3: -1 infer, 0 no, 1 yes (passed to the framer) */
+    struct mc_captured_check *captured; /* every one must hold */
+    size_t captured_count;
+    /* "any_of": besides every check above, at least one of these alternatives must hold (the
+       first that does gives its captures). An alternative has no any_of and no multiline. */
+    struct mc_expect *any_of;
+    size_t any_of_count;
 };
 
 enum mc_step_kind {
@@ -141,5 +154,7 @@ const char *mc_step_kind_name(enum mc_step_kind kind);
 void mc_scenario_free(struct mc_scenario *s);
 /* Whether the scenario has a step of kind `k` on session `session`. */
 bool mc_scenario_session_has(const struct mc_scenario *sc, size_t session, enum mc_step_kind k);
+/* Frees what an expectation holds (its alternatives too), not e itself. */
+void mc_expect_free(struct mc_expect *e);
 
 #endif

@@ -7,7 +7,9 @@
  * Untagged data may carry literals: a line ending in "{n}" is followed by exactly n raw octets
  * and then the rest of the same logical line (RFC 9051 4.3; "{n+}" of LITERAL+, RFC 7888, is
  * tolerated). The framer reassembles such a logical line across literals, however the engine
- * received the bytes, and keeps every size bounded before anything is allocated. It also knows
+ * received the bytes, and keeps every size bounded before anything is allocated. It refuses
+ * octets the grammar never allows: NUL or a lone CR in a line, ill-formed 8-bit text, NUL in a
+ * literal other than a literal8 "~{n}" (docs/decisions.md). It also knows
  * IMAP's short dialogues: CAPABILITY, STARTTLS, LOGIN, AUTHENTICATE (with SASL-IR, RFC 4959),
  * LOGOUT. It never touches the socket.
  */
@@ -30,6 +32,20 @@
 /* Digits of a literal length worth reading: number64 has at most 19 (RFC 9051 9). */
 #define IMAP_LITERAL_DIGITS_MAX 19
 
+/* RFC 3501 9 / RFC 9051 9: response lines are built of TEXT-CHAR (any CHAR = %x01-7F but CR and
+   LF); RFC 9051 adds UTF8-2/3/4 to text and quoted strings. So never NUL nor a lone CR; 8-bit
+   octets only as well-formed UTF-8, even from an IMAP4rev1 session (docs/decisions.md). */
+static const struct mc_syn_charset imap_line_octets = {
+    MC_OCT_HTAB | MC_OCT_CTL | MC_OCT_UTF8,
+    "RFC 3501 9 / RFC 9051 9: a response line is TEXT-CHAR, any CHAR (%x01-7F) but CR and LF; "
+    "8-bit only as UTF-8 (UTF8-2 / UTF8-3 / UTF8-4, RFC 9051 9)"};
+/* literal = "{" number "}" CRLF *CHAR8 with CHAR8 = %x01-ff: any octet but NUL, which only a
+   literal8 "~{n}" may carry (RFC 3516 7 for BINARY, RFC 9051 9). */
+static const struct mc_syn_charset imap_literal_octets = {
+    MC_OCT_HTAB | MC_OCT_CTL | MC_OCT_CR | MC_OCT_LF | MC_OCT_8BIT,
+    "RFC 3501 9 / RFC 9051 9: literal = \"{\" number \"}\" CRLF *CHAR8, CHAR8 = %x01-ff; NUL only "
+    "in a literal8 \"~{n}\" (RFC 3516 7, RFC 9051 9)"};
+
 enum imap_phase {
     IMAP_WAIT_GREETING, /* the first untagged line is the whole reply */
     IMAP_WAIT_RESPONSE, /* untagged lines until the tagged line or a continuation request */
@@ -45,6 +61,7 @@ struct mc_proto_state {
     bool continued;        /* `logical` was cut by a literal: the next line continues it */
     size_t literal_off;    /* where the literal in progress starts in `logical` */
     size_t literal_left;   /* octets of it still to come */
+    bool literal8;         /* it was announced "~{n}": *OCTET, NUL allowed (RFC 3516 7) */
     struct mc_syn_budget budget;
 };
 
@@ -99,8 +116,10 @@ static void imap_begin(struct mc_proto_state *st, enum mc_exchange ex, const cha
 
 enum imap_literal_mark { IMAP_NO_LITERAL, IMAP_LITERAL, IMAP_LITERAL_TOO_BIG };
 
-/* Does the line end in a literal announcement "{n}" or "{n+}" (RFC 9051 4.3, RFC 7888)? */
-static enum imap_literal_mark imap_literal_marker(const char *s, size_t len, size_t *n)
+/* Does the line end in a literal announcement "{n}" or "{n+}" (RFC 9051 4.3, RFC 7888), or a
+   literal8 "~{n}" (*binary set, RFC 3516 7)? */
+static enum imap_literal_mark imap_literal_marker(const char *s, size_t len, size_t *n,
+                                                  bool *binary)
 {
     if (len < 3 || s[len - 1] != '}')
         return IMAP_NO_LITERAL;
@@ -112,6 +131,7 @@ static enum imap_literal_mark imap_literal_marker(const char *s, size_t len, siz
         start--;
     if (start == end || start == 0 || s[start - 1] != '{')
         return IMAP_NO_LITERAL;
+    *binary = start >= 2 && s[start - 2] == '~';
     if (end - start > IMAP_LITERAL_DIGITS_MAX)
         return IMAP_LITERAL_TOO_BIG;
     unsigned long long v = 0;
@@ -137,7 +157,8 @@ static enum mc_frame imap_untagged_segment(struct mc_proto_state *st, const char
                                            struct mc_reply *r, size_t *literal_len)
 {
     size_t n = 0;
-    enum imap_literal_mark mark = imap_literal_marker(line, len, &n);
+    bool binary = false;
+    enum imap_literal_mark mark = imap_literal_marker(line, len, &n, &binary);
     if (mark == IMAP_LITERAL_TOO_BIG) {
         char *ex = mc_syn_excerpt_dup(line + (len > 24 ? len - 24 : 0), len > 24 ? 24 : len);
         mc_syn_violation(r,
@@ -156,6 +177,7 @@ static enum mc_frame imap_untagged_segment(struct mc_proto_state *st, const char
     }
     mc_buf_append(&st->logical, "\r\n", 2);
     st->literal_off = st->logical.len;
+    st->literal8 = binary;
     st->continued = true;
     if (n == 0) { /* "{0}": nothing to read, the line goes on with the next one */
         mc_strv_push(&r->literals, "", 0);
@@ -260,7 +282,8 @@ static enum mc_frame imap_feed_line(struct mc_proto_state *st, const char *line,
                                 : "line received while literal octets were expected");
         return MC_FRAME_ERROR;
     }
-    if (!mc_syn_budget_take(&st->budget, 1, len, r))
+    if (!mc_syn_budget_take(&st->budget, 1, len, r) ||
+        !mc_syn_check_line(r, line, len, 0, len, &imap_line_octets))
         return MC_FRAME_ERROR;
     if (st->continued) /* the rest of an untagged line after a literal */
         return imap_untagged_segment(st, line, len, r, literal_len);
@@ -289,6 +312,9 @@ static enum mc_frame imap_feed_literal(struct mc_proto_state *st, const char *da
         mc_syn_violation(r, "%zu literal octets fed, only %zu announced", len, st->literal_left);
         return MC_FRAME_ERROR;
     }
+    if (!st->literal8 && !mc_syn_check_literal(r, data, len, st->logical.len - st->literal_off,
+                                               &imap_literal_octets))
+        return MC_FRAME_ERROR;
     if (len)
         mc_buf_append(&st->logical, data, len);
     st->literal_left -= len;
@@ -373,6 +399,16 @@ static void imap_login_commands(const char *user, const char *password, struct m
     mc_buf_free(&b);
 }
 
+/* RFC 3501 6.2.1: TLS negotiation begins after the tagged OK to STARTTLS (a continuation
+   request "+" is positive too, but asks for more instead). */
+static bool imap_starttls_ready(const struct mc_reply *r, struct mc_buf *why)
+{
+    if (r->kind == MC_REPLY_FINAL && strcmp(r->status, "OK") == 0)
+        return true;
+    return mc_syn_starttls_not_ready(r, "STARTTLS",
+                                     "only a tagged OK does (RFC 3501 section 6.2.1)", why);
+}
+
 /* RFC 9051 6.2.2 and SASL-IR (RFC 4959 3): "=" stands for an empty initial response. */
 static void imap_auth_command(const char *mech, const char *initial, struct mc_buf *out)
 {
@@ -443,6 +479,7 @@ const struct mc_protocol mc_proto_imap = {
     .capabilities = imap_capabilities,
     .greeting_capabilities = imap_greeting_capabilities,
     .starttls_command = "STARTTLS",
+    .starttls_ready = imap_starttls_ready,
     .quit_command = "LOGOUT",
     .login_commands = imap_login_commands,
     .auth_command = imap_auth_command,

@@ -8,7 +8,9 @@
  * argument), so `begin` decides it, and a scenario may override the guess. During SASL
  * (RFC 5034 4) the server may instead answer with a challenge "+ base64". The framer also
  * knows POP3's short dialogues: CAPA (RFC 2449 5), STLS (RFC 2595 4), USER/PASS, AUTH.
- * It never touches the socket: the engine cuts lines and feeds them here.
+ * It refuses octets the grammar never allows: NUL in any line, ill-formed 8-bit text in a
+ * status line (docs/decisions.md). It never touches the socket: the engine cuts lines and
+ * feeds them here.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +28,18 @@
 /* Hard cap the engine applies to any line. RFC 1939 sets no limit on the data lines of a
    multi-line response; this is a harness safety limit, generous for real message lines. */
 #define POP3_LINE_MAX (64u * 1024u)
+
+/* RFC 2449 3 builds a status line (and a SASL challenge) of CHAR = %x01-7F: never NUL. RFC 6856
+   2 lets a server answer in UTF-8 once a client asked for it, which the framer does not track,
+   so 8-bit octets pass only as well-formed UTF-8 (docs/decisions.md). */
+static const struct mc_syn_charset pop3_status_octets = {
+    MC_OCT_HTAB | MC_OCT_CTL | MC_OCT_CR | MC_OCT_UTF8,
+    "RFC 2449 3: a status line is built of CHAR, %x01-7F; 8-bit only as UTF-8 (RFC 6856 2)"};
+/* A body line is dot-stuffed = *CHAR CRLF (RFC 2449 3): never NUL. Its 8-bit octets are message
+   content (8BITMIME mail is served as stored) and are not judged (docs/decisions.md). */
+static const struct mc_syn_charset pop3_body_octets = {
+    MC_OCT_HTAB | MC_OCT_CTL | MC_OCT_CR | MC_OCT_8BIT,
+    "RFC 2449 3: dot-stuffed = *CHAR CRLF with CHAR = %x01-7F, never NUL"};
 
 enum pop3_phase {
     POP3_WAIT_STATUS, /* the first line of the reply comes next */
@@ -175,9 +189,10 @@ static enum mc_frame pop3_feed_line(struct mc_proto_state *st, const char *line,
     }
     if (!mc_syn_budget_take(&st->budget, 1, len, r))
         return MC_FRAME_ERROR;
-    if (st->phase == POP3_WAIT_STATUS)
-        return pop3_status_line(st, line, len, r);
-    return pop3_body_line(st, line, len, r);
+    bool status = st->phase == POP3_WAIT_STATUS;
+    if (!mc_syn_check_line(r, line, len, 0, len, status ? &pop3_status_octets : &pop3_body_octets))
+        return MC_FRAME_ERROR;
+    return status ? pop3_status_line(st, line, len, r) : pop3_body_line(st, line, len, r);
 }
 
 static enum mc_frame pop3_feed_literal(struct mc_proto_state *st, const char *data, size_t len,
@@ -212,6 +227,14 @@ static void pop3_login_commands(const char *user, const char *password, struct m
     mc_buf_printf(&b, "PASS %s", password);
     mc_strv_push(out, b.data, b.len);
     mc_buf_free(&b);
+}
+
+/* RFC 2595 4: TLS negotiation begins after the +OK to STLS. */
+static bool pop3_starttls_ready(const struct mc_reply *r, struct mc_buf *why)
+{
+    if (r->kind == MC_REPLY_FINAL && strcmp(r->status, "+OK") == 0)
+        return true;
+    return mc_syn_starttls_not_ready(r, "STLS", "only +OK does (RFC 2595 section 4)", why);
 }
 
 /* RFC 5034 4: "AUTH mechanism [initial-response]", "=" for an empty initial response. */
@@ -318,6 +341,7 @@ const struct mc_protocol mc_proto_pop3 = {
     .capabilities = pop3_capabilities,
     .greeting_capabilities = NULL,
     .starttls_command = "STLS",
+    .starttls_ready = pop3_starttls_ready,
     .quit_command = "QUIT",
     .login_commands = pop3_login_commands,
     .auth_command = pop3_auth_command,

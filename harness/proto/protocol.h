@@ -40,11 +40,13 @@ enum mc_reply_kind {
 /* One complete reply, as the protocol understood it. */
 struct mc_reply {
     enum mc_reply_kind kind;
-    char status[16];      /* "+OK" "-ERR" "+" | "OK" "NO" "BAD" "PREAUTH" "BYE" "+" | "250" */
-    int code;             /* SMTP/LMTP reply code; 0 for POP3 and IMAP */
-    char enhanced[16];    /* SMTP enhanced status code (RFC 3463) of the last line, "" if none */
-    char *status_line;    /* the line that carries the status: POP3 first line, IMAP tagged (or
-                             continuation, or greeting) line, SMTP last line */
+    char status[16];        /* "+OK" "-ERR" "+" | "OK" "NO" "BAD" "PREAUTH" "BYE" "+" | "250" */
+    int code;               /* SMTP/LMTP reply code; 0 for POP3 and IMAP */
+    char enhanced[16];      /* SMTP enhanced status code (RFC 3463) of the last line, "" if none */
+    char *status_line;      /* the line that carries the status: POP3 first line, IMAP tagged (or
+                               continuation, or greeting) line, SMTP last line; after
+                               MC_FRAME_ERROR for a line's octets, that line */
+    size_t status_line_len; /* its length: the octets after a NUL belong to it too */
     char *text;           /* status_line without its status token (and tag): the human text, or the
                              base64 challenge of a continuation */
     struct mc_strv lines; /* every line of the reply in arrival order, CRLF stripped; an IMAP
@@ -152,7 +154,12 @@ struct mc_protocol {
     void (*greeting_capabilities)(const struct mc_reply *r, struct mc_strv *out);
 
     const char *starttls_command; /* "STLS", "STARTTLS"; NULL if none */
-    const char *quit_command;     /* "QUIT", "LOGOUT" */
+    /* Whether `r`, a positive final reply to starttls_command, starts the TLS negotiation:
+       SMTP only with 220 (RFC 3207 4), POP3 with +OK (RFC 2595 4), IMAP with a tagged OK
+       (RFC 3501 6.2.1). When it does not ("250 ok" to STARTTLS) no handshake may be attempted,
+       and `why` (may be NULL) gets a sentence saying what came and which reply the RFC wants. */
+    bool (*starttls_ready)(const struct mc_reply *r, struct mc_buf *why);
+    const char *quit_command; /* "QUIT", "LOGOUT" */
     /* The commands of a plain login with user and password, in order (POP3: USER, PASS;
        IMAP: LOGIN with quoted strings; SMTP: EHLO then AUTH PLAIN). Each must get a positive
        final reply. */

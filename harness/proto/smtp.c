@@ -9,6 +9,12 @@
  * (RFC 5321 4.5.2). The framer also knows SMTP's short dialogues: EHLO/LHLO capabilities,
  * STARTTLS (RFC 3207), AUTH (RFC 4954), QUIT. LMTP (RFC 2033) differs only in its hello verb
  * and port; its per-recipient replies after DATA are separate replies the engine reads in turn.
+ * A session's first reply is judged as a greeting: 220, or 554 to refuse the session, or 421 when
+ * the service is shutting down (RFC 5321 3.1, 4.3.2, 3.8); any other code is a violation, so
+ * every scenario's implicit connect checks it.
+ * The framer refuses octets the reply grammar never allows: anything but HTAB and printable
+ * text, where 8-bit text must be well-formed UTF-8; only the free text after the domain on the
+ * first line of a positive EHLO/LHLO reply may also carry controls and NUL (docs/decisions.md).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +36,27 @@
 #define SMTP_LINE_MAX (64u * 1024u)
 #define SMTP_CODE_LEN 3 /* RFC 5321 4.2: Reply-code = %x32-35 %x30-35 %x30-39 */
 #define SMTP_CLIENT_NAME "mailconform.invalid" /* RFC 2606 2: a name that never resolves */
+#define SMTP_STARTTLS_READY 220 /* RFC 3207 4: "220 Ready to start TLS", the only go-ahead */
+
+/* RFC 5321 4.2: reply text is textstring = 1*(%d09 / %d32-126). RFC 6531 lets UTF-8 addresses
+   into a session, and servers echo them in reply text; the framer does not track SMTPUTF8, so
+   8-bit octets pass only as well-formed UTF-8 (docs/decisions.md). */
+static const struct mc_syn_charset smtp_text_octets = {
+    MC_OCT_HTAB | MC_OCT_UTF8,
+    "RFC 5321 4.2: textstring = 1*(%d09 / %d32-126); 8-bit only as UTF-8 (RFC 6531)"};
+/* RFC 5321 4.1.1.1: after the domain on the first line of a 250 reply to EHLO (LHLO: RFC 2033
+   4.1) comes ehlo-greet = 1*(%d0-9 / %d11-12 / %d14-127): any octet but CR and LF, NUL too. */
+static const struct mc_syn_charset smtp_greet_octets = {
+    MC_OCT_HTAB | MC_OCT_CTL | MC_OCT_NUL | MC_OCT_UTF8,
+    "RFC 5321 4.1.1.1: ehlo-greet = 1*(%d0-9 / %d11-12 / %d14-127); 8-bit only as UTF-8 "
+    "(RFC 6531)"};
+#define SMTP_HELLO_OK 250 /* RFC 5321 4.1.1.1: ehlo-ok-rsp */
+/* The greetings a server may open with: RFC 5321 4.3.2 "CONNECTION ESTABLISHMENT S: 220 E: 554"
+   (3.1: 554 refuses the session), and 421 (3.8: sent asynchronously when the service must shut
+   down, before any command). LMTP greets the same way (RFC 2033 4). */
+#define SMTP_GREETING_READY 220
+#define SMTP_GREETING_REFUSED 554
+#define SMTP_GREETING_CLOSING 421
 
 enum smtp_phase {
     SMTP_WAIT_REPLY, /* reply lines until one without "-" */
@@ -38,7 +65,9 @@ enum smtp_phase {
 
 struct mc_proto_state {
     enum smtp_phase phase;
-    int code; /* code of the reply's first line, 0 before it */
+    int code;      /* code of the reply's first line, 0 before it */
+    bool hello;    /* the command was EHLO or LHLO: its 250 reply starts with ehlo-greet */
+    bool greeting; /* the reply is the greeting the server opens the session with */
     struct mc_syn_budget budget;
 };
 
@@ -46,6 +75,7 @@ static struct mc_proto_state *smtp_state_new(void)
 {
     struct mc_proto_state *st = mc_xcalloc(1, sizeof *st);
     st->phase = SMTP_WAIT_REPLY; /* as if begin(GREETING) */
+    st->greeting = true;
     return st;
 }
 
@@ -80,10 +110,20 @@ static void smtp_begin(struct mc_proto_state *st, enum mc_exchange ex, const cha
     st->phase = SMTP_WAIT_REPLY;
     st->code = 0;
     st->budget = (struct mc_syn_budget){0};
+    st->hello = false;
+    st->greeting = ex == MC_EX_GREETING;
     switch (ex) {
     case MC_EX_GREETING:
         return;
-    case MC_EX_COMMAND:
+    case MC_EX_COMMAND: {
+        /* a raw send is judged by its first line, the command the server answers first */
+        size_t first = line ? mc_syn_first_line_len(line, len) : 0;
+        size_t verb = mc_syn_token_len(line ? line : "", first);
+        st->hello =
+            line && (mc_syn_token_eq(line, verb, "EHLO") || mc_syn_token_eq(line, verb, "LHLO"));
+        mc_syn_write_command(wire, line, len, opts && opts->raw);
+        return;
+    }
     case MC_EX_CONTINUE:
         mc_syn_write_command(wire, line, len, opts && opts->raw);
         return;
@@ -132,6 +172,45 @@ static bool smtp_valid_code(const char *line, size_t len)
            line[1] <= '5' && line[2] >= '0' && line[2] <= '9';
 }
 
+/* Where ehlo-greet starts: after "250-domain " or "250 domain " on the first line of the reply
+   to EHLO/LHLO (RFC 5321 4.1.1.1); len on every other line, which is all textstring. */
+static size_t smtp_greet_offset(const struct mc_proto_state *st, const char *line, size_t len,
+                                int code)
+{
+    if (!st->hello || st->code != 0 || code != SMTP_HELLO_OK || len <= SMTP_CODE_LEN + 1)
+        return len;
+    size_t pos = SMTP_CODE_LEN + 1;
+    pos += mc_syn_token_len(line + pos, len - pos);
+    return pos < len && line[pos] == ' ' ? pos + 1 : len;
+}
+
+/* The first line of a greeting must carry one of the greeting codes. */
+static bool smtp_greeting_ok(const struct mc_proto_state *st, const char *line, size_t len,
+                             int code, struct mc_reply *r)
+{
+    if (!st->greeting || st->code != 0 || code == SMTP_GREETING_READY ||
+        code == SMTP_GREETING_REFUSED || code == SMTP_GREETING_CLOSING)
+        return true;
+    char *ex = mc_syn_excerpt_dup(line, len);
+    mc_syn_violation(r,
+                     "greeting %s has code %d: a server opens the session with 220, or 554 to "
+                     "refuse it, or 421 when it must shut down (RFC 5321 3.1, 4.3.2, 3.8; "
+                     "RFC 2033 4 for LMTP)",
+                     ex, code);
+    free(ex);
+    mc_syn_blame_line(r, line, len);
+    return false;
+}
+
+/* The octets of a reply line whose code is valid: textstring, ehlo-greet where it applies. */
+static bool smtp_octets_ok(const struct mc_proto_state *st, const char *line, size_t len, int code,
+                           struct mc_reply *r)
+{
+    size_t greet = smtp_greet_offset(st, line, len, code);
+    return mc_syn_check_line(r, line, len, 0, greet, &smtp_text_octets) &&
+           mc_syn_check_line(r, line, len, greet, len, &smtp_greet_octets);
+}
+
 static enum mc_frame smtp_feed_line(struct mc_proto_state *st, const char *line, size_t len,
                                     struct mc_reply *r, size_t *literal_len)
 {
@@ -162,6 +241,8 @@ static enum mc_frame smtp_feed_line(struct mc_proto_state *st, const char *line,
         return MC_FRAME_ERROR;
     }
     int code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
+    if (!smtp_greeting_ok(st, line, len, code, r) || !smtp_octets_ok(st, line, len, code, r))
+        return MC_FRAME_ERROR;
     if (st->code && code != st->code) {
         mc_syn_violation(r,
                          "multi-line reply mixes codes %d and %d (RFC 5321 4.2.1: the reply "
@@ -269,6 +350,14 @@ static void lmtp_delivery_commands(const char *helo_name, const char *from, cons
     smtp_delivery_with("LHLO", helo_name, from, to, out);
 }
 
+/* RFC 3207 4: TLS starts after 220 and nothing else; a 250 to STARTTLS is no go-ahead. */
+static bool smtp_starttls_ready(const struct mc_reply *r, struct mc_buf *why)
+{
+    if (r->kind == MC_REPLY_FINAL && r->code == SMTP_STARTTLS_READY)
+        return true;
+    return mc_syn_starttls_not_ready(r, "STARTTLS", "only 220 does (RFC 3207 section 4)", why);
+}
+
 /* RFC 4954 4: "AUTH mechanism [initial-response]", "=" for an empty initial response. */
 static void smtp_auth_command(const char *mech, const char *initial, struct mc_buf *out)
 {
@@ -327,6 +416,7 @@ const struct mc_protocol mc_proto_smtp = {
     .capabilities = smtp_capabilities,
     .greeting_capabilities = NULL,
     .starttls_command = "STARTTLS",
+    .starttls_ready = smtp_starttls_ready,
     .quit_command = "QUIT",
     .auth_command = smtp_auth_command,
     .auth_initial_response = true,
@@ -365,6 +455,7 @@ const struct mc_protocol mc_proto_lmtp = {
     .capabilities = smtp_capabilities,
     .greeting_capabilities = NULL,
     .starttls_command = "STARTTLS",
+    .starttls_ready = smtp_starttls_ready,
     .quit_command = "QUIT",
     .auth_command = smtp_auth_command,
     .auth_initial_response = true,

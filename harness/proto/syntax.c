@@ -11,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/escape.h"
+#include "lib/utf8.h"
+
 static char syn_upper(char c)
 {
     return (c >= 'a' && c <= 'z') ? (char)(c - 'a' + 'A') : c;
@@ -48,15 +51,7 @@ void mc_syn_excerpt(struct mc_buf *out, const char *s, size_t len)
 {
     size_t n = len < MC_SYN_EXCERPT_MAX ? len : MC_SYN_EXCERPT_MAX;
     mc_buf_append_char(out, '"');
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '"' || c == '\\')
-            mc_buf_printf(out, "\\%c", c);
-        else if (c < 0x20 || c >= 0x7f)
-            mc_buf_printf(out, "\\x%02x", c);
-        else
-            mc_buf_append_char(out, (char)c);
-    }
+    mc_escape_append(out, s, n, MC_ESCAPE_KEEP_UTF8 | MC_ESCAPE_QUOTE);
     mc_buf_append_char(out, '"');
     if (n < len)
         mc_buf_append_str(out, "...");
@@ -67,6 +62,102 @@ char *mc_syn_excerpt_dup(const char *s, size_t len)
     struct mc_buf b = {0};
     mc_syn_excerpt(&b, s, len);
     return mc_buf_steal(&b);
+}
+
+#define SYN_PRINTABLE_FIRST 0x20 /* SP: below it, the C0 controls (RFC 5234 B.1 CTL) */
+#define SYN_DEL 0x7f             /* DEL, the last control of US-ASCII */
+#define SYN_ASCII_END 0x80       /* the first 8-bit octet */
+
+/* The class of an ASCII octet as enum mc_syn_octets; 0 for printable US-ASCII. */
+static unsigned syn_octet_class(unsigned char c)
+{
+    switch (c) {
+    case 0x00:
+        return MC_OCT_NUL;
+    case '\t':
+        return MC_OCT_HTAB;
+    case '\r':
+        return MC_OCT_CR;
+    case '\n':
+        return MC_OCT_LF;
+    default:
+        return c < SYN_PRINTABLE_FIRST || c == SYN_DEL ? MC_OCT_CTL : 0;
+    }
+}
+
+size_t mc_syn_octet_refused(const char *s, size_t len, unsigned allow)
+{
+    for (size_t i = 0; i < len;) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < SYN_ASCII_END) {
+            unsigned cls = syn_octet_class(c);
+            if (cls && !(allow & cls))
+                return i;
+            i++;
+        } else if (allow & MC_OCT_8BIT) {
+            i++;
+        } else {
+            uint32_t cp;
+            size_t n = (allow & MC_OCT_UTF8) ? mc_utf8_decode(s + i, len - i, &cp) : 0;
+            if (n == 0)
+                return i;
+            i += n;
+        }
+    }
+    return len;
+}
+
+/* "NUL", "CR", "a control character", "not well-formed UTF-8", ... for the octet at s. */
+static const char *syn_octet_name(unsigned char c, unsigned allow)
+{
+    if (c >= SYN_ASCII_END)
+        return (allow & MC_OCT_UTF8) ? "not part of well-formed UTF-8" : "an 8-bit octet";
+    switch (syn_octet_class(c)) {
+    case MC_OCT_NUL:
+        return "NUL";
+    case MC_OCT_CR:
+        return "CR without LF";
+    case MC_OCT_LF:
+        return "LF";
+    case MC_OCT_HTAB:
+        return "HTAB";
+    default:
+        return c == SYN_DEL ? "DEL" : "a control character";
+    }
+}
+
+bool mc_syn_check_line(struct mc_reply *r, const char *line, size_t len, size_t from, size_t to,
+                       const struct mc_syn_charset *cs)
+{
+    size_t bad = from + mc_syn_octet_refused(line + from, to - from, cs->allow);
+    if (bad == to)
+        return true;
+    unsigned char c = (unsigned char)line[bad];
+    char *ex = mc_syn_excerpt_dup(line, len);
+    mc_syn_violation(r, "line %s: octet 0x%02x (%s) at offset %zu is not allowed (%s)", ex, c,
+                     syn_octet_name(c, cs->allow), bad, cs->rule);
+    free(ex);
+    mc_syn_blame_line(r, line, len);
+    return false;
+}
+
+void mc_syn_blame_line(struct mc_reply *r, const char *line, size_t len)
+{
+    free(r->status_line);
+    r->status_line = mc_xstrndup(line, len);
+    r->status_line_len = len;
+}
+
+bool mc_syn_check_literal(struct mc_reply *r, const char *data, size_t len, size_t done,
+                          const struct mc_syn_charset *cs)
+{
+    size_t bad = mc_syn_octet_refused(data, len, cs->allow);
+    if (bad == len)
+        return true;
+    unsigned char c = (unsigned char)data[bad];
+    mc_syn_violation(r, "literal: octet 0x%02x (%s) at offset %zu of its data is not allowed (%s)",
+                     c, syn_octet_name(c, cs->allow), done + bad, cs->rule);
+    return false;
 }
 
 size_t mc_syn_token_len(const char *s, size_t len)
@@ -120,6 +211,7 @@ void mc_syn_finish(struct mc_reply *r, enum mc_reply_kind kind, const char *stat
     free(r->status_line);
     free(r->text);
     r->status_line = mc_xstrndup(line, len);
+    r->status_line_len = len;
     if (text_off > len)
         text_off = len;
     r->text = mc_xstrndup(line + text_off, len - text_off);
@@ -142,6 +234,18 @@ size_t mc_syn_first_line_len(const char *s, size_t len)
     while (i < len && s[i] != '\r' && s[i] != '\n')
         i++;
     return i;
+}
+
+bool mc_syn_starttls_not_ready(const struct mc_reply *r, const char *command, const char *rule,
+                               struct mc_buf *why)
+{
+    if (!why)
+        return false;
+    const char *line = r->status_line ? r->status_line : "";
+    mc_buf_append_str(why, "the reply ");
+    mc_syn_excerpt(why, line, strlen(line));
+    mc_buf_printf(why, " to %s is positive but does not start TLS: %s", command, rule);
+    return false;
 }
 
 void mc_syn_auth_command(struct mc_buf *out, const char *verb, const char *mech,

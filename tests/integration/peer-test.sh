@@ -3,20 +3,25 @@
 # harness fails it for the right reason, within a deadline, without crashing (or passes it,
 # for the control modes).
 #
-#   peer-test.sh MAILCONFORM BADPEER MODE SCENARIO EXPECTED_EXIT WHY_FRAGMENT
+#   peer-test.sh MAILCONFORM BADPEER MODE SCENARIO EXPECTED_EXIT WHY_FRAGMENT [FIELD=TEXT...]
 #
 # WHY_FRAGMENT is text the first failing scenario's failure.why must contain ("-": no check).
-# The peer prints its port (never a fixed one); the URL scheme is the scenario's protocol.
+# Each FIELD=TEXT names a report field that must contain TEXT, as the report writes it (escapes
+# included): got= the first failing scenario's failure.got, greeting= the first probe's greeting.
+# The peer prints its port (never a fixed one); the URL scheme is the first session's endpoint
+# (submission://) or else its protocol.
 # Checks: exit status, wall-clock bound (a hang check, not a performance test), CPU time well
 # below the wall clock (no busy loop while waiting on the peer), no sanitizer report, a report
 # that exists, validates against the schema (tools/validate-report exits 0; 1 or 2 fail), and
 # says why. Registered by peers.cmake.
 set -u
-if [ $# -ne 6 ]; then
-    echo "usage: $0 MAILCONFORM BADPEER MODE SCENARIO EXPECTED_EXIT WHY_FRAGMENT" >&2
+if [ $# -lt 6 ]; then
+    echo "usage: $0 MAILCONFORM BADPEER MODE SCENARIO EXPECTED_EXIT WHY_FRAGMENT [FIELD=TEXT...]" >&2
     exit 2
 fi
 mc=$1 peer=$2 mode=$3 scenario=$4 want_rc=$5 want_why=$6
+shift 6
+want_fields=("$@")
 here=$(cd "$(dirname "$0")" && pwd)
 step_timeout_ms=700
 wall_bound_s=15     # probe (3 step deadlines) + a few steps, with a wide margin
@@ -42,8 +47,8 @@ fail() {
     exit 1
 }
 
-scheme=$("$py" -c 'import json,sys; s=json.load(open(sys.argv[1]))["sessions"]
-print(next(iter(s.values()))["protocol"])' "$scenario") || fail "cannot read $scenario"
+scheme=$("$py" -c 'import json,sys; s=next(iter(json.load(open(sys.argv[1]))["sessions"].values()))
+print(s.get("endpoint", s["protocol"]))' "$scenario") || fail "cannot read $scenario"
 
 "$peer" --mode "$mode" --max-seconds "$peer_lifetime_s" >"$tmp/port" 2>"$tmp/peer.err" &
 peer_pid=$!
@@ -87,10 +92,11 @@ valid_rc=$?
 # The first failing scenario's failure.why, or its outcome and reason when it has none. An
 # expected exit status of 3 (the target could not be tested) wants outcome error, and the
 # fragment is looked for in "CAUSE: REASON".
-"$py" - "$tmp/report.json" "$want_rc" "$want_why" <<'EOF' || fail "report check failed"
+"$py" - "$tmp/report.json" "$want_rc" "$want_why" "${want_fields[@]}" <<'EOF' || fail "report check failed"
 import json, sys
 path, want_rc, want_why = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-scenarios = json.load(open(path, encoding="utf-8"))["scenarios"]
+report = json.load(open(path, encoding="utf-8"))
+scenarios = report["scenarios"]
 if not scenarios:
     sys.exit("the report has no scenario")
 bad = [s for s in scenarios if s["outcome"] not in ("pass", "skip", "deviation")]
@@ -114,6 +120,12 @@ if s["failure"] is None:
 why = s["failure"]["why"] or ""
 if want_why != "-" and want_why not in why:
     sys.exit(f"{s['id']}: failure.why {why!r} lacks {want_why!r}")
+for spec in sys.argv[4:]:
+    field, text = spec.split("=", 1)
+    value = {"got": lambda: s["failure"]["got"],
+             "greeting": lambda: report["capabilities"][0]["greeting"]}[field]() or ""
+    if text not in value:
+        sys.exit(f"{s['id']}: {field} {value!r} lacks {text!r}")
 print(f"{s['id']}: {s['outcome']} at {s['failure']['label']!r}: {why}")
 EOF
 echo "ok [$mode, $(basename "$scenario")]: exit $rc in ${elapsed_ms} ms, ${cpu_ms} ms of CPU"

@@ -4,7 +4,7 @@
 # the scenario fail (exit 1) within a deadline, and the report's failure.why must say why; the
 # harness must never crash, hang or allocate what a hostile peer announces.
 # Arguments: test name, peer mode, scenario file, expected exit status, text failure.why
-# must contain ("-": none).
+# must contain ("-": none); mc_peer_test_fields adds FIELD=TEXT checks (peer-test.sh).
 set(MC_PEER_SCRIPT ${CMAKE_CURRENT_SOURCE_DIR}/peer-test.sh)
 set(MC_PEER_SCENARIOS ${MC_SRC}/tests/data/scenarios-peer)
 
@@ -12,6 +12,13 @@ function(mc_peer_test name mode scenario exit_status why)
   add_test(NAME peer.${name}
            COMMAND bash ${MC_PEER_SCRIPT} ${MC_CLI} $<TARGET_FILE:badpeer> ${mode}
                    ${MC_PEER_SCENARIOS}/${scenario} ${exit_status} "${why}")
+  set_tests_properties(peer.${name} PROPERTIES TIMEOUT 60 LABELS peer)
+endfunction()
+
+function(mc_peer_test_fields name mode scenario exit_status why)
+  add_test(NAME peer.${name}
+           COMMAND bash ${MC_PEER_SCRIPT} ${MC_CLI} $<TARGET_FILE:badpeer> ${mode}
+                   ${MC_PEER_SCENARIOS}/${scenario} ${exit_status} "${why}" ${ARGN})
   set_tests_properties(peer.${name} PROPERTIES TIMEOUT 60 LABELS peer)
 endfunction()
 
@@ -27,6 +34,11 @@ mc_peer_test(good-pop3.wait good-pop3 pop3-wait-between.json 0 -)
 
 # A well-formed but wrong answer: the matcher says what it expected.
 mc_peer_test(wrong-status wrong-status pop3-stat-ok.json 1 "expected a positive reply")
+
+# A NUL breaks the status line's grammar (RFC 2449 3), and the report keeps every byte of the
+# line, escaped: the NUL and what follows it in `got`, a control character in the greeting.
+mc_peer_test_fields(nul-status nul-status pop3-stat-ok.json 1 "octet 0x00 (NUL) at offset 7"
+                    "got=-ERR no\\x00such mailbox" "greeting=+OK ready\\x01")
 
 # Nothing complete ever comes: the step's deadline ends it.
 mc_peer_test(no-terminator no-terminator pop3-capa-multiline.json 1 "no complete reply within")
@@ -45,6 +57,10 @@ mc_peer_test(bare-lf bare-lf pop3-stat-ok.json 1 "bare LF")
 mc_peer_test(huge-literal huge-literal imap-noop.json 1 "literal announced")
 mc_peer_test(smtp-mixed-codes smtp-mixed-codes smtp-ehlo.json 1 "mixes codes")
 
+# Only the go-ahead reply starts TLS: a 250 to STARTTLS fails the step, and no handshake begins.
+mc_peer_test(smtp-starttls-250 smtp-starttls-250 smtp-starttls.json 1
+             "only 220 does (RFC 3207 section 4); no TLS handshake was attempted")
+
 # After the probe has met garbage, a run that goes on waiting must not spin the CPU.
 mc_peer_test(garbage.busy-loop garbage pop3-await-quiet.json 1 "no complete reply within 5000 ms")
 mc_peer_test(silence.busy-loop silence pop3-await-quiet.json 1 "no complete reply within 5000 ms")
@@ -61,3 +77,31 @@ mc_peer_scenario_test(lax-pop3.stat-before-login good-pop3
                       pop3/stat-before-login-refused.json 1 "expected status -ERR, got '+OK")
 mc_peer_scenario_test(lax-pop3.wrong-password good-pop3
                       pop3/wrong-password-refused.json 1 "expected status -ERR, got '+OK'")
+
+# Every SMTP session's greeting is judged (RFC 5321 3.1, 4.3.2): against a server that greets
+# with 200, shipped scenarios fail at their implicit connect, whatever they test.
+mc_peer_test(smtp-greet-200 smtp-greet-200 smtp-ehlo.json 1 "has code 200")
+mc_peer_scenario_test(smtp-greet-200.noop smtp-greet-200 smtp/noop.json 1
+                      "greeting \"200 badpeer ESMTP\" has code 200")
+mc_peer_scenario_test(smtp-greet-200.helo smtp-greet-200 smtp/helo-accepted.json 1
+                      "has code 200")
+mc_peer_scenario_test(smtp-greet-200.unknown smtp-greet-200 smtp/unknown-rejected.json 1
+                      "has code 200")
+
+# Promised capabilities, checked without "requires": a server that demands TLS (SMTP 530
+# "Must issue a STARTTLS command first", IMAP LOGINDISABLED) must offer STARTTLS. Each fails
+# where STARTTLS is hidden, and passes where it is offered or TLS is not demanded at all.
+mc_peer_scenario_test(submission-hides-starttls submission-hides-starttls
+                      smtp/tls-demanded-only-when-offered.json 1
+                      "the reply matched none of the 4 alternatives of any_of")
+mc_peer_scenario_test(submission-offers-starttls submission-offers-starttls
+                      smtp/tls-demanded-only-when-offered.json 0 -)
+mc_peer_scenario_test(good-smtp.tls-demanded good-smtp smtp/tls-demanded-only-when-offered.json
+                      0 -)
+mc_peer_scenario_test(imap-hides-starttls imap-hides-starttls
+                      imap/logindisabled-only-with-a-way-in.json 1
+                      "the reply matched none of the 3 alternatives of any_of")
+mc_peer_scenario_test(imap-offers-starttls imap-offers-starttls
+                      imap/logindisabled-only-with-a-way-in.json 0 -)
+mc_peer_scenario_test(good-imap.logindisabled good-imap imap/logindisabled-only-with-a-way-in.json
+                      0 -)

@@ -5,10 +5,11 @@
  * one line, and serves every connection (the harness's capability probe first, then the
  * scenarios' sessions) in a child process of its own, following the script of `--mode`: a
  * correct minimal POP3, IMAP or SMTP server (the controls, against which scenarios must pass),
- * or one precise way of breaking the protocol (a wrong status, a reply that never ends,
- * silence, an early close, garbage, bare LF line ends, a 4 GiB literal, mixed SMTP reply codes,
- * a reply dripped one byte at a time). The tests then check that the harness fails the step
- * with the right reason, within its deadline, and never crashes, hangs or allocates what a
+ * or one precise way of breaking the protocol (a wrong status, a NUL in a status line, a reply
+ * that never ends, silence, an early close, garbage, bare LF line ends, a 4 GiB literal, mixed
+ * SMTP reply codes, a reply dripped one byte at a time, a STARTTLS go-ahead or a greeting with
+ * the wrong code, TLS demanded but STARTTLS hidden). The tests then check that the harness fails
+ * the step with the right reason, within its deadline, and never crashes, hangs or allocates what a
  * hostile peer announces.
  *
  * It never outlives a test: every process dies after --max-seconds (SIGALRM), a child dies
@@ -118,6 +119,15 @@ static bool pop3_wrong_status(struct peer *p, const char *line)
 {
     if (peer_verb_is(line, "STAT"))
         return peer_say(p, "-ERR nope\r\n");
+    return pop3_good(p, line);
+}
+
+/* STAT answered by a status line with a NUL inside: what follows the NUL must still be seen. */
+static bool pop3_nul_status(struct peer *p, const char *line)
+{
+    static const char reply[] = "-ERR no\0such mailbox\r\n";
+    if (peer_verb_is(line, "STAT"))
+        return peer_send(p, reply, sizeof reply - 1);
     return pop3_good(p, line);
 }
 
@@ -238,6 +248,30 @@ static bool imap_huge_literal(struct peer *p, const char *line)
     return peer_stay_silent(p);
 }
 
+/* LOGINDISABLED on a plain connection (RFC 3501 6.2.3), with STARTTLS hidden or offered. */
+static bool imap_logindisabled(struct peer *p, const char *line, const char *caps)
+{
+    char tag[64];
+    if (!imap_tag(line, tag, sizeof tag))
+        return imap_good(p, line);
+    const char *cmd = line + strlen(tag) + 1;
+    if (peer_verb_is(cmd, "CAPABILITY"))
+        return imap_reply(p, caps, tag, "OK done");
+    if (peer_verb_is(cmd, "LOGIN"))
+        return imap_reply(p, "", tag, "NO [PRIVACYREQUIRED] LOGIN is disabled");
+    return imap_good(p, line);
+}
+
+static bool imap_hides_starttls(struct peer *p, const char *line)
+{
+    return imap_logindisabled(p, line, "* CAPABILITY IMAP4rev1 LOGINDISABLED\r\n");
+}
+
+static bool imap_offers_starttls(struct peer *p, const char *line)
+{
+    return imap_logindisabled(p, line, "* CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED\r\n");
+}
+
 /* --- SMTP (RFC 5321) --- */
 
 static bool smtp_good(struct peer *p, const char *line)
@@ -260,10 +294,46 @@ static bool smtp_mixed_codes(struct peer *p, const char *line)
     return smtp_good(p, line);
 }
 
+/* Offers STARTTLS, then answers it with 250: positive, but RFC 3207 4 starts TLS only after
+   220, so a client must not begin a handshake (this peer would only see its ClientHello). */
+static bool smtp_starttls_250(struct peer *p, const char *line)
+{
+    if (peer_verb_is(line, "EHLO"))
+        return peer_say(p, "250-badpeer\r\n250-STARTTLS\r\n250 8BITMIME\r\n");
+    if (peer_verb_is(line, "STARTTLS"))
+        return peer_say(p, "250 2.0.0 ok\r\n");
+    return smtp_good(p, line);
+}
+
+/* A submission server that demands TLS before MAIL (RFC 3207 4), with STARTTLS left out of its
+   EHLO reply (hidden) or offered; TLS itself is "not available" here, so no handshake starts. */
+static bool submission_demands_tls(struct peer *p, const char *line, bool offer)
+{
+    if (peer_verb_is(line, "EHLO"))
+        return peer_say(p, offer ? "250-badpeer\r\n250-STARTTLS\r\n250 8BITMIME\r\n"
+                                 : "250-badpeer\r\n250-PIPELINING\r\n250 8BITMIME\r\n");
+    if (peer_verb_is(line, "MAIL"))
+        return peer_say(p, "530 5.7.0 Must issue a STARTTLS command first\r\n");
+    if (peer_verb_is(line, "STARTTLS"))
+        return peer_say(p, "454 4.7.0 TLS not available due to temporary reason\r\n");
+    return smtp_good(p, line);
+}
+
+static bool submission_hides_starttls(struct peer *p, const char *line)
+{
+    return submission_demands_tls(p, line, false);
+}
+
+static bool submission_offers_starttls(struct peer *p, const char *line)
+{
+    return submission_demands_tls(p, line, true);
+}
+
 static const struct peer_mode peer_modes[] = {
     {"good-pop3", "+OK ready\r\n", pop3_good, "a minimal correct POP3 server"},
     {"wrong-status", "+OK ready\r\n", pop3_wrong_status, "POP3, STAT answers -ERR"},
     {"no-terminator", "+OK ready\r\n", pop3_no_terminator, "POP3, CAPA never ends"},
+    {"nul-status", "+OK ready\x01\r\n", pop3_nul_status, "POP3, STAT answers -ERR with a NUL"},
     {"silence", "+OK ready\r\n", peer_silence, "greets, then never answers"},
     {"early-close", "+OK ready\r\n", peer_early_close, "greets, closes at the first command"},
     {"no-greeting", NULL, peer_silence, "accepts and says nothing"},
@@ -272,8 +342,19 @@ static const struct peer_mode peer_modes[] = {
     {"slowloris", "+OK ready\r\n", peer_slowloris, "answers one octet every 200 ms"},
     {"good-imap", "* OK ready\r\n", imap_good, "a minimal correct IMAP server"},
     {"huge-literal", "* OK ready\r\n", imap_huge_literal, "IMAP, announces a 4 GiB literal"},
+    {"imap-hides-starttls", "* OK ready\r\n", imap_hides_starttls,
+     "IMAP, LOGINDISABLED without STARTTLS"},
+    {"imap-offers-starttls", "* OK ready\r\n", imap_offers_starttls,
+     "IMAP, LOGINDISABLED with STARTTLS"},
     {"good-smtp", "220 badpeer ESMTP\r\n", smtp_good, "a minimal correct SMTP server"},
     {"smtp-mixed-codes", "220 badpeer ESMTP\r\n", smtp_mixed_codes, "SMTP, EHLO mixes 250/251"},
+    {"smtp-starttls-250", "220 badpeer ESMTP\r\n", smtp_starttls_250,
+     "SMTP, STARTTLS answered 250"},
+    {"smtp-greet-200", "200 badpeer ESMTP\r\n", smtp_good, "SMTP, greets with 200, not 220"},
+    {"submission-hides-starttls", "220 badpeer ESMTP\r\n", submission_hides_starttls,
+     "SMTP, 530 STARTTLS first, STARTTLS not offered"},
+    {"submission-offers-starttls", "220 badpeer ESMTP\r\n", submission_offers_starttls,
+     "SMTP, 530 STARTTLS first, STARTTLS offered"},
 };
 
 static const struct peer_mode *peer_mode_find(const char *name)

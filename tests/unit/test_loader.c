@@ -435,6 +435,33 @@ START_TEST(bad_files)
 }
 END_TEST
 
+/* any_of holds alternatives; a group every alternative captures is a capture like any other
+   (usable as ${last}), one only some capture (tls) may only be tested with "captured". */
+START_TEST(good_any_of_captured)
+{
+    struct mc_scenario *s = load_good("smtp-any-of-captured.json");
+    ck_assert_uint_eq(s->step_count, 2);
+    const struct mc_expect *e = &s->steps[0].expect;
+    ck_assert_int_eq(e->code, 250);
+    ck_assert_uint_eq(e->any_of_count, 2);
+    ck_assert_uint_eq(e->any_of[0].lines.count, 1);
+    ck_assert_str_eq(e->any_of[0].lines.items[0], "^(?<tls>STARTTLS)$");
+    ck_assert_int_eq(e->any_of[0].ok, -1); /* the defaults of an expectation */
+    ck_assert_int_eq(e->any_of[0].multiline, -1);
+    ck_assert_uint_eq(e->any_of[1].lines_none.count, 1);
+    ck_assert_str_eq(e->any_of[1].match, "^250 (?<last>\\S+)");
+    ck_assert_str_eq(s->steps[1].text, "NOOP ${last}");
+    e = &s->steps[1].expect;
+    ck_assert_uint_eq(e->any_of_count, 2);
+    ck_assert_int_eq(e->any_of[1].code, 530);
+    ck_assert_uint_eq(e->any_of[1].captured_count, 2);
+    ck_assert_str_eq(e->any_of[1].captured[0].name, "tls");
+    ck_assert_str_eq(e->any_of[1].captured[0].pattern, "^STARTTLS$");
+    ck_assert_str_eq(e->any_of[1].captured[1].name, "last");
+    mc_scenario_free(s);
+}
+END_TEST
+
 /* --- files made on the spot --- */
 
 static char tmpdir[64];
@@ -760,6 +787,7 @@ static Suite *loader_suite(void)
     tcase_add_test(tc, good_imap_sketch);
     tcase_add_test(tc, good_cross_sketch);
     tcase_add_test(tc, good_every_step_kind);
+    tcase_add_test(tc, good_any_of_captured);
     tcase_add_test(tc, docs_examples_load);
     tcase_add_test(tc, variables_across_sessions);
     tcase_add_test(tc, enum_names);

@@ -57,6 +57,7 @@ static void reply(enum mc_reply_kind kind, const char *status, bool positive,
     r.positive = positive;
     free(r.status_line);
     r.status_line = mc_xstrdup(status_line);
+    r.status_line_len = strlen(status_line);
     mc_strv_clear(&r.data);
     for (size_t i = 0; data && data[i]; i++)
         mc_strv_push_str(&r.data, data[i]);
@@ -661,6 +662,152 @@ START_TEST(test_group_names)
 }
 END_TEST
 
+/* ---- any_of and captured ---- */
+
+/* An alternative: the defaults of an expectation (nothing checked). */
+static struct mc_expect alt(void)
+{
+    struct mc_expect a = {0};
+    a.ok = -1;
+    a.multiline = -1;
+    return a;
+}
+
+START_TEST(test_any_of_one_alternative_suffices)
+{
+    struct mc_expect alts[2] = {alt(), alt()};
+    alts[0].code = 250;
+    alts[1].code = 530;
+    e.any_of = alts;
+    e.any_of_count = 2;
+    smtp_reply(530, "5.7.0", "530 5.7.0 Must issue a STARTTLS command first");
+    ck_assert(check(&smtp));
+    smtp_reply(250, "2.1.0", "250 2.1.0 Ok");
+    ck_assert(check(&smtp));
+    smtp_reply(554, "5.7.1", "554 5.7.1 no");
+    ck_assert(!check(&smtp));
+    ck_assert_str_eq(why.data, "the reply matched none of the 2 alternatives of any_of:\n"
+                               "  1. expected reply code 250, got '554 5.7.1 no'\n"
+                               "  2. expected reply code 530, got '554 5.7.1 no'");
+}
+END_TEST
+
+/* The checks beside any_of hold for every alternative, and are judged first. */
+START_TEST(test_any_of_with_common_checks)
+{
+    struct mc_expect alts[2] = {alt(), alt()};
+    alts[0].lines = PATTERNS("^STARTTLS$");
+    alts[1].lines_none = PATTERNS("^STARTTLS$");
+    e.code = 250;
+    e.any_of = alts;
+    e.any_of_count = 2;
+    smtp_reply(250, "", "250 SIZE 10");
+    mc_strv_push_str(&r.data, "PIPELINING");
+    ck_assert(check(&smtp));
+    smtp_reply(421, "", "421 bye");
+    ck_assert(!check(&smtp));
+    ck_assert_str_eq(why.data, "expected reply code 250, got '421 bye'");
+}
+END_TEST
+
+/* When an alternative checks lines, the reply's lines are listed once, after every reason. */
+START_TEST(test_any_of_lines_listed_once)
+{
+    struct mc_expect alts[2] = {alt(), alt()};
+    alts[0].lines = PATTERNS("^STARTTLS$");
+    alts[1].lines = PATTERNS("^AUTH ");
+    e.any_of = alts;
+    e.any_of_count = 2;
+    reply(MC_REPLY_FINAL, "250", true, "250 8BITMIME", LINES("mx", "8BITMIME"));
+    ck_assert(!check(&smtp));
+    ck_assert_str_eq(why.data, "the reply matched none of the 2 alternatives of any_of:\n"
+                               "  1. expected a line matching '^STARTTLS$'\n"
+                               "  2. expected a line matching '^AUTH '\n"
+                               "  the lines were:\n"
+                               "    'mx'\n"
+                               "    '8BITMIME'");
+}
+END_TEST
+
+/* Only the alternative that holds leaves its captures; the first that holds wins. */
+START_TEST(test_any_of_captures)
+{
+    struct mc_expect alts[3] = {alt(), alt(), alt()};
+    alts[0].lines = PATTERNS("^(?<tls>STARTTLS)$");
+    alts[0].match = "^250 (?<first>\\S+)";
+    alts[1].match = "^250 (?<second>\\S+)";
+    alts[2].match = "^250 (?<third>\\S+)";
+    e.match = "^(?<code>\\d+)";
+    e.any_of = alts;
+    e.any_of_count = 3;
+    reply(MC_REPLY_FINAL, "250", true, "250 HELP", LINES("mx", "8BITMIME"));
+    ck_assert(check(&smtp));
+    assert_var("code", "250");
+    assert_var("second", "HELP");
+    ck_assert_ptr_null(mc_vars_get(vars, "tls", NULL));   /* its alternative failed */
+    ck_assert_ptr_null(mc_vars_get(vars, "first", NULL)); /* ... with all its captures */
+    ck_assert_ptr_null(mc_vars_get(vars, "third", NULL)); /* never tried */
+    e.match = "^(?<code2>x)";                             /* the common check fails: */
+    ck_assert(!check(&smtp));                             /* no alternative's capture stays */
+    ck_assert_ptr_null(mc_vars_get(vars, "code2", NULL));
+}
+END_TEST
+
+/* "captured": the variable must have been captured, and match. */
+START_TEST(test_captured)
+{
+    struct mc_captured_check c[] = {{.name = "tls", .pattern = "^STARTTLS$"}};
+    e.code = 530;
+    e.captured = c;
+    e.captured_count = 1;
+    smtp_reply(530, "5.7.0", "530 5.7.0 Must issue a STARTTLS command first");
+    ck_assert(!check(&smtp));
+    ck_assert_str_eq(why.data,
+                     "expected ${tls} to match '^STARTTLS$'; no earlier step captured it");
+    mc_vars_set(vars, "tls", "8BITMIME", 8);
+    ck_assert(!check(&smtp));
+    ck_assert_str_eq(why.data, "expected ${tls} to match '^STARTTLS$'; it is '8BITMIME'");
+    mc_vars_set(vars, "tls", "STARTTLS", 8);
+    ck_assert(check(&smtp));
+    smtp_reply(250, "2.1.0", "250 2.1.0 Ok"); /* the reply is checked first */
+    ck_assert(!check(&smtp));
+    ck_assert_str_eq(why.data, "expected reply code 530, got '250 2.1.0 Ok'");
+}
+END_TEST
+
+/* The idiom of docs/scenario-format.md: 250, or 530 only when STARTTLS was announced. */
+START_TEST(test_captured_in_alternative)
+{
+    struct mc_captured_check c[] = {{.name = "tls", .pattern = "^STARTTLS$"}};
+    struct mc_expect alts[2] = {alt(), alt()};
+    alts[0].code = 250;
+    alts[1].code = 530;
+    alts[1].captured = c;
+    alts[1].captured_count = 1;
+    e.any_of = alts;
+    e.any_of_count = 2;
+    smtp_reply(530, "5.7.0", "530 5.7.0 Must issue a STARTTLS command first");
+    ck_assert(!check(&smtp));
+    ck_assert_why(
+        "  1. expected reply code 250, got '530 5.7.0 Must issue a STARTTLS command "
+        "first'\n  2. expected ${tls} to match '^STARTTLS$'; no earlier step captured it");
+    mc_vars_set(vars, "tls", "STARTTLS", 8);
+    ck_assert(check(&smtp));
+}
+END_TEST
+
+START_TEST(test_wants_continuation)
+{
+    struct mc_expect alts[2] = {alt(), alt()};
+    ck_assert(!mc_expect_wants_continuation(&e));
+    e.any_of = alts;
+    e.any_of_count = 2;
+    ck_assert(!mc_expect_wants_continuation(&e));
+    alts[1].continuation = true;
+    ck_assert(mc_expect_wants_continuation(&e));
+}
+END_TEST
+
 static Suite *matcher_suite(void)
 {
     Suite *s = suite_create("matcher");
@@ -711,6 +858,16 @@ static Suite *matcher_suite(void)
     tcase_add_test(lines, test_too_many_lines);
     tcase_add_test(lines, test_catastrophic_backtracking);
     tcase_add_test(lines, test_lines_arrived);
+    TCase *alternatives = tcase_create("any_of");
+    tcase_add_checked_fixture(alternatives, setup, teardown);
+    tcase_add_test(alternatives, test_any_of_one_alternative_suffices);
+    tcase_add_test(alternatives, test_any_of_with_common_checks);
+    tcase_add_test(alternatives, test_any_of_lines_listed_once);
+    tcase_add_test(alternatives, test_any_of_captures);
+    tcase_add_test(alternatives, test_captured);
+    tcase_add_test(alternatives, test_captured_in_alternative);
+    tcase_add_test(alternatives, test_wants_continuation);
+    suite_add_tcase(s, alternatives);
     suite_add_tcase(s, lines);
     return s;
 }

@@ -200,16 +200,17 @@ START_TEST(test_continuation)
 }
 END_TEST
 
+/* A literal8 (RFC 3516 7) may carry NUL; its octets may come in several feeds. */
 START_TEST(test_literal_spanning_feeds)
 {
-    exchange(MC_EX_COMMAND, "FETCH 1 BODY[]");
-    ck_assert_int_eq(feed("* 1 FETCH (BODY[] {10}"), MC_FRAME_LITERAL);
+    exchange(MC_EX_COMMAND, "FETCH 1 BINARY[]");
+    ck_assert_int_eq(feed("* 1 FETCH (BINARY[] ~{10}"), MC_FRAME_LITERAL);
     ck_assert_uint_eq(lit, 10);
     ck_assert_int_eq(feed_lit("Hell"), MC_FRAME_LITERAL);
     ck_assert_int_eq(P->feed_literal(st, "o\r\n\0ab", 6, &r), MC_FRAME_MORE);
     ck_assert_int_eq(feed(" FLAGS (\\Seen))"), MC_FRAME_MORE);
     ck_assert_int_eq(feed("A0001 OK done"), MC_FRAME_DONE);
-    static const char want[] = "* 1 FETCH (BODY[] {10}\r\nHello\r\n\0ab FLAGS (\\Seen))";
+    static const char want[] = "* 1 FETCH (BINARY[] ~{10}\r\nHello\r\n\0ab FLAGS (\\Seen))";
     ck_assert_uint_eq(r.data.count, 1);
     ck_assert_uint_eq(r.data.items[0].len, sizeof want - 1);
     ck_assert_int_eq(memcmp(r.data.items[0].ptr, want, sizeof want - 1), 0);
@@ -350,13 +351,76 @@ START_TEST(test_dialogues)
 }
 END_TEST
 
+/* RFC 3501 9 / RFC 9051 9: a response line is TEXT-CHAR, never NUL; the line that broke the
+   grammar becomes the status line, all of it. */
 START_TEST(test_nul_in_untagged)
 {
     exchange(MC_EX_COMMAND, "NOOP");
-    ck_assert_int_eq(P->feed_line(st, "* 1 \0EXISTS", 11, &r, &lit), MC_FRAME_MORE);
-    ck_assert_int_eq(P->feed_line(st, "A0001\0OK", 8, &r, &lit), MC_FRAME_ERROR);
-    ck_assert_uint_eq(r.data.items[0].len, 11);
-    ck_assert_ptr_nonnull(strstr(r.violation, "\\x00"));
+    ck_assert_int_eq(P->feed_line(st, "* 1 \0EXISTS", 11, &r, &lit), MC_FRAME_ERROR);
+    ck_assert_str_eq(r.violation, "line \"* 1 \\x00EXISTS\": octet 0x00 (NUL) at offset 4 is not "
+                                  "allowed (RFC 3501 9 / RFC 9051 9: a response line is "
+                                  "TEXT-CHAR, any CHAR (%x01-7F) but CR and LF; 8-bit only as "
+                                  "UTF-8 (UTF8-2 / UTF8-3 / UTF8-4, RFC 9051 9))");
+    ck_assert_uint_eq(r.status_line_len, 11);
+    ck_assert_int_eq(memcmp(r.status_line, "* 1 \0EXISTS", 11), 0);
+    exchange(MC_EX_COMMAND, "NOOP");
+    ck_assert_int_eq(P->feed_line(st, "A0002 OK\0", 9, &r, &lit), MC_FRAME_ERROR);
+    exchange(MC_EX_GREETING, NULL);
+    ck_assert_int_eq(P->feed_line(st, "* OK hi\0", 8, &r, &lit), MC_FRAME_ERROR);
+    ck_assert_ptr_nonnull(strstr(r.violation, "offset 7"));
+}
+END_TEST
+
+/* TEXT-CHAR excludes CR; 8-bit text is accepted as well-formed UTF-8 only; other controls are
+   CHAR and pass. */
+START_TEST(test_line_octets)
+{
+    exchange(MC_EX_COMMAND, "NOOP");
+    ck_assert_int_eq(feed("* OK a\rb"), MC_FRAME_ERROR);
+    ck_assert_ptr_nonnull(strstr(r.violation, "octet 0x0d (CR without LF) at offset 6"));
+    exchange(MC_EX_COMMAND, "NOOP");
+    ck_assert_int_eq(feed("* OK caf\xe9"), MC_FRAME_ERROR);
+    ck_assert_ptr_nonnull(strstr(r.violation, "octet 0xe9 (not part of well-formed UTF-8) at "
+                                              "offset 8"));
+    exchange(MC_EX_COMMAND, "NOOP");
+    ck_assert_int_eq(feed("* OK [ALERT] Gr\xc3\xbc\xc3\x9f"
+                          "e \x01\x7f\t"),
+                     MC_FRAME_MORE);
+    ck_assert_int_eq(feed("A0003 OK caf\xc3\xa9"), MC_FRAME_DONE);
+}
+END_TEST
+
+/* literal = "{" number "}" CRLF *CHAR8: NUL is refused, at its offset in the literal however
+   the octets were fed; 8-bit octets, CR and LF are CHAR8. */
+START_TEST(test_nul_in_literal)
+{
+    exchange(MC_EX_COMMAND, "FETCH 1 BODY[]");
+    ck_assert_int_eq(feed("* 1 FETCH (BODY[] {10}"), MC_FRAME_LITERAL);
+    ck_assert_int_eq(feed_lit("H\xe9l\r"), MC_FRAME_LITERAL);
+    ck_assert_int_eq(P->feed_literal(st, "\nx\0ab", 6, &r), MC_FRAME_ERROR);
+    ck_assert_ptr_nonnull(strstr(r.violation, "literal: octet 0x00 (NUL) at offset 6 of its data"));
+    ck_assert_ptr_nonnull(strstr(r.violation, "CHAR8 = %x01-ff; NUL only in a literal8"));
+}
+END_TEST
+
+/* RFC 3501 6.2.1: a tagged OK starts TLS; "+ go on" is positive but asks for more. */
+START_TEST(test_starttls_ready)
+{
+    struct mc_buf why = {0};
+    exchange(MC_EX_COMMAND, "STARTTLS");
+    ck_assert_int_eq(feed("A0001 OK Begin TLS negotiation now"), MC_FRAME_DONE);
+    ck_assert(P->starttls_ready(&r, &why));
+    exchange(MC_EX_COMMAND, "STARTTLS");
+    ck_assert_int_eq(feed("+ go on"), MC_FRAME_DONE);
+    ck_assert(r.positive);
+    ck_assert(!P->starttls_ready(&r, &why));
+    ck_assert_ptr_nonnull(strstr(why.data, "\"+ go on\" to STARTTLS"));
+    ck_assert_ptr_nonnull(strstr(why.data, "only a tagged OK does (RFC 3501 section 6.2.1)"));
+    mc_buf_reset(&why);
+    exchange(MC_EX_COMMAND, "STARTTLS");
+    ck_assert_int_eq(feed("A0003 BAD no"), MC_FRAME_DONE);
+    ck_assert(!P->starttls_ready(&r, NULL));
+    mc_buf_free(&why);
 }
 END_TEST
 
@@ -417,7 +481,10 @@ int main(void)
     tcase_add_test(tc, test_capabilities);
     tcase_add_test(tc, test_dialogues);
     tcase_add_test(tc, test_nul_in_untagged);
+    tcase_add_test(tc, test_line_octets);
+    tcase_add_test(tc, test_nul_in_literal);
     tcase_add_test(tc, test_raw_command);
+    tcase_add_test(tc, test_starttls_ready);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

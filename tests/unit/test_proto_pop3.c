@@ -326,19 +326,40 @@ START_TEST(test_status_line_length)
 }
 END_TEST
 
+/* RFC 2449 3: status and body lines are built of CHAR, %x01-7F: never NUL. */
 START_TEST(test_nul_bytes)
 {
     size_t lit = 0;
     command("RETR 1", -1);
-    ck_assert_int_eq(P->feed_line(st, "+OK a\0b", 7, &r, &lit), MC_FRAME_MORE);
-    ck_assert_int_eq(P->feed_line(st, "x\0y", 3, &r, &lit), MC_FRAME_MORE);
-    ck_assert_int_eq(feed("."), MC_FRAME_DONE);
-    ck_assert_uint_eq(r.lines.items[0].len, 7);
-    ck_assert_uint_eq(r.data.items[0].len, 3);
-    ck_assert_int_eq(memcmp(r.data.items[0].ptr, "x\0y", 3), 0);
+    ck_assert_int_eq(P->feed_line(st, "+OK a\0b", 7, &r, &lit), MC_FRAME_ERROR);
+    ck_assert_str_eq(r.violation, "line \"+OK a\\x00b\": octet 0x00 (NUL) at offset 5 is not "
+                                  "allowed (RFC 2449 3: a status line is built of CHAR, %x01-7F; "
+                                  "8-bit only as UTF-8 (RFC 6856 2))");
+    ck_assert_uint_eq(r.status_line_len, 7);
+    command("RETR 1", -1);
+    ck_assert_int_eq(feed("+OK"), MC_FRAME_MORE);
+    ck_assert_int_eq(P->feed_line(st, "x\0y", 3, &r, &lit), MC_FRAME_ERROR);
+    ck_assert_ptr_nonnull(strstr(r.violation, "offset 1 is not allowed (RFC 2449 3: dot-stuffed"));
     command("NOOP", -1);
     ck_assert_int_eq(P->feed_line(st, "+OK\0", 4, &r, &lit), MC_FRAME_ERROR);
     ck_assert_ptr_nonnull(strstr(r.violation, "\\x00"));
+}
+END_TEST
+
+/* Status lines: 8-bit text only as well-formed UTF-8, controls are CHAR. Body lines are message
+   content: their 8-bit octets are not judged. */
+START_TEST(test_eight_bit)
+{
+    command("NOOP", -1);
+    ck_assert_int_eq(feed("-ERR caf\xe9"), MC_FRAME_ERROR);
+    ck_assert_ptr_nonnull(strstr(r.violation, "octet 0xe9 (not part of well-formed UTF-8)"));
+    command("NOOP", -1);
+    ck_assert_int_eq(feed("-ERR caf\xc3\xa9 \x01"), MC_FRAME_DONE);
+    command("RETR 1", -1);
+    ck_assert_int_eq(feed("+OK"), MC_FRAME_MORE);
+    ck_assert_int_eq(feed("Subject: caf\xe9"), MC_FRAME_MORE);
+    ck_assert_int_eq(feed("."), MC_FRAME_DONE);
+    ck_assert_str_eq(r.data.items[0].ptr, "Subject: caf\xe9");
 }
 END_TEST
 
@@ -426,6 +447,21 @@ START_TEST(test_budget_bytes)
 }
 END_TEST
 
+/* RFC 2595 4: TLS begins after +OK to STLS, never after -ERR. */
+START_TEST(test_starttls_ready)
+{
+    struct mc_buf why = {0};
+    command("STLS", -1);
+    ck_assert_int_eq(feed("+OK Begin TLS negotiation"), MC_FRAME_DONE);
+    ck_assert(P->starttls_ready(&r, &why));
+    command("STLS", -1);
+    ck_assert_int_eq(feed("-ERR Command not permitted when TLS active"), MC_FRAME_DONE);
+    ck_assert(!P->starttls_ready(&r, &why));
+    ck_assert_ptr_nonnull(strstr(why.data, "only +OK does (RFC 2595 section 4)"));
+    mc_buf_free(&why);
+}
+END_TEST
+
 START_TEST(test_raw_and_await)
 {
     struct mc_exchange_opts o = {.multiline = -1, .raw = true};
@@ -471,12 +507,14 @@ int main(void)
     tcase_add_test(tc, test_bad_status_lines);
     tcase_add_test(tc, test_status_line_length);
     tcase_add_test(tc, test_nul_bytes);
+    tcase_add_test(tc, test_eight_bit);
     tcase_add_test(tc, test_capabilities);
     tcase_add_test(tc, test_dialogues);
     tcase_add_test(tc, test_misuse_is_an_error);
     tcase_add_test(tc, test_reply_line_cap);
     tcase_add_test(tc, test_budget_bytes);
     tcase_add_test(tc, test_raw_and_await);
+    tcase_add_test(tc, test_starttls_ready);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -108,6 +108,36 @@ START_TEST(test_greeting)
 }
 END_TEST
 
+/* RFC 5321 4.3.2, 3.1, 3.8: a session opens with 220, 554 or 421, whatever follows; any other
+   code is a violation, for LMTP too (RFC 2033 4). A fresh state reads a greeting. */
+START_TEST(test_greeting_codes)
+{
+    static const char *const allowed[] = {"220 mx ready", "554 5.7.1 no service here",
+                                          "421 4.3.2 shutting down"};
+    for (size_t i = 0; i < 3; i++) {
+        exchange(MC_EX_GREETING, NULL);
+        ck_assert_int_eq(feed(allowed[i]), MC_FRAME_DONE);
+    }
+    exchange(MC_EX_GREETING, NULL);
+    ck_assert_int_eq(feed("200 mx ready"), MC_FRAME_ERROR);
+    ck_assert_str_eq(r.violation, "greeting \"200 mx ready\" has code 200: a server opens the "
+                                  "session with 220, or 554 to refuse it, or 421 when it must "
+                                  "shut down (RFC 5321 3.1, 4.3.2, 3.8; RFC 2033 4 for LMTP)");
+    ck_assert_str_eq(r.status_line, "200 mx ready");
+    exchange(MC_EX_GREETING, NULL);
+    ck_assert_int_eq(feed("250-mx ready"), MC_FRAME_ERROR); /* judged on the first line */
+    exchange(MC_EX_COMMAND, "NOOP");
+    ck_assert_int_eq(feed("200 ok"), MC_FRAME_DONE); /* not a greeting: any valid code */
+
+    struct mc_proto_state *lmtp = mc_proto_lmtp.state_new(); /* as if begin(GREETING) */
+    size_t lit = 0;
+    mc_reply_reset(&r);
+    ck_assert_int_eq(mc_proto_lmtp.feed_line(lmtp, "250 lmtp ready", 14, &r, &lit), MC_FRAME_ERROR);
+    ck_assert_ptr_nonnull(strstr(r.violation, "has code 250"));
+    mc_proto_lmtp.state_free(lmtp);
+}
+END_TEST
+
 START_TEST(test_ehlo_capabilities)
 {
     exchange(MC_EX_COMMAND, "EHLO mailconform.invalid");
@@ -218,15 +248,62 @@ START_TEST(test_line_length)
 }
 END_TEST
 
+/* RFC 5321 4.2: reply text is textstring, never NUL; the line that broke it is the status line. */
 START_TEST(test_nul_bytes)
 {
     size_t lit = 0;
     exchange(MC_EX_COMMAND, "NOOP");
-    ck_assert_int_eq(P->feed_line(st, "250 a\0b", 7, &r, &lit), MC_FRAME_DONE);
-    ck_assert_uint_eq(r.data.items[0].len, 3);
+    ck_assert_int_eq(P->feed_line(st, "250 a\0b", 7, &r, &lit), MC_FRAME_ERROR);
+    ck_assert_str_eq(r.violation, "line \"250 a\\x00b\": octet 0x00 (NUL) at offset 5 is not "
+                                  "allowed (RFC 5321 4.2: textstring = 1*(%d09 / %d32-126); "
+                                  "8-bit only as UTF-8 (RFC 6531))");
+    ck_assert_uint_eq(r.status_line_len, 7);
+    ck_assert_int_eq(memcmp(r.status_line, "250 a\0b", 7), 0);
     exchange(MC_EX_COMMAND, "NOOP");
     ck_assert_int_eq(P->feed_line(st, "25\0 x", 5, &r, &lit), MC_FRAME_ERROR);
     ck_assert_ptr_nonnull(strstr(r.violation, "\\x00"));
+}
+END_TEST
+
+/* textstring: HT and printable ASCII; no other control, no DEL; 8-bit only as UTF-8. */
+START_TEST(test_text_octets)
+{
+    ck_assert_int_eq(reply_to("250 ok\tfine caf\xc3\xa9"), MC_FRAME_DONE);
+    ck_assert_int_eq(reply_to("250 a\x01"), MC_FRAME_ERROR);
+    ck_assert_ptr_nonnull(strstr(r.violation, "octet 0x01 (a control character) at offset 5"));
+    ck_assert_int_eq(reply_to("250 a\x7f"), MC_FRAME_ERROR);
+    ck_assert_ptr_nonnull(strstr(r.violation, "(DEL)"));
+    ck_assert_int_eq(reply_to("250 caf\xe9"), MC_FRAME_ERROR);
+    ck_assert_ptr_nonnull(strstr(r.violation, "octet 0xe9 (not part of well-formed UTF-8)"));
+    ck_assert_int_eq(reply_to("250 a\rb"), MC_FRAME_ERROR);
+    ck_assert_ptr_nonnull(strstr(r.violation, "(CR without LF)"));
+}
+END_TEST
+
+/* RFC 5321 4.1.1.1: after the domain, the first line of a 250 reply to EHLO (or LHLO) is
+   ehlo-greet, any octet but CR and LF; the domain and every other line are textstring. */
+START_TEST(test_ehlo_greet_octets)
+{
+    size_t lit = 0;
+    static const char first[] = "250-mx.example.com Hi\0\x01 there";
+    exchange(MC_EX_COMMAND, "EHLO client.example");
+    ck_assert_int_eq(P->feed_line(st, first, sizeof first - 1, &r, &lit), MC_FRAME_MORE);
+    ck_assert_int_eq(P->feed_line(st, "250 PIPE\0LINING", 15, &r, &lit), MC_FRAME_ERROR);
+    ck_assert_ptr_nonnull(strstr(r.violation, "RFC 5321 4.2: textstring"));
+    static const char single[] = "250 mx.example.com Hi\0there";
+    mc_reply_reset(&r);
+    P->begin(st, MC_EX_COMMAND, "LHLO x", 6, NULL, &wire);
+    ck_assert_int_eq(P->feed_line(st, single, sizeof single - 1, &r, &lit), MC_FRAME_DONE);
+    ck_assert_uint_eq(r.status_line_len, sizeof single - 1); /* all of it, past the NUL */
+    exchange(MC_EX_COMMAND, "EHLO client.example");
+    ck_assert_int_eq(P->feed_line(st, "250 mx\0.example.com", 20, &r, &lit), MC_FRAME_ERROR);
+    exchange(MC_EX_COMMAND, "EHLO client.example");
+    ck_assert_int_eq(P->feed_line(st, "250 mx hi\r", 10, &r, &lit), MC_FRAME_ERROR);
+    ck_assert_ptr_nonnull(strstr(r.violation, "RFC 5321 4.1.1.1: ehlo-greet"));
+    exchange(MC_EX_COMMAND, "EHLO client.example");
+    ck_assert_int_eq(P->feed_line(st, "550 mx hi\0", 10, &r, &lit), MC_FRAME_ERROR);
+    exchange(MC_EX_COMMAND, "NOOP");
+    ck_assert_int_eq(P->feed_line(st, "250 mx hi\0", 10, &r, &lit), MC_FRAME_ERROR);
 }
 END_TEST
 
@@ -330,6 +407,26 @@ START_TEST(test_misuse_is_an_error)
 }
 END_TEST
 
+/* RFC 3207 4: only 220 starts TLS; a 250 (or a refusal) does not, and the reason names both. */
+START_TEST(test_starttls_ready)
+{
+    struct mc_buf why = {0};
+    ck_assert_int_eq(reply_to("220 2.0.0 Ready to start TLS"), MC_FRAME_DONE);
+    ck_assert(P->starttls_ready(&r, &why));
+    ck_assert_uint_eq(why.len, 0);
+    ck_assert_int_eq(reply_to("250 2.0.0 ok"), MC_FRAME_DONE);
+    ck_assert(r.positive);
+    ck_assert(!P->starttls_ready(&r, NULL));
+    ck_assert(!P->starttls_ready(&r, &why));
+    ck_assert_str_eq(why.data, "the reply \"250 2.0.0 ok\" to STARTTLS is positive but does not "
+                               "start TLS: only 220 does (RFC 3207 section 4)");
+    ck_assert_int_eq(reply_to("454 4.7.0 TLS not available"), MC_FRAME_DONE);
+    ck_assert(!P->starttls_ready(&r, NULL));
+    ck_assert(mc_proto_lmtp.starttls_ready == P->starttls_ready);
+    mc_buf_free(&why);
+}
+END_TEST
+
 START_TEST(test_raw_and_delivery)
 {
     struct mc_exchange_opts o = {.multiline = -1, .raw = true};
@@ -362,17 +459,21 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_tables);
     tcase_add_test(tc, test_greeting);
+    tcase_add_test(tc, test_greeting_codes);
     tcase_add_test(tc, test_ehlo_capabilities);
     tcase_add_test(tc, test_enhanced_codes);
     tcase_add_test(tc, test_mixed_codes);
     tcase_add_test(tc, test_garbage_lines);
     tcase_add_test(tc, test_line_length);
     tcase_add_test(tc, test_nul_bytes);
+    tcase_add_test(tc, test_text_octets);
+    tcase_add_test(tc, test_ehlo_greet_octets);
     tcase_add_test(tc, test_continuations);
     tcase_add_test(tc, test_data_dot_stuffing);
     tcase_add_test(tc, test_dialogues);
     tcase_add_test(tc, test_misuse_is_an_error);
     tcase_add_test(tc, test_raw_and_delivery);
+    tcase_add_test(tc, test_starttls_ready);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
