@@ -40,6 +40,10 @@ static const char run_usage_tail[] =
     "      --ca-file PEM     verify TLS certificates against PEM (default: the profile's\n"
     "                        ca_file, else the system's trust store)\n"
     "  -k, --insecure        go on when a certificate does not verify (the report says so)\n"
+    "      --disposable-users  the target's test accounts hold nothing of value: empty them\n"
+    "                        over IMAP or POP3 before each scenario (as disposable_users in a\n"
+    "                        profile); without it, or a reset command, accounts that are not\n"
+    "                        empty are set aside\n"
     "selection (options of one kind are alternatives; different kinds must all hold):\n"
     "  -f, --filter GLOB     scenarios whose id matches GLOB, e.g. 'imap.sync.*'\n"
     "  -x, --exclude GLOB    leave out scenarios whose id matches GLOB\n"
@@ -84,7 +88,7 @@ struct run_cli {
     struct mc_selection sel;
     const char *report, *ca_file;
     long jobs, step_timeout;
-    bool verbose, quiet, insecure, fail_fast, list, keep_secrets;
+    bool verbose, quiet, insecure, fail_fast, list, keep_secrets, disposable;
     struct mc_skip_limit max_skip;
     enum mc_color color;
     struct mc_run_view view;
@@ -105,6 +109,7 @@ enum {
     OPT_FAIL_FAST,
     OPT_MAX_SKIP,
     OPT_KEEP_SECRETS,
+    OPT_DISPOSABLE,
 };
 
 static const struct option run_longopts[] = {
@@ -125,6 +130,7 @@ static const struct option run_longopts[] = {
     {"fail-fast", no_argument, NULL, OPT_FAIL_FAST},
     {"max-skip", required_argument, NULL, OPT_MAX_SKIP},
     {"keep-secrets", no_argument, NULL, OPT_KEEP_SECRETS},
+    {"disposable-users", no_argument, NULL, OPT_DISPOSABLE},
     {"verbose", no_argument, NULL, 'v'},
     {"quiet", no_argument, NULL, 'q'},
     {"color", required_argument, NULL, OPT_COLOR},
@@ -175,6 +181,9 @@ static bool parse_option(struct run_cli *c, int ch, const char *arg, struct mc_b
         return mc_skip_limit_parse(arg, &c->max_skip, err) == 0;
     case OPT_KEEP_SECRETS:
         c->keep_secrets = true;
+        break;
+    case OPT_DISPOSABLE:
+        c->disposable = true;
         break;
     case 'v':
         c->verbose = true;
@@ -346,11 +355,12 @@ static char *options_json(const struct run_cli *c)
         snprintf(text, sizeof text, "%g%s", c->max_skip.value, c->max_skip.percent ? "%" : "");
         max_skip = json_string(text);
     }
-    json_t *o = json_pack("{s:i, s:i, s:b, s:o, s:b, s:b, s:b, s:o, s:o}", "jobs", (int)c->jobs,
+    json_t *o = json_pack("{s:i, s:i, s:b, s:o, s:b, s:b, s:b, s:b, s:o, s:o}", "jobs", (int)c->jobs,
                           "step_timeout_ms", (int)c->step_timeout, "insecure", c->insecure,
                           "ca_file", c->ca_file ? json_string(c->ca_file) : json_null(),
                           "fail_fast", c->fail_fast, "list", c->list, "keep_secrets",
-                          c->keep_secrets, "max_skip", max_skip, "selection", sel);
+                          c->keep_secrets, "disposable_users", c->disposable, "max_skip",
+                          max_skip, "selection", sel);
     char *text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(o);
     return text;
@@ -410,6 +420,8 @@ static struct mc_target *start_target(struct run_cli *c, struct event_base *base
     } else {
         target = load_target(c);
     }
+    if (target && c->disposable)
+        target->disposable_users = true;
     if (target && c->ca_file) {
         free(target->ca_file);
         target->ca_file = mc_xstrdup(c->ca_file);

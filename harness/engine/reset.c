@@ -35,6 +35,7 @@ struct mc_reset_job {
     size_t count, next;
     mc_reset_done done;
     void *arg;
+    bool need_clean;
     /* the command in progress */
     pid_t pid;
     int err_fd;
@@ -252,19 +253,26 @@ static void reset_next(struct mc_reset_job *j)
             reset_by_command(j, u);
             return;
         } else if (t->disposable_users && mc_account_reset_possible(j->rn)) {
-            j->account = mc_account_reset_start(j->rn, u, reset_account_done, j);
+            j->account = mc_account_reset_start(j->rn, u, false, reset_account_done, j);
+            return;
+        } else if (j->need_clean && !j->rn->clean_checks_off &&
+                   mc_account_reset_possible(j->rn)) {
+            /* nothing may empty it: at least make sure the scenario starts from nothing */
+            j->account = mc_account_reset_start(j->rn, u, true, reset_account_done, j);
             return;
         } else {
-            j->next++; /* nothing empties mailboxes on this target */
+            j->next++; /* nothing empties, nor looks into, mailboxes on this target */
         }
     }
     reset_end(j, -1, MC_CAUSE_NONE, NULL);
 }
 
 struct mc_reset_job *mc_reset_start(struct mc_runner *rn, const struct mc_user **users,
-                                    size_t count, mc_reset_done done, void *arg)
+                                    size_t count, bool need_clean, mc_reset_done done,
+                                    void *arg)
 {
     struct mc_reset_job *j = mc_xcalloc(1, sizeof *j);
+    j->need_clean = need_clean;
     j->rn = rn;
     j->users = users;
     j->count = count;

@@ -31,7 +31,8 @@ struct mc_runner {
     struct mc_pending *pending;  /* scenarios whose users are being reset */
     struct mc_srun **active;     /* scenarios executing (at most jobs) */
     size_t active_count;
-    bool stopping; /* mc_run_stop was called: nothing starts any more */
+    bool stopping;         /* mc_run_stop was called: nothing starts any more */
+    bool clean_checks_off; /* looking into accounts failed once: not tried again */
     struct event *stop_timer;
     struct mc_scenario *const *scenarios;
     unsigned char run_salt[4]; /* makes run ids unique across runs */
@@ -148,14 +149,18 @@ struct mc_reset_outcome {
 };
 typedef void (*mc_reset_done)(void *arg, const struct mc_reset_outcome *o);
 struct mc_reset_job;
+/* `need_clean`: the scenario logs in or delivers; on a target with no way to empty accounts,
+   each user's account is then looked into, and one that is not empty fails like a reset. */
 struct mc_reset_job *mc_reset_start(struct mc_runner *rn, const struct mc_user **users,
-                                    size_t count, mc_reset_done done, void *arg);
+                                    size_t count, bool need_clean, mc_reset_done done,
+                                    void *arg);
 void mc_reset_free(struct mc_reset_job *j);
 
 /* reset_account.c: empties one disposable account over the protocol (IMAP, else POP3) */
 struct mc_account_reset;
 bool mc_account_reset_possible(const struct mc_runner *rn);
 struct mc_account_reset *mc_account_reset_start(struct mc_runner *rn, const struct mc_user *u,
+                                                bool check_only,
                                                 void (*done)(void *arg, bool ok, enum mc_cause cause,
                                                              const char *why),
                                                 void *arg);

@@ -14,6 +14,7 @@
 
 #include "engine/matcher.h"
 #include "engine/run_internal.h"
+#include "engine/transport.h"
 #include "lib/message.h"
 
 #define MC_HELO_NAME "mailconform.invalid" /* RFC 2606: a name that can never be real */
@@ -186,12 +187,36 @@ static void ops_delivery(struct mc_srun *r, struct mc_session *f, const struct m
     mc_buf_free(&msg);
 }
 
-static struct mc_session *fixture_session(struct mc_srun *r)
+/* A message stored straight into the logged-in user's mailbox (IMAP APPEND): for targets that
+   have no SMTP/LMTP endpoint to deliver through. */
+static void ops_store(struct mc_srun *r, struct mc_session *f, const struct mc_message_spec *m,
+                      int user, int number)
+{
+    const struct mc_user *u = r->users[user - 1];
+    struct mc_buf to = {0}, cmd = {0}, msg = {0};
+    if (u->address)
+        mc_buf_append_str(&to, u->address);
+    else
+        mc_buf_printf(&to, "%s@%s", u->name, r->runner->target->domain);
+    message_for(r, NULL, m, to.data, number, &msg);
+    f->proto->store_command(msg.len, &cmd);
+    op_add_exchange(r, f, MC_EX_COMMAND, cmd.data, cmd.len, MC_CHECK_CONTINUATION);
+    op_add_exchange(r, f, MC_EX_CONTINUE, msg.data, msg.len, MC_CHECK_POSITIVE);
+    mc_buf_free(&to);
+    mc_buf_free(&cmd);
+    mc_buf_free(&msg);
+}
+
+/* The connection fixtures go through: the profile's delivery endpoint, or one that stores
+   messages as the recipient (transport.c decides which and how). */
+static struct mc_session *fixture_session(struct mc_srun *r, int user, enum mc_tls_mode *tls)
 {
     const struct mc_target *t = r->runner->target;
-    const struct mc_endpoint *ep = mc_target_endpoint_named(t, t->deliver_endpoint);
+    const struct mc_endpoint *ep = mc_transport_fixtures(r->runner, tls);
+    bool store = !t->deliver_endpoint;
     mc_session_free(r->fixture);
-    r->fixture = mc_session_new(-1, "fixture", ep->proto, ep, NULL, t->domain);
+    r->fixture = mc_session_new(-1, "fixture", ep->proto, ep, store ? r->users[user - 1] : NULL,
+                                t->domain);
     r->fixture->cb = mc_srun_session_event;
     r->fixture->cb_arg = r;
     r->fixture->record = mc_srun_record;
@@ -200,10 +225,23 @@ static struct mc_session *fixture_session(struct mc_srun *r)
 
 static void ops_deliver(struct mc_srun *r, const struct mc_message_spec *m, int user, int count)
 {
-    struct mc_session *f = fixture_session(r);
-    ops_open_session(r, f, MC_TLS_NONE, MC_CHECK_POSITIVE);
-    for (int i = 1; i <= count; i++)
-        ops_delivery(r, f, m, user, i);
+    enum mc_tls_mode tls;
+    struct mc_session *f = fixture_session(r, user, &tls);
+    ops_open_session(r, f, tls, MC_CHECK_POSITIVE);
+    if (f->user) { /* storing as the recipient: log in first */
+        struct mc_strv cmds = {0};
+        f->proto->login_commands(f->user->name, f->user->password, &cmds);
+        for (size_t i = 0; i < cmds.count; i++)
+            op_add_exchange(r, f, MC_EX_COMMAND, cmds.items[i].ptr, cmds.items[i].len,
+                            MC_CHECK_POSITIVE);
+        mc_strv_free(&cmds);
+    }
+    for (int i = 1; i <= count; i++) {
+        if (f->user)
+            ops_store(r, f, m, user, i);
+        else
+            ops_delivery(r, f, m, user, i);
+    }
     const char *quit = f->proto->quit_command;
     op_add_exchange(r, f, MC_EX_COMMAND, quit, strlen(quit), MC_CHECK_ANY);
     op_add(r, MC_OP_ABORT, f);

@@ -107,16 +107,18 @@ static bool gate_sessions(const struct mc_runner *rn, const struct mc_scenario *
 
 static bool gate_delivery(const struct mc_runner *rn, const struct mc_scenario *sc, struct gate *g)
 {
-    const struct mc_target *t = rn->target;
     if (!needs_delivery(sc))
         return true;
-    if (!t->deliver_endpoint) {
+    enum mc_tls_mode tls;
+    const struct mc_endpoint *ep = mc_transport_fixtures(rn, &tls);
+    if (!ep) {
         gate_set(g, MC_OUTCOME_SKIP, MC_CAUSE_NONE,
-                 "the target has no endpoint to deliver fixture messages through", NULL);
+                 "the target has no endpoint to deliver fixture messages through (an lmtp or "
+                 "smtp endpoint, or an imap one to APPEND them)",
+                 NULL);
         return false;
     }
-    const struct mc_capability_probe *p =
-        mc_probe_of(rn, mc_target_endpoint_named(t, t->deliver_endpoint));
+    const struct mc_capability_probe *p = mc_probe_of(rn, ep);
     if (p && p->unusable.cause) {
         gate_problem(g, &p->unusable);
         return false;
@@ -150,10 +152,15 @@ static bool gate_users(const struct mc_runner *rn, const struct mc_scenario *sc,
         mc_buf_printf(&why, "only %zu of the target's %zu test users can still be used (the "
                             "others were retired; the last: %s)",
                       usable, t->user_count, last->why);
+        const struct mc_target *tg = rn->target;
+        bool no_way = !tg->reset_command && !tg->disposable_users && !rn->opts->reset_user;
         gate_set(g, MC_OUTCOME_ERROR, last->cause, why.data,
                  last->cause == MC_CAUSE_CREDENTIALS
                      ? "check the test users' passwords in the target profile"
-                     : "make the reset work for every test user (see the retired users)");
+                 : no_way ? "let the harness empty the test accounts before each scenario: "
+                            "--disposable-users (or \"disposable_users\": true in the profile) "
+                            "if they hold nothing of value, or a reset command in the profile"
+                          : "make the reset work for every test user (see the retired users)");
         mc_buf_free(&why);
         return false;
     }
@@ -236,6 +243,17 @@ static void gate_check(const struct mc_runner *rn, const struct mc_scenario *sc,
 }
 
 /* --- users --- */
+
+/* The scenario looks into mailboxes: it logs in or has messages delivered. */
+static bool needs_clean_users(const struct mc_scenario *sc)
+{
+    if (needs_delivery(sc))
+        return true;
+    for (size_t i = 0; i < sc->step_count; i++)
+        if (sc->steps[i].kind == MC_STEP_LOGIN || sc->steps[i].kind == MC_STEP_AUTH)
+            return true;
+    return false;
+}
 
 /* Takes sc->users free users that are not retired, or none (false) if not enough are free now. */
 static bool take_users(struct mc_runner *rn, const struct mc_scenario *sc,
@@ -342,7 +360,7 @@ static void start_one(struct mc_runner *rn, size_t scenario, const struct mc_use
     p->next = rn->pending;
     rn->pending = p;
     rn->running++;
-    p->job = mc_reset_start(rn, users, (size_t)sc->users, reset_done, p);
+    p->job = mc_reset_start(rn, users, (size_t)sc->users, needs_clean_users(sc), reset_done, p);
 }
 
 static void deviation_account(struct mc_runner *rn, struct mc_scenario_result *res)

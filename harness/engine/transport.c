@@ -58,3 +58,23 @@ bool mc_transport_for(const struct mc_runner *rn, const struct mc_scenario *sc, 
     }
     return true;
 }
+
+const struct mc_endpoint *mc_transport_fixtures(const struct mc_runner *rn, enum mc_tls_mode *tls)
+{
+    const struct mc_target *t = rn->target;
+    *tls = MC_TLS_NONE;
+    if (t->deliver_endpoint)
+        return mc_target_endpoint_named(t, t->deliver_endpoint);
+    const struct mc_endpoint *best = NULL;
+    for (size_t i = 0; i < t->endpoint_count; i++) {
+        const struct mc_endpoint *e = &t->endpoints[i];
+        const struct mc_capability_probe *p = mc_probe_of(rn, e);
+        if (!e->proto->store_command || !p || p->unusable.cause || p->login.cause)
+            continue;
+        if (!best || (e->tls == MC_TLS_IMPLICIT && best->tls != MC_TLS_IMPLICIT))
+            best = e;
+    }
+    if (best && login_needs_starttls(rn, best))
+        *tls = MC_TLS_STARTTLS;
+    return best;
+}

@@ -31,4 +31,10 @@ struct mc_transport {
 bool mc_transport_for(const struct mc_runner *rn, const struct mc_scenario *sc, size_t i,
                       struct mc_transport *out, struct mc_buf *why);
 
+/* The endpoint fixture messages go through, and over what: the profile's delivery endpoint
+   (SMTP/LMTP, plain), else one whose protocol can store a message as the recipient (IMAP
+   APPEND), usable by the probe's account, implicit TLS preferred, STARTTLS when it takes
+   logins only over TLS. NULL when there is none. */
+const struct mc_endpoint *mc_transport_fixtures(const struct mc_runner *rn, enum mc_tls_mode *tls);
+
 #endif

@@ -8,7 +8,7 @@
 
 #include "proto/protocol.h"
 
-struct mc_account_emptier *mc_imap_empty_begin(void);
+struct mc_account_emptier *mc_imap_empty_begin(bool check_only);
 enum mc_empty mc_imap_empty_step(struct mc_account_emptier *st, const struct mc_reply *r,
                                  struct mc_strv *next, struct mc_buf *why);
 void mc_imap_empty_end(struct mc_account_emptier *st);

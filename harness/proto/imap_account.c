@@ -34,6 +34,7 @@ struct imap_mailbox {
 };
 
 struct mc_account_emptier {
+    bool check_only; /* look, delete nothing: fail when the account is not empty */
     enum imap_empty_phase phase;
     size_t awaited; /* replies still to come in this phase */
     size_t answered;
@@ -43,20 +44,11 @@ struct mc_account_emptier {
     struct mc_strv subscribed;
 };
 
-struct mc_account_emptier *mc_imap_empty_begin(void)
+struct mc_account_emptier *mc_imap_empty_begin(bool check_only)
 {
-    return mc_xcalloc(1, sizeof(struct mc_account_emptier));
-}
-
-void mc_imap_empty_end(struct mc_account_emptier *st)
-{
-    if (!st)
-        return;
-    for (size_t i = 0; i < st->box_count; i++)
-        free(st->boxes[i].name);
-    free(st->boxes);
-    mc_strv_free(&st->subscribed);
-    free(st);
+    struct mc_account_emptier *st = mc_xcalloc(1, sizeof(struct mc_account_emptier));
+    st->check_only = check_only;
+    return st;
 }
 
 /* --- reading LIST / LSUB responses (RFC 9051 7.3.1: "* LIST (flags) delim mailbox") --- */
@@ -176,6 +168,33 @@ static int imap_longer_first(const void *a, const void *b)
     return (x->len < y->len) - (x->len > y->len);
 }
 
+/* check_only: the mailboxes other than INBOX, as a complaint; false when there are none. */
+static bool imap_other_mailboxes(const struct mc_account_emptier *st, struct mc_buf *why)
+{
+    size_t shown = 0;
+    for (size_t i = 0; i < st->box_count; i++) {
+        if (imap_is_inbox(&st->boxes[i]) || st->boxes[i].noselect)
+            continue;
+        mc_buf_append_str(why, shown ? ", " : "the account holds mailboxes besides INBOX: ");
+        if (shown++ < 5)
+            mc_buf_printf(why, "\"%.*s\"", (int)st->boxes[i].len, st->boxes[i].name);
+        else
+            return true;
+    }
+    return shown > 0;
+}
+
+void mc_imap_empty_end(struct mc_account_emptier *st)
+{
+    if (!st)
+        return;
+    for (size_t i = 0; i < st->box_count; i++)
+        free(st->boxes[i].name);
+    free(st->boxes);
+    mc_strv_free(&st->subscribed);
+    free(st);
+}
+
 /* --- the phases --- */
 
 static bool imap_collect_lists(struct mc_account_emptier *st, const struct mc_reply *r,
@@ -247,6 +266,29 @@ static size_t imap_exists(const struct mc_reply *r)
     return 0;
 }
 
+/* The reply to SELECT (or EXAMINE) INBOX: expunge what it holds, or, only looking, complain
+   when it holds anything. A server may have no INBOX until mail arrives: nothing to do. */
+static enum mc_empty imap_after_select(struct mc_account_emptier *st, const struct mc_reply *r,
+                                       struct mc_strv *next, struct mc_buf *why)
+{
+    if (!r->positive)
+        return MC_EMPTY_DONE;
+    if (st->check_only) {
+        if (imap_exists(r) == 0)
+            return MC_EMPTY_DONE;
+        mc_buf_printf(why, "INBOX holds %zu message(s)", imap_exists(r));
+        return MC_EMPTY_NOT_EMPTY;
+    }
+    size_t before = next->count;
+    if (imap_exists(r) > 0)
+        mc_strv_push_str(next, "STORE 1:* +FLAGS.SILENT (\\Deleted)");
+    mc_strv_push_str(next, "CLOSE");
+    st->phase = IE_EXPUNGE;
+    st->awaited = next->count - before;
+    st->answered = 0;
+    return MC_EMPTY_MORE;
+}
+
 enum mc_empty mc_imap_empty_step(struct mc_account_emptier *st, const struct mc_reply *r,
                                  struct mc_strv *next, struct mc_buf *why)
 {
@@ -262,7 +304,15 @@ enum mc_empty mc_imap_empty_step(struct mc_account_emptier *st, const struct mc_
     case IE_LISTS:
         if (!imap_collect_lists(st, r, why))
             return MC_EMPTY_FAILED;
-        return st->answered < st->awaited ? MC_EMPTY_MORE : imap_plan_deletes(st, next, why);
+        if (st->answered < st->awaited)
+            return MC_EMPTY_MORE;
+        if (!st->check_only)
+            return imap_plan_deletes(st, next, why);
+        if (imap_other_mailboxes(st, why))
+            return MC_EMPTY_NOT_EMPTY;
+        mc_strv_push_str(next, "EXAMINE INBOX"); /* read-only: \\Recent stays unclaimed */
+        st->phase = IE_SELECT;
+        return MC_EMPTY_MORE;
     case IE_DELETES:
         if (k >= st->unsubscribes && k < st->unsubscribes + st->box_count) {
             const struct imap_mailbox *m = &st->boxes[k - st->unsubscribes];
@@ -275,17 +325,9 @@ enum mc_empty mc_imap_empty_step(struct mc_account_emptier *st, const struct mc_
         }
         if (k < st->unsubscribes)
             return MC_EMPTY_MORE;
-        /* SELECT INBOX: a server may have no INBOX until mail arrives (nothing to expunge) */
-        if (!r->positive)
-            return MC_EMPTY_DONE;
-        size_t before = next->count;
-        if (imap_exists(r) > 0)
-            mc_strv_push_str(next, "STORE 1:* +FLAGS.SILENT (\\Deleted)");
-        mc_strv_push_str(next, "CLOSE");
-        st->phase = IE_EXPUNGE;
-        st->awaited = next->count - before;
-        st->answered = 0;
-        return MC_EMPTY_MORE;
+        return imap_after_select(st, r, next, why);
+    case IE_SELECT:
+        return imap_after_select(st, r, next, why);
     case IE_EXPUNGE:
         if (!r->positive) {
             mc_buf_printf(why, "emptying INBOX was refused: '%s'",
@@ -293,7 +335,6 @@ enum mc_empty mc_imap_empty_step(struct mc_account_emptier *st, const struct mc_
             return MC_EMPTY_FAILED;
         }
         return st->answered < st->awaited ? MC_EMPTY_MORE : MC_EMPTY_DONE;
-    case IE_SELECT:
     case IE_DONE:
     default:
         return MC_EMPTY_DONE;

@@ -267,12 +267,15 @@ static bool pop3_credentials_refused(const struct mc_reply *r)
 #define POP3_EMPTY_MESSAGES_MAX 1000000u /* messages of one test maildrop worth deleting */
 
 struct mc_account_emptier {
+    bool check_only; /* look, delete nothing: fail when the maildrop is not empty */
     size_t awaited;
 };
 
-static struct mc_account_emptier *pop3_empty_begin(void)
+static struct mc_account_emptier *pop3_empty_begin(bool check_only)
 {
-    return mc_xcalloc(1, sizeof(struct mc_account_emptier));
+    struct mc_account_emptier *st = mc_xcalloc(1, sizeof(struct mc_account_emptier));
+    st->check_only = check_only;
+    return st;
 }
 
 static enum mc_empty pop3_empty_step(struct mc_account_emptier *st, const struct mc_reply *r,
@@ -290,6 +293,10 @@ static enum mc_empty pop3_empty_step(struct mc_account_emptier *st, const struct
     if (st->awaited) /* the replies to DELE */
         return --st->awaited ? MC_EMPTY_MORE : MC_EMPTY_DONE;
     unsigned long n = strtoul(r->text ? r->text : "", NULL, 10); /* "+OK nn mm" (RFC 1939 5) */
+    if (st->check_only && n > 0) {
+        mc_buf_printf(why, "the maildrop holds %lu message(s)", n);
+        return MC_EMPTY_NOT_EMPTY;
+    }
     if (n > POP3_EMPTY_MESSAGES_MAX) {
         mc_buf_printf(why, "STAT says %lu messages: not a test account", n);
         return MC_EMPTY_FAILED;

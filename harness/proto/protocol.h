@@ -76,7 +76,12 @@ struct mc_proto_rule {
 };
 
 /* What emptying an account needs next (see empty_step). */
-enum mc_empty { MC_EMPTY_MORE, MC_EMPTY_DONE, MC_EMPTY_FAILED };
+enum mc_empty {
+    MC_EMPTY_MORE,
+    MC_EMPTY_DONE,
+    MC_EMPTY_FAILED,    /* the dialogue could not go on (`why`) */
+    MC_EMPTY_NOT_EMPTY, /* check_only: the account holds something (`why` says what) */
+};
 struct mc_account_emptier;
 
 /* Per-session protocol state (IMAP tags, POP3 "is this reply multi-line", ...). */
@@ -205,8 +210,10 @@ struct mc_protocol {
        it appends the commands to send next to `next` and says whether it is done, wants
        more replies, or cannot go on (`why`). The engine then says goodbye (quit_command) and
        waits for the close, so that deletions the protocol applies at the end (POP3 UPDATE)
-       are made. NULL slots: the protocol cannot empty an account. */
-    struct mc_account_emptier *(*empty_begin)(void);
+       are made. NULL slots: the protocol cannot empty an account. With `check_only`, nothing
+       is deleted: the dialogue only looks, and fails (saying what it found) when the account
+       is not empty. */
+    struct mc_account_emptier *(*empty_begin)(bool check_only);
     enum mc_empty (*empty_step)(struct mc_account_emptier *st, const struct mc_reply *r,
                                 struct mc_strv *next, struct mc_buf *why);
     void (*empty_end)(struct mc_account_emptier *st);

@@ -260,6 +260,21 @@ fail-fast) # the first violation stops the run; the rest is not_run
     check 'assert r["summary"]["fail"] == 1 and r["summary"]["not_run"] >= 1, r["summary"]
 assert "fail-fast" in r["run"]["stopped"]'
     ;;
+imaps-only) # the README's example: an imaps:// URL alone runs the IMAP suite (plain sessions
+    # over implicit TLS, fixtures by APPEND); accounts are emptied only when declared disposable
+    start_reference
+    U2=$("$PY" -c 'import json,sys; u=json.load(open(sys.argv[1]))["users"][1]; print(u["user"]+":"+u["password"])' "$REF/target.json")
+    run 0 "$SRC/scenarios/imap" --disposable-users --ca-file "$CA" --target "imaps://$U1:$PW1@127.0.0.1:$P_imaps" --target "imaps://$U2@127.0.0.1:$P_imaps" -r "$WORK/report.json"
+    check 'assert r["summary"]["pass"] >= r["summary"]["total"] - 2, r["summary"]
+assert any(s["sessions"][0]["adapted"] and "implicit TLS" in s["sessions"][0]["adapted"] for s in r["scenarios"] if s["sessions"])
+fx = [s for s in r["scenarios"] if s["outcome"] == "pass" and any(st["label"] == "deliver fixtures" for st in s["steps"])]
+assert fx and any("APPEND INBOX {" in e.get("text", "") for e in fx[0]["transcript"]), "no fixture went in by APPEND"'
+    # without a way to empty them, accounts that are not empty are set aside: never a violation
+    run 3 "$SRC/scenarios/imap" --ca-file "$CA" --target "imaps://$U1:$PW1@127.0.0.1:$P_imaps" --target "imaps://$U2@127.0.0.1:$P_imaps" -r "$WORK/report.json"
+    check 'assert r["summary"]["fail"] == 0, [(s["id"], s["failure"]) for s in r["scenarios"] if s["outcome"] == "fail"]
+assert r["summary"]["error_causes"].get("reset"), r["summary"]
+assert any("--disposable-users" in (s["hint"] or "") for s in r["scenarios"])'
+    ;;
 secrets) # passwords and SASL responses are masked in the report unless --keep-secrets
     start_reference
     run 0 "$SRC/scenarios" -f 'pop3.auth.*' -f 'imap.auth.*' -f 'pop3.transaction.*' -f 'smtp.submission.*' --target "$REF/target.json" -r "$WORK/report.json"
