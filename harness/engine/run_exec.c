@@ -11,6 +11,7 @@
 
 #include "engine/matcher.h"
 #include "engine/run_internal.h"
+#include "lib/escape.h"
 
 static const struct mc_step *current_step(struct mc_srun *r)
 {
@@ -22,14 +23,18 @@ static struct mc_op *current_op(struct mc_srun *r)
     return r->op_index < r->op_count ? &r->ops[r->op_index] : NULL;
 }
 
-static void quote_line(struct mc_buf *out, const char *s)
+#define QUOTE_LINE_MAX 200 /* octets of a line quoted in an explanation */
+
+/* A line for an explanation: every byte accounted for (lib/escape.h), cut with a mark. */
+static void quote_line(struct mc_buf *out, const char *s, size_t len)
 {
-    if (!s || !*s) {
+    if (!s || !len) {
         mc_buf_append_str(out, "nothing");
         return;
     }
-    size_t n = strlen(s);
-    mc_buf_printf(out, "'%.*s%s'", (int)(n > 200 ? 200 : n), s, n > 200 ? "..." : "");
+    mc_buf_append_char(out, '\'');
+    mc_escape_append(out, s, len > QUOTE_LINE_MAX ? QUOTE_LINE_MAX : len, MC_ESCAPE_KEEP_UTF8);
+    mc_buf_append_str(out, len > QUOTE_LINE_MAX ? "...'" : "'");
 }
 
 static bool check_default(enum mc_op_check check, const struct mc_reply *rep, struct mc_buf *why)
@@ -50,7 +55,7 @@ static bool check_default(enum mc_op_check check, const struct mc_reply *rep, st
     default:
         return true;
     }
-    quote_line(why, rep->status_line);
+    quote_line(why, rep->status_line, rep->status_line ? rep->status_line_len : 0);
     return false;
 }
 
@@ -70,7 +75,16 @@ static void op_fail_with_label(struct mc_srun *r, struct mc_op *op, const char *
     struct mc_buf b = {0};
     if (!last && op->kind == MC_OP_EXCHANGE) {
         mc_buf_append_str(&b, "while sending ");
-        quote_line(&b, op->text.len < 300 ? op->text.data : "(message)");
+        struct mc_buf masked = {0}; /* a failed PASS must not put the password in `why` */
+        if (r->redact)
+            mc_redact(r->redact, op->text.data, op->text.len, &masked);
+        else
+            mc_buf_append(&masked, op->text.data, op->text.len);
+        if (masked.len < 300)
+            quote_line(&b, masked.data, masked.len);
+        else
+            mc_buf_append_str(&b, "(message)");
+        mc_buf_free(&masked);
         mc_buf_append_str(&b, ": ");
     }
     if (r->in_open && r->cur && op->s) /* cite the protocol's own rule, not the scenario's */
