@@ -12,6 +12,9 @@
 #define VIEW_LINE_MAX 300     /* octets of one transcript line shown */
 #define VIEW_GROUPS_SHOWN 12  /* skip reasons / error causes listed in the summary */
 
+/* Hints already printed: a dead endpoint errs every scenario with the same one. */
+static struct mc_strv view_hints_shown;
+
 static const char *c(const char *name)
 {
     return mc_cli_color(name);
@@ -172,8 +175,10 @@ void mc_view_finished(const struct mc_run_view *v, const struct mc_scenario_resu
             fprintf(v->out, "    %s: %s\n", mc_cause_name(r->cause), r->reason ? r->reason : "");
         else if (r->reason && !(v->list && r->outcome == MC_OUTCOME_NOT_RUN))
             fprintf(v->out, "    %s\n", r->reason);
-        if (r->hint)
-            fprintf(v->out, "    hint: %s\n", r->hint);
+        if (r->hint && !mc_strv_contains_nocase(&view_hints_shown, r->hint)) {
+            fprintf(v->out, "    hint: %s\n", r->hint); /* once: the summary repeats it */
+            mc_strv_push_str(&view_hints_shown, r->hint);
+        }
         if (r->outcome == MC_OUTCOME_FAIL || r->outcome == MC_OUTCOME_DEVIATION)
             print_failure(v, r);
         if (v->verbose && (r->outcome == MC_OUTCOME_FAIL || r->outcome == MC_OUTCOME_DEVIATION ||
@@ -346,4 +351,5 @@ void mc_view_summary(const struct mc_run_view *v, const struct mc_run_result *r,
                 verdict->exit_status);
     }
     fflush(v->out);
+    mc_strv_free(&view_hints_shown);
 }
