@@ -261,6 +261,23 @@ static struct mc_target *load_target(const struct run_cli *c)
     return t;
 }
 
+/* --list: how many scenarios the selection leaves out, by reason. */
+static void print_left_out(const struct run_cli *c, const struct mc_strv *why)
+{
+    fprintf(c->view.out, "not selected, by reason:\n");
+    for (size_t i = 0; i < why->count; i++) {
+        size_t n = 0;
+        bool seen = false;
+        for (size_t k = 0; k < why->count; k++) {
+            seen = seen || (k < i && strcmp(why->items[k].ptr, why->items[i].ptr) == 0);
+            n += strcmp(why->items[k].ptr, why->items[i].ptr) == 0;
+        }
+        if (!seen)
+            fprintf(c->view.out, "  %5zu  %s\n", n, why->items[i].ptr);
+    }
+    fputc('\n', c->view.out);
+}
+
 /* Loads every scenario and keeps the selected ones. A broken file stops the run before it
    starts (exit 2), and so does a selection that leaves nothing: a run that tests nothing must
    never look like a pass. */
@@ -273,12 +290,20 @@ static int load_scenarios(const struct run_cli *c, char **paths, size_t n,
     int rc = mc_scenario_load_all((const char *const *)paths, n, &all, &loaded, NULL, &errors);
     *out = all;
     *count = 0;
+    struct mc_strv left_out = {0}; /* --list: why the others are not taken */
     for (size_t i = 0; i < loaded; i++) {
-        if (mc_selection_match(&c->sel, all[i], NULL))
+        const char *why;
+        if (mc_selection_match(&c->sel, all[i], &why)) {
             all[(*count)++] = all[i];
-        else
-            mc_scenario_free(all[i]);
+            continue;
+        }
+        if (c->list)
+            mc_strv_push_str(&left_out, why);
+        mc_scenario_free(all[i]);
     }
+    if (c->list && left_out.count)
+        print_left_out(c, &left_out);
+    mc_strv_free(&left_out);
     if (rc != 0) {
         fprintf(stderr, "mailconform run: the scenarios have errors (nothing was run):\n%s",
                 errors.data ? errors.data : "");

@@ -329,6 +329,15 @@ void mc_view_summary(const struct mc_run_view *v, const struct mc_run_result *r,
     for (size_t i = 0; i < r->scenario_count; i++)
         n[r->scenarios[i].outcome]++;
     mc_view_clear_progress(v);
+    if (v->list) {
+        fprintf(v->out, "\n%zu scenario(s) against %s: %zu would run, %zu would be skipped, %zu "
+                        "could not be tested, %zu would fail (a promise not kept)\n",
+                r->scenario_count, r->target_name, n[MC_OUTCOME_NOT_RUN], n[MC_OUTCOME_SKIP],
+                n[MC_OUTCOME_ERROR], n[MC_OUTCOME_FAIL]);
+        view_skips_and_errors(v, r);
+        fflush(v->out);
+        return;
+    }
     fprintf(v->out,
             "\n%zu scenario(s) against %s in %.1f s: %s%zu passed%s, %s%zu failed%s, %zu known "
             "deviation(s), %s%zu error(s)%s, %zu skipped, %zu not run\n",

@@ -316,7 +316,16 @@ static void probe_timeout(evutil_socket_t fd, short what, void *arg)
     int ms = p->rn->opts->step_timeout_ms;
     struct mc_buf why = {0};
     mc_session_stop_reading(p->s);
-    if (p->phase == PH_GREETING && !p->s->open) {
+    if (p->phase == PH_GREETING && !p->s->open && e->tls == MC_TLS_IMPLICIT && p->s->conn &&
+        mc_conn_tcp_established(p->s->conn)) {
+        mc_buf_printf(&why,
+                      "endpoint '%s' (%s port %d) accepted the connection but did not complete "
+                      "the TLS handshake within %d ms",
+                      e->name, e->host, e->port, ms);
+        probe_problem(&p->out->unusable, MC_CAUSE_NO_GREETING, why.data,
+                      "is this port really implicit TLS (993, 995, 465)? A plain-text port "
+                      "would have greeted: check the server's TLS set-up");
+    } else if (p->phase == PH_GREETING && !p->s->open) {
         mc_buf_printf(&why, "endpoint '%s': could not connect to %s port %d within %d ms",
                       e->name, e->host, e->port, ms);
         probe_problem(&p->out->unusable, MC_CAUSE_UNREACHABLE, why.data,
