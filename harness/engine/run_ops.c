@@ -167,10 +167,7 @@ static void ops_delivery(struct mc_srun *r, struct mc_session *f, const struct m
 {
     const struct mc_user *u = r->users[user - 1];
     struct mc_buf to = {0}, from = {0}, msg = {0};
-    if (u->address)
-        mc_buf_append_str(&to, u->address);
-    else
-        mc_buf_printf(&to, "%s@%s", u->name, r->runner->target->domain);
+    mc_user_address(u, r->runner->target->domain, &to);
     mc_buf_printf(&from, "mailconform@%s", r->runner->target->domain);
     struct mc_strv cmds = {0};
     f->proto->delivery_commands(MC_HELO_NAME, from.data, to.data, &cmds);
@@ -194,10 +191,7 @@ static void ops_store(struct mc_srun *r, struct mc_session *f, const struct mc_m
 {
     const struct mc_user *u = r->users[user - 1];
     struct mc_buf to = {0}, cmd = {0}, msg = {0};
-    if (u->address)
-        mc_buf_append_str(&to, u->address);
-    else
-        mc_buf_printf(&to, "%s@%s", u->name, r->runner->target->domain);
+    mc_user_address(u, r->runner->target->domain, &to);
     message_for(r, NULL, m, to.data, number, &msg);
     f->proto->store_command(msg.len, &cmd);
     op_add_exchange(r, f, MC_EX_COMMAND, cmd.data, cmd.len, MC_CHECK_CONTINUATION);

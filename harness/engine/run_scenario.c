@@ -111,10 +111,7 @@ static void set_builtin_vars(struct mc_srun *r)
         mc_vars_set(r->vars, name, u->name, strlen(u->name));
         snprintf(name, sizeof name, "password%d", i + 1);
         mc_vars_set(r->vars, name, u->password, strlen(u->password));
-        if (u->address)
-            mc_buf_append_str(&addr, u->address);
-        else
-            mc_buf_printf(&addr, "%s@%s", u->name, t->domain);
+        mc_user_address(u, t->domain, &addr);
         snprintf(name, sizeof name, "address%d", i + 1);
         mc_vars_set(r->vars, name, addr.data, addr.len);
         mc_buf_free(&addr);

@@ -109,10 +109,7 @@ struct mc_session *mc_session_new(int index, const char *name, const struct mc_p
         mc_vars_set(s->local, "user", user->name, strlen(user->name));
         mc_vars_set(s->local, "password", user->password, strlen(user->password));
         struct mc_buf addr = {0};
-        if (user->address)
-            mc_buf_append_str(&addr, user->address);
-        else
-            mc_buf_printf(&addr, "%s@%s", user->name, domain);
+        mc_user_address(user, domain, &addr);
         mc_vars_set(s->local, "address", addr.data, addr.len);
         mc_buf_free(&addr);
     }

@@ -526,6 +526,14 @@ int mc_target_add_url(struct mc_target **tp, const char *url, struct mc_buf *err
 
 /* ---- lookups ---- */
 
+void mc_user_address(const struct mc_user *u, const char *domain, struct mc_buf *out)
+{
+    if (u->address)
+        mc_buf_append_str(out, u->address);
+    else
+        mc_buf_printf(out, "%s@%s", u->name, domain);
+}
+
 const struct mc_endpoint *mc_target_endpoint_named(const struct mc_target *t, const char *name)
 {
     for (size_t i = 0; i < t->endpoint_count; i++)
@@ -610,10 +618,7 @@ static json_t *profile_users_json(const struct mc_target *t)
         const struct mc_user *u = &t->users[i];
         json_t *o = json_pack("{s:s, s:s}", "user", u->name, "password", u->password);
         struct mc_buf addr = {0};
-        if (u->address)
-            mc_buf_append_str(&addr, u->address);
-        else
-            mc_buf_printf(&addr, "%s@%s", u->name, t->domain);
+        mc_user_address(u, t->domain, &addr);
         json_object_set_new(o, "address", json_string(addr.data));
         mc_buf_free(&addr);
         json_array_append_new(users, o);

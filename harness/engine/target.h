@@ -78,6 +78,8 @@ const struct mc_endpoint *mc_target_endpoint_for(const struct mc_target *t,
                                                  const struct mc_session_spec *spec,
                                                  struct mc_buf *why);
 const struct mc_endpoint *mc_target_endpoint_named(const struct mc_target *t, const char *name);
+/* Appends the user's mail address: its own, or user@domain. */
+void mc_user_address(const struct mc_user *u, const char *domain, struct mc_buf *out);
 /* The deviation recorded for a scenario id, or NULL. */
 const struct mc_deviation *mc_target_deviation_for(const struct mc_target *t, const char *id);
 
