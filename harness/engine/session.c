@@ -29,10 +29,7 @@ static void session_on_tls_done(void *arg)
 
 static void session_on_readable(void *arg)
 {
-    struct mc_session *s = arg;
-    session_pump(s);
-    if (s->conn)
-        mc_conn_pause_if_full(s->conn);
+    session_pump(arg);
 }
 
 static void session_on_closed(void *arg, bool error, const char *why)
@@ -228,44 +225,62 @@ static bool session_reply_grows(struct mc_session *s, size_t n)
     return false;
 }
 
+/* The announced literal, read in place once all of it is buffered. */
+static enum mc_frame session_feed_literal(struct mc_session *s)
+{
+    size_t n = s->literal_need;
+    s->literal_need = 0;
+    enum mc_frame fr = s->proto->feed_literal(s->pst, mc_conn_input(s->conn), n, &s->reply);
+    mc_conn_consume(s->conn, n);
+    mc_conn_set_read_limit(s->conn, s->proto->line_max);
+    return fr;
+}
+
+/* The next line, read in place; false when none is complete (or reading failed). */
+static bool session_feed_line(struct mc_session *s, enum mc_frame *fr, size_t *literal)
+{
+    size_t total;
+    bool bare_lf;
+    long n = mc_conn_find_line(s->conn, &total, &bare_lf);
+    if (n < 0) {
+        if (mc_conn_input_length(s->conn) >= s->proto->line_max) {
+            struct mc_buf why = {0};
+            mc_buf_printf(&why, "a reply line exceeds %zu octets without a line end",
+                          s->proto->line_max);
+            session_fail(s, why.data);
+            mc_buf_free(&why);
+        }
+        return false;
+    }
+    if (!session_reply_grows(s, total))
+        return false;
+    if (bare_lf) {
+        mc_conn_consume(s->conn, total);
+        session_fail(s, "a reply line ended in a bare LF; mail protocols end every line "
+                        "with CRLF (RFC 5321 section 2.3.8, RFC 1939 section 3, RFC 3501 "
+                        "section 2.2)");
+        return false;
+    }
+    *fr = s->proto->feed_line(s->pst, mc_conn_input(s->conn), (size_t)n, &s->reply, literal);
+    mc_conn_consume(s->conn, total);
+    return true;
+}
+
 /* One framing step; returns false when reading must stop for now. */
-static bool session_frame_one(struct mc_session *s, struct mc_buf *chunk)
+static bool session_frame_one(struct mc_session *s)
 {
     enum mc_frame fr;
     size_t literal = 0;
     if (s->literal_need) {
-        if (mc_conn_input_length(s->conn) < s->literal_need) {
+        size_t have = mc_conn_input_length(s->conn);
+        if (have < s->literal_need) {
             mc_conn_set_read_limit(s->conn, s->literal_need + s->proto->line_max);
-            return false;
+            /* Raising the limit may have brought in bytes libevent already held: look again. */
+            return mc_conn_input_length(s->conn) > have;
         }
-        mc_conn_take(s->conn, s->literal_need, chunk);
-        s->literal_need = 0;
-        mc_conn_set_read_limit(s->conn, s->proto->line_max);
-        fr = s->proto->feed_literal(s->pst, chunk->data, chunk->len, &s->reply);
-    } else {
-        size_t total;
-        bool bare_lf;
-        long n = mc_conn_find_line(s->conn, &total, &bare_lf);
-        if (n < 0) {
-            if (mc_conn_input_length(s->conn) >= s->proto->line_max) {
-                struct mc_buf why = {0};
-                mc_buf_printf(&why, "a reply line exceeds %zu octets without a line end",
-                              s->proto->line_max);
-                session_fail(s, why.data);
-                mc_buf_free(&why);
-            }
-            return false;
-        }
-        if (!session_reply_grows(s, total))
-            return false;
-        mc_conn_take(s->conn, total, chunk);
-        if (bare_lf) {
-            session_fail(s, "a reply line ended in a bare LF; mail protocols end every line "
-                            "with CRLF (RFC 5321 section 2.3.8, RFC 1939 section 3, RFC 3501 "
-                            "section 2.2)");
-            return false;
-        }
-        fr = s->proto->feed_line(s->pst, chunk->data, (size_t)n, &s->reply, &literal);
+        fr = session_feed_literal(s);
+    } else if (!session_feed_line(s, &fr, &literal)) {
+        return false;
     }
     switch (fr) {
     case MC_FRAME_MORE:
@@ -296,8 +311,6 @@ static bool session_frame_one(struct mc_session *s, struct mc_buf *chunk)
 
 static void session_pump(struct mc_session *s)
 {
-    struct mc_buf chunk = {0};
-    while (s->reading && s->conn && session_frame_one(s, &chunk))
+    while (s->reading && s->conn && session_frame_one(s))
         ;
-    mc_buf_free(&chunk);
 }
