@@ -8,10 +8,6 @@
 
 #include "engine/matcher.h"
 
-/* Harness safety limit on one complete reply (all its lines and literals). No RFC bounds a
-   reply (a FETCH of a whole mailbox is one IMAP reply); a test reply never needs this much. */
-#define SESSION_REPLY_MAX ((size_t)256 * 1024 * 1024)
-
 static void session_pump(struct mc_session *s);
 
 static void session_on_connected(void *arg)
@@ -136,7 +132,6 @@ int mc_session_open(struct mc_session *s, struct event_base *base, SSL_CTX *tls_
     s->proto->begin(s->pst, MC_EX_GREETING, NULL, 0, &opts, &wire);
     mc_buf_free(&wire);
     s->reading = true;
-    s->reply_bytes = 0;
     s->literal_need = 0;
     return mc_conn_connect(s->conn, s->endpoint->host, s->endpoint->port,
                            s->endpoint->tls == MC_TLS_IMPLICIT, err);
@@ -147,7 +142,6 @@ static void session_begin_read(struct mc_session *s)
     s->reading = true;
     s->awaiting = false;
     s->literal_need = 0;
-    s->reply_bytes = 0;
     mc_conn_set_read_limit(s->conn, s->proto->line_max);
 }
 
@@ -216,15 +210,6 @@ static void session_fail(struct mc_session *s, const char *why)
     s->cb(s->cb_arg, s, MC_SEV_FAILED, why);
 }
 
-static bool session_reply_grows(struct mc_session *s, size_t n)
-{
-    s->reply_bytes += n;
-    if (s->reply_bytes <= SESSION_REPLY_MAX)
-        return true;
-    session_fail(s, "the reply exceeds the harness limit of 256 MiB (SESSION_REPLY_MAX)");
-    return false;
-}
-
 /* The announced literal, read in place once all of it is buffered. */
 static enum mc_frame session_feed_literal(struct mc_session *s)
 {
@@ -252,8 +237,6 @@ static bool session_feed_line(struct mc_session *s, enum mc_frame *fr, size_t *l
         }
         return false;
     }
-    if (!session_reply_grows(s, total))
-        return false;
     if (bare_lf) {
         mc_conn_consume(s->conn, total);
         session_fail(s, "a reply line ended in a bare LF; mail protocols end every line "
@@ -266,7 +249,9 @@ static bool session_feed_line(struct mc_session *s, enum mc_frame *fr, size_t *l
     return true;
 }
 
-/* One framing step; returns false when reading must stop for now. */
+/* One framing step; returns false when reading must stop for now. The framer bounds the reply
+   (MC_SYN_REPLY_MEMORY_MAX, proto/syntax.h) before anything is stored; the read limit bounds
+   the input: a line to line_max, a literal to the size the framer accepted. */
 static bool session_frame_one(struct mc_session *s)
 {
     enum mc_frame fr;
@@ -292,8 +277,6 @@ static bool session_frame_one(struct mc_session *s)
         }
         return true;
     case MC_FRAME_LITERAL:
-        if (!session_reply_grows(s, literal))
-            return false;
         s->literal_need = literal;
         if (literal == 0)
             return s->proto->feed_literal(s->pst, "", 0, &s->reply) != MC_FRAME_ERROR;

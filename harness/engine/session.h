@@ -50,7 +50,6 @@ struct mc_session {
     const struct mc_vars *await_vars;
     struct mc_reply reply;
     size_t literal_need; /* bytes of an announced literal still to read */
-    size_t reply_bytes;  /* bytes in the reply so far (for its limit) */
     char *closed_why;
     mc_session_cb cb;
     void *cb_arg;

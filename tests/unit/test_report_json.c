@@ -202,8 +202,9 @@ static struct mc_scenario_result scenario_results[] = {
      .transcript_count = 7},
 };
 
-static struct mc_str caps_plain[] = {{"TOP", 3}, {"UIDL", 4}, {"STLS", 4}};
-static struct mc_str caps_tls[] = {{"TOP", 3}, {"UIDL", 4}, {"SASL=PLAIN", 10}};
+/* Static strings: borrowed, never freed. */
+static struct mc_str caps_plain[] = {{"TOP", 3, true}, {"UIDL", 4, true}, {"STLS", 4, true}};
+static struct mc_str caps_tls[] = {{"TOP", 3, true}, {"UIDL", 4, true}, {"SASL=PLAIN", 10, true}};
 
 static struct mc_capability_probe probes[] = {
     {.endpoint = "pop3",
