@@ -433,6 +433,7 @@ static json_t *scenario_json(const struct mc_scenario_result *sr, size_t pos, st
     json_t *transcript = transcript_json(sr, err);
     if (!transcript)
         goto fail;
+    jset(o, "transcript_truncated", json_boolean(sr->transcript_truncated));
     jset(o, "transcript", transcript);
     return o;
 

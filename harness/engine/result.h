@@ -66,6 +66,9 @@ struct mc_scenario_result {
     size_t step_count;
     struct mc_transcript_entry *transcript;
     size_t transcript_count, transcript_cap;
+    /* The transcript reached the harness's budget (run_scenario.c): later bytes were not kept,
+       and one event entry says how many. */
+    bool transcript_truncated;
 };
 
 /* Capabilities a server announced on one endpoint. */

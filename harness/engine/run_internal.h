@@ -11,6 +11,7 @@
 #include "engine/result.h"
 #include "engine/runner.h"
 #include "engine/session.h"
+#include "engine/transcript.h"
 #include "lib/sasl.h"
 
 struct mc_runner {
@@ -81,6 +82,7 @@ struct mc_srun {
     struct event *deadline, *advance, *sleep;
     double t0; /* monotonic seconds at start */
     bool failed, finished;
+    struct mc_transcript_budget budget; /* what res->transcript may still hold */
 };
 
 double mc_now_monotonic(void);

@@ -38,18 +38,9 @@ void mc_srun_record(void *arg, struct mc_session *s, enum mc_transcript_dir dir,
                     size_t len)
 {
     struct mc_srun *r = arg;
-    struct mc_scenario_result *res = r->res;
-    if (res->transcript_count == res->transcript_cap) {
-        res->transcript_cap = res->transcript_cap ? res->transcript_cap * 2 : 64;
-        res->transcript =
-            mc_xrealloc(res->transcript, res->transcript_cap * sizeof *res->transcript);
-    }
-    struct mc_transcript_entry *e = &res->transcript[res->transcript_count++];
-    e->t = elapsed(r);
-    e->session = s->index;
-    e->dir = dir;
-    e->data = mc_xstrndup(data, len);
-    e->len = len;
+    if (r->finished) /* bytes after the result was handed on belong to no step */
+        return;
+    mc_transcript_add(r->res, &r->budget, elapsed(r), s->index, dir, data, len);
 }
 
 static void set_builtin_vars(struct mc_srun *r)
@@ -194,6 +185,7 @@ static void scenario_finish(struct mc_srun *r)
             sr->expected = mc_xstrdup(sc->steps[i].expect_json);
     }
     r->res->duration = elapsed(r);
+    mc_transcript_close(r->res, &r->budget);
     if (!r->res->outcome || r->res->outcome == MC_OUTCOME_PASS)
         r->res->outcome = r->failed ? MC_OUTCOME_FAIL : MC_OUTCOME_PASS;
     mc_runner_scenario_done(r->runner, r);

@@ -199,7 +199,8 @@ static struct mc_scenario_result scenario_results[] = {
      .steps = step_results_b,
      .step_count = 3,
      .transcript = transcript_b,
-     .transcript_count = 7},
+     .transcript_count = 7,
+     .transcript_truncated = true},
 };
 
 /* Static strings: borrowed, never freed. */
@@ -461,6 +462,7 @@ START_TEST(test_scenarios_steps_failure)
     json_t *range = json_object_get(stat, "transcript");
     ck_assert_int_eq(json_integer_value(json_array_get(range, 0)), 2);
     ck_assert_int_eq(json_integer_value(json_array_get(range, 1)), 2);
+    ck_assert(json_is_false(json_object_get(a, "transcript_truncated")));
     json_t *ta = json_object_get(a, "transcript");
     ck_assert_str_eq(string_of(json_array_get(ta, 1), "text"), "+OK ready\r\n");
     ck_assert_str_eq(string_of(json_array_get(ta, 1), "dir"), "server");
@@ -515,6 +517,7 @@ START_TEST(test_scenarios_steps_failure)
     ck_assert_str_eq(string_of(json_array_get(json_object_get(failure, "rfc"), 0), "section"), "4");
 
     /* Exact bytes: text when UTF-8 without NUL, base64 otherwise, never both. */
+    ck_assert(json_is_true(json_object_get(b, "transcript_truncated")));
     json_t *tb = json_object_get(b, "transcript");
     ck_assert_uint_eq(json_array_size(tb), 7);
     ck_assert(json_is_null(json_object_get(json_array_get(tb, 0), "session")));
