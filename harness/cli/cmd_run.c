@@ -12,6 +12,7 @@
 #include "cli/cli.h"
 #include "cli/embedded.h"
 #include "engine/loader.h"
+#include "engine/report.h"
 #include "engine/runner.h"
 #include "engine/target.h"
 
@@ -269,7 +270,22 @@ static int summarize(const struct mc_run_result *res)
     return n[MC_OUTCOME_FAIL] || n[MC_OUTCOME_ERROR] ? MC_EXIT_FAILURES : MC_EXIT_OK;
 }
 
-static int report(const struct run_cli *c, const struct mc_run_result *res);
+static int report(const struct run_cli *c, const struct mc_run_result *res,
+                  struct mc_report_sink *sink);
+
+/* The report's sink, opened before the run so that each scenario is written (and its
+   transcript freed) as soon as it finished; NULL without --report, or on failure (said). */
+static struct mc_report_sink *open_report(const struct run_cli *c, bool *failed)
+{
+    struct mc_buf err = {0};
+    struct mc_report_sink *sink = c->report ? mc_report_sink_open(c->report, &err) : NULL;
+    *failed = c->report && !sink;
+    if (*failed)
+        fprintf(stderr, "mailconform run: cannot write the report %s: %s\n", c->report,
+                err.data ? err.data : "");
+    mc_buf_free(&err);
+    return sink;
+}
 
 /* Starts the target (the embedded server unless --target), runs, reports. The exit status. */
 static int run_scenarios(struct run_cli *c, struct mc_scenario **scenarios, size_t count)
@@ -297,11 +313,18 @@ static int run_scenarios(struct run_cli *c, struct mc_scenario **scenarios, size
                                .reset_arg = embedded,
                                .finished = on_finished,
                                .arg = c};
+    bool sink_failed = false;
+    if (target)
+        o.report = open_report(c, &sink_failed);
     struct mc_run_result res = {0};
-    if (target && mc_run(scenarios, count, &o, &res, &err) != 0)
+    if (!target || sink_failed) {
+        /* said already */
+    } else if (mc_run(scenarios, count, &o, &res, &err) != 0) {
         fprintf(stderr, "mailconform run: %s\n", err.data ? err.data : "cannot start");
-    else if (target)
-        rc = report(c, &res);
+        mc_report_sink_free(o.report);
+    } else {
+        rc = report(c, &res, o.report);
+    }
     mc_run_result_free(&res);
     mc_embedded_stop(embedded);
     mc_target_free(target);
@@ -311,11 +334,12 @@ static int run_scenarios(struct run_cli *c, struct mc_scenario **scenarios, size
 }
 
 /* The summary and the JSON report; the exit status. */
-static int report(const struct run_cli *c, const struct mc_run_result *res)
+static int report(const struct run_cli *c, const struct mc_run_result *res,
+                  struct mc_report_sink *sink)
 {
     struct mc_buf err = {0};
     int rc = summarize(res);
-    if (c->report && mc_report_write_json(res, c->report, &err) != 0) {
+    if (sink && mc_report_sink_finish(sink, res, &err) != 0) {
         fprintf(stderr, "mailconform run: cannot write the report %s: %s\n", c->report,
                 err.data ? err.data : "");
         rc = MC_EXIT_USAGE;
