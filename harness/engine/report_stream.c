@@ -28,7 +28,8 @@
 
 struct jout {
     FILE *f;
-    int err; /* errno of the first failure, 0 while all is well */
+    int err;             /* errno of the first failure, 0 while all is well */
+    struct mc_buf print; /* one value's text, reused from value to value */
 };
 
 static void jout_write(struct jout *o, const char *s, size_t n)
@@ -64,23 +65,19 @@ static void jout_text(struct jout *o, const char *s, size_t n, int depth)
     }
 }
 
-struct jout_at {
-    struct jout *o;
-    int depth;
-};
-
-static int jout_dump_cb(const char *buffer, size_t size, void *data)
-{
-    struct jout_at *at = data;
-    jout_text(at->o, buffer, size, at->depth);
-    return at->o->err ? -1 : 0;
-}
-
+/* A value printed alone, then indented into place (one pass; jansson's callback printer would
+   hand over every token on its own). */
 static void jout_value(struct jout *o, const json_t *v, int depth)
 {
-    struct jout_at at = {o, depth};
-    if (json_dump_callback(v, jout_dump_cb, &at, MC_REPORT_DUMP_FLAGS) != 0 && !o->err)
+    size_t n = json_dumpb(v, o->print.data, o->print.cap, MC_REPORT_DUMP_FLAGS);
+    if (n > o->print.cap || !o->print.data) {
+        mc_buf_reset(&o->print);
+        mc_buf_extend(&o->print, n);
+        n = json_dumpb(v, o->print.data, o->print.cap, MC_REPORT_DUMP_FLAGS);
+    }
+    if (n == 0 && !o->err)
         o->err = ENOMEM;
+    jout_text(o, o->print.data, n, depth);
 }
 
 /* Writes one item at `depth`. */
@@ -208,12 +205,13 @@ void mc_report_sink_scenario(struct mc_report_sink *s, const struct mc_scenario_
     json_t *obj = mc_report_scenario(sr, pos, &s->err);
     if (!obj)
         return;
-    struct jout o = {s->spool, 0};
+    struct jout o = {.f = s->spool};
     off_t off = fseeko(s->spool, 0, SEEK_END) == 0 ? ftello(s->spool) : -1;
     if (off < 0 || jout_object_items(&o, obj, REPORT_SCENARIO_DEPTH, sr->transcript_count,
                                      write_entry, (void *)sr) != 0)
         o.err = o.err ? o.err : EINVAL;
     off_t end = ftello(s->spool);
+    mc_buf_free(&o.print);
     json_decref(obj);
     if (o.err || end <= off) {
         mc_report_error(&s->err, "report: cannot write the spool file beside %s: %s", s->path,
@@ -254,7 +252,7 @@ static void copy_scenario(void *ctx, size_t i, struct jout *o, int depth)
 static int write_document(struct mc_report_sink *s, const struct mc_run_result *run, FILE *f)
 {
     json_t *header = mc_report_header(run);
-    struct jout o = {f, 0};
+    struct jout o = {.f = f};
     struct copy_ctx c = {s, mc_xmalloc(REPORT_COPY_CHUNK)};
     if (fflush(s->spool) != 0 ||
         jout_object_items(&o, header, 0, run->scenario_count, copy_scenario, &c) != 0)

@@ -40,7 +40,8 @@ void mc_srun_record(void *arg, struct mc_session *s, enum mc_transcript_dir dir,
     struct mc_srun *r = arg;
     if (r->finished) /* bytes after the result was handed on belong to no step */
         return;
-    mc_transcript_add(r->res, &r->budget, elapsed(r), s->index, dir, data, len);
+    double t = r->res->transcript_truncated ? 0 : elapsed(r); /* only counted once full */
+    mc_transcript_add(r->res, &r->budget, t, s->index, dir, data, len);
 }
 
 static void set_builtin_vars(struct mc_srun *r)
