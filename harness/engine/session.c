@@ -210,15 +210,20 @@ static void session_fail(struct mc_session *s, const char *why)
     s->cb(s->cb_arg, s, MC_SEV_FAILED, why);
 }
 
-/* The announced literal, read in place once all of it is buffered. */
-static enum mc_frame session_feed_literal(struct mc_session *s)
+/* The part of the announced literal that has arrived, read in place: a literal streams through
+   the input (which never holds more than a line's worth) into the framer. False when nothing
+   of it is buffered. */
+static bool session_feed_literal(struct mc_session *s, enum mc_frame *fr)
 {
-    size_t n = s->literal_need;
-    s->literal_need = 0;
-    enum mc_frame fr = s->proto->feed_literal(s->pst, mc_conn_input(s->conn), n, &s->reply);
+    size_t n = mc_conn_input_length(s->conn);
+    if (n == 0)
+        return false;
+    if (n > s->literal_need)
+        n = s->literal_need;
+    s->literal_need -= n;
+    *fr = s->proto->feed_literal(s->pst, mc_conn_input(s->conn), n, &s->reply);
     mc_conn_consume(s->conn, n);
-    mc_conn_set_read_limit(s->conn, s->proto->line_max);
-    return fr;
+    return true;
 }
 
 /* The next line, read in place; false when none is complete (or reading failed). */
@@ -250,20 +255,17 @@ static bool session_feed_line(struct mc_session *s, enum mc_frame *fr, size_t *l
 }
 
 /* One framing step; returns false when reading must stop for now. The framer bounds the reply
-   (MC_SYN_REPLY_MEMORY_MAX, proto/syntax.h) before anything is stored; the read limit bounds
-   the input: a line to line_max, a literal to the size the framer accepted. */
+   (MC_SYN_REPLY_MEMORY_MAX, proto/syntax.h) before anything is stored, and the read limit
+   bounds the input to line_max. */
 static bool session_frame_one(struct mc_session *s)
 {
     enum mc_frame fr;
     size_t literal = 0;
     if (s->literal_need) {
-        size_t have = mc_conn_input_length(s->conn);
-        if (have < s->literal_need) {
-            mc_conn_set_read_limit(s->conn, s->literal_need + s->proto->line_max);
-            /* Raising the limit may have brought in bytes libevent already held: look again. */
-            return mc_conn_input_length(s->conn) > have;
-        }
-        fr = session_feed_literal(s);
+        if (!session_feed_literal(s, &fr))
+            return false;
+        if (fr == MC_FRAME_LITERAL)
+            return true; /* the rest of it is still to come */
     } else if (!session_feed_line(s, &fr, &literal)) {
         return false;
     }
