@@ -25,7 +25,8 @@
    what it had pipelined, and bounds how long a client that never stops can hold the session. */
 #define CONN_LINGER_S 2
 /* Harness tuning: how much libevent reads from the socket before handing it over (its
-   default, 16 KiB, makes a 60 MiB IMAP literal cost almost 4000 callbacks). */
+   default, 16 KiB, makes a 60 MiB IMAP literal cost almost 4000 callbacks). Never more than
+   the read limit, so what waits in libevent's buffer while `in` is full is bounded by it too. */
 #define CONN_READ_CHUNK (256u * 1024u)
 
 struct mc_conn {
@@ -81,10 +82,17 @@ void mc_conn_free(struct mc_conn *c)
     free(c);
 }
 
+static void conn_set_read_chunk(struct mc_conn *c)
+{
+    size_t chunk =
+        c->read_limit && c->read_limit < CONN_READ_CHUNK ? c->read_limit : CONN_READ_CHUNK;
+    bufferevent_set_max_single_read(c->bev, chunk);
+}
+
 static void conn_attach(struct mc_conn *c)
 {
     bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
-    bufferevent_set_max_single_read(c->bev, CONN_READ_CHUNK);
+    conn_set_read_chunk(c);
     bufferevent_enable(c->bev, EV_READ | EV_WRITE);
     c->paused = false;
 }
@@ -354,7 +362,10 @@ void mc_conn_take(struct mc_conn *c, size_t len, struct mc_buf *out)
 void mc_conn_set_read_limit(struct mc_conn *c, size_t limit)
 {
     c->read_limit = limit;
-    if (c->bev && !c->closed && !c->lingering)
+    if (!c->bev)
+        return;
+    conn_set_read_chunk(c);
+    if (!c->closed && !c->lingering)
         conn_pull(c);
 }
 
