@@ -19,6 +19,7 @@
 #include "cli/select.h"
 #include "cli/verdict.h"
 #include "engine/loader.h"
+#include "engine/report.h"
 #include "engine/runner.h"
 #include "engine/target.h"
 #include "proto/protocol.h"
@@ -405,9 +406,10 @@ static const char *verdict_word(int exit_status)
     }
 }
 
-/* The summary and the JSON report; the exit status. */
+/* The summary and the JSON report (from the sink the scenarios were written to as they
+   finished); the exit status. */
 static int report(const struct run_cli *c, struct mc_run_result *res, struct mc_scenario **sc,
-                  size_t count, const char *first_path)
+                  size_t count, const char *first_path, struct mc_report_sink *sink)
 {
     struct mc_buf err = {0};
     struct mc_verdict verdict;
@@ -419,7 +421,7 @@ static int report(const struct run_cli *c, struct mc_run_result *res, struct mc_
     res->verdict_text = verdict.line;
     res->exit_status = c->list ? MC_EXIT_OK : verdict.exit_status;
     int rc = c->list ? MC_EXIT_OK : verdict.exit_status;
-    if (c->report && mc_report_write_json(res, c->report, &err) != 0) {
+    if (sink && mc_report_sink_finish(sink, res, &err) != 0) {
         fprintf(stderr, "mailconform run: cannot write the report %s: %s\n", c->report,
                 err.data ? err.data : "");
         rc = MC_EXIT_USAGE;
@@ -428,6 +430,20 @@ static int report(const struct run_cli *c, struct mc_run_result *res, struct mc_
     }
     mc_buf_free(&err);
     return rc;
+}
+
+/* The report's sink, opened before the run so that each scenario is written (and its
+   transcript freed) as soon as it finished; NULL without --report, or on failure (said). */
+static struct mc_report_sink *open_report(const struct run_cli *c, bool *failed)
+{
+    struct mc_buf err = {0};
+    struct mc_report_sink *sink = c->report ? mc_report_sink_open(c->report, &err) : NULL;
+    *failed = c->report && !sink;
+    if (*failed)
+        fprintf(stderr, "mailconform run: cannot write the report %s: %s\n", c->report,
+                err.data ? err.data : "");
+    mc_buf_free(&err);
+    return sink;
 }
 
 static struct mc_target *start_target(struct run_cli *c, struct event_base *base,
@@ -479,11 +495,18 @@ static int run_scenarios(struct run_cli *c, struct mc_scenario **scenarios, size
                                .finished = on_finished,
                                .arg = c};
     struct mc_run_result res = {0};
+    bool sink_failed = false;
+    if (c->target)
+        o.report = open_report(c, &sink_failed);
     mc_interrupt_install(base, on_signal, c, c->view.progress);
-    if (c->target && mc_run(scenarios, count, &o, &res, &err) != 0)
+    if (!c->target || sink_failed) {
+        /* said already */
+    } else if (mc_run(scenarios, count, &o, &res, &err) != 0) {
         fprintf(stderr, "mailconform run: %s\n", err.data ? err.data : "cannot start");
-    else if (c->target)
-        rc = report(c, &res, scenarios, count, first_path);
+        mc_report_sink_free(o.report);
+    } else {
+        rc = report(c, &res, scenarios, count, first_path, o.report);
+    }
     mc_interrupt_remove();
     c->runner = NULL;
     mc_run_result_free(&res);

@@ -1,33 +1,30 @@
 /*
- * report_json — writes a run's result (result.h) as the JSON report, the source of truth.
+ * report_json — the JSON values of the report (result.h), the source of truth.
  *
- * Every other rendering (JUnit, TAP, HTML) is made from this file alone, and the reference
- * server can replay the server side of each session from its transcript, so the writer keeps
+ * Every other rendering (JUnit, TAP, HTML) is made from the report alone, and the reference
+ * server can replay the server side of each session from its transcript, so the values keep
  * exact bytes: a transcript entry that is valid UTF-8 without NUL goes out as "text", any other
  * as "base64". Fields meant for people (got, why, greeting, capabilities, ...) are C strings
  * that may still hold invalid UTF-8 from a broken peer; they are written with each ill-formed
  * byte replaced by U+FFFD, since their exact bytes are in the transcript.
  *
- * The writer never leaves half a report: it builds the whole document in memory, writes it to
- * PATH.tmp, syncs it and renames it over PATH. It checks the references inside the model
- * (session and step indexes, transcript ranges, expectations that must be JSON objects) and
- * refuses, naming the scenario and step, to write a report that points nowhere. It never
- * interprets outcomes: the engine decides them, the writer only counts them.
+ * This file builds the values, one scenario at a time: report_stream.c writes them, so that a
+ * scenario's transcript is written (entry by entry) and freed when the scenario finishes, not
+ * held until the run ends. The builders check the references inside the model (session and
+ * step indexes, transcript ranges and entries, expectations that must be JSON objects) and
+ * refuse, naming the scenario and step, a scenario that points nowhere. They never interpret
+ * outcomes: the engine decides them, the report only counts them.
  *
  * Format: docs/report-format.md. Schema: reports/schema/report.schema.json.
  */
-#include "engine/result.h"
+#include "engine/report_internal.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
-
-#include <jansson.h>
 
 #include "lib/base64.h"
 #include "lib/utf8.h"
@@ -38,7 +35,6 @@
    ("0.0123", not "0.012299999999999999") for anything below ~30 years. */
 #define REPORT_US_PER_S 1000000.0
 #define REPORT_SECONDS_MAX 1e9
-#define REPORT_DUMP_FLAGS (JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15))
 /* Absolute times are written as 0000-01-01 .. 9999-12-31 (four-digit years, RFC 3339). */
 #define REPORT_EPOCH_MAX 253402300799.0
 
@@ -73,10 +69,7 @@ static void jpush(json_t *arr, json_t *v)
     }
 }
 
-static int report_error(struct mc_buf *err, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static int report_error(struct mc_buf *err, const char *fmt, ...)
+int mc_report_error(struct mc_buf *err, const char *fmt, ...)
 {
     if (err) {
         va_list ap;
@@ -262,8 +255,8 @@ static json_t *sessions_json(const struct mc_scenario_result *sr, struct mc_buf 
         const char *tls = tls_name(sr->session_tls ? sr->session_tls[i] : ss->tls);
         if (!ss->proto || !tls) {
             json_decref(arr);
-            report_error(err, "report: %s: scenario %s: session %zu has no protocol or TLS mode",
-                         sc->file, sc->id, i);
+            mc_report_error(err, "report: %s: scenario %s: session %zu has no protocol or TLS mode",
+                            sc->file, sc->id, i);
             return NULL;
         }
         json_t *o = jx(json_object());
@@ -278,28 +271,36 @@ static json_t *sessions_json(const struct mc_scenario_result *sr, struct mc_buf 
     return arr;
 }
 
-static json_t *transcript_json(const struct mc_scenario_result *sr, struct mc_buf *err)
+/* Every entry names a direction and a session that exist; 0, or -1 with a message. */
+static int transcript_check(const struct mc_scenario_result *sr, struct mc_buf *err)
 {
     const struct mc_scenario *sc = sr->scenario;
-    json_t *arr = jx(json_array());
+    if (sr->transcript_released)
+        return mc_report_error(err,
+                               "report: %s: scenario %s: its transcript was freed before it was "
+                               "written (mc_run_options.keep_transcripts)",
+                               sc->file, sc->id);
     for (size_t i = 0; i < sr->transcript_count; i++) {
         const struct mc_transcript_entry *e = &sr->transcript[i];
-        const char *dir = dir_name(e->dir);
-        json_t *session = session_ref(sc, e->session);
-        if (!dir || !session) {
-            json_decref(arr);
-            report_error(err, "report: %s: scenario %s: transcript entry %zu: bad %s", sc->file,
-                         sc->id, i, dir ? "session index" : "direction");
-            return NULL;
-        }
-        json_t *o = jx(json_object());
-        jset(o, "t", json_seconds(e->t));
-        jset(o, "session", session);
-        jset(o, "dir", json_string(dir));
-        set_bytes(o, e->data, e->len);
-        jpush(arr, o);
+        bool dir_ok = dir_name(e->dir) != NULL;
+        bool session_ok =
+            e->session == -1 || (e->session >= 0 && (size_t)e->session < sc->session_count);
+        if (!dir_ok || !session_ok)
+            return mc_report_error(err, "report: %s: scenario %s: transcript entry %zu: bad %s",
+                                   sc->file, sc->id, i, dir_ok ? "session index" : "direction");
     }
-    return arr;
+    return 0;
+}
+
+json_t *mc_report_transcript_entry(const struct mc_scenario_result *sr, size_t i)
+{
+    const struct mc_transcript_entry *e = &sr->transcript[i];
+    json_t *o = jx(json_object());
+    jset(o, "t", json_seconds(e->t));
+    jset(o, "session", session_ref(sr->scenario, e->session));
+    jset(o, "dir", json_string(dir_name(e->dir)));
+    set_bytes(o, e->data, e->len);
+    return o;
 }
 
 /* The step at `pos` in sr->steps; checks every reference it makes into the scenario. */
@@ -344,8 +345,8 @@ static json_t *step_json(const struct mc_scenario_result *sr, size_t pos, struct
     if (problem) {
         json_decref(session);
         json_decref(expected);
-        report_error(err, "report: %s: scenario %s: step %zu (%s): %s", sc->file, sc->id, pos,
-                     st->label ? st->label : "?", problem);
+        mc_report_error(err, "report: %s: scenario %s: step %zu (%s): %s", sc->file, sc->id, pos,
+                        st->label ? st->label : "?", problem);
         return NULL;
     }
 
@@ -397,17 +398,19 @@ static json_t *failure_json(const struct mc_scenario_result *sr, const json_t *s
     return json_null();
 }
 
-static json_t *scenario_json(const struct mc_scenario_result *sr, size_t pos, struct mc_buf *err)
+json_t *mc_report_scenario(const struct mc_scenario_result *sr, size_t pos, struct mc_buf *err)
 {
     const struct mc_scenario *sc = sr->scenario;
     if (!sc) {
-        report_error(err, "report: scenario result %zu has no scenario", pos);
+        mc_report_error(err, "report: scenario result %zu has no scenario", pos);
         return NULL;
     }
     if (!outcome_valid(sr->outcome) || !level_name((int)sc->level)) {
-        report_error(err, "report: %s: scenario %s: bad outcome or level", sc->file, sc->id);
+        mc_report_error(err, "report: %s: scenario %s: bad outcome or level", sc->file, sc->id);
         return NULL;
     }
+    if (transcript_check(sr, err) != 0)
+        return NULL;
 
     json_t *o = jx(json_object());
     jset(o, "id", json_text(sc->id));
@@ -442,10 +445,8 @@ static json_t *scenario_json(const struct mc_scenario_result *sr, size_t pos, st
     }
     jset(o, "failure", failure_json(sr, steps));
 
-    json_t *transcript = transcript_json(sr, err);
-    if (!transcript)
-        goto fail;
-    jset(o, "transcript", transcript);
+    jset(o, "transcript_truncated", json_boolean(sr->transcript_truncated));
+    jset(o, "transcript", json_array()); /* its entries are written one by one */
     return o;
 
 fail:
@@ -529,7 +530,7 @@ static bool int_seen(const int *v, size_t n, int x)
 }
 
 /* A scenario counts once under each protocol its sessions use and once under each RFC that it
-   or one of its steps cites. Called only for scenarios scenario_json accepted. */
+   or one of its steps cites. Called only for scenarios mc_report_scenario accepted. */
 static void summary_add(struct summary *s, const struct mc_scenario_result *sr)
 {
     const struct mc_scenario *sc = sr->scenario;
@@ -764,18 +765,8 @@ static json_t *run_json(const struct mc_run_result *run)
     return o;
 }
 
-static json_t *report_json(const struct mc_run_result *run, struct mc_buf *err)
+json_t *mc_report_header(const struct mc_run_result *run)
 {
-    json_t *scenarios = jx(json_array());
-    for (size_t i = 0; i < run->scenario_count; i++) {
-        json_t *sc = scenario_json(&run->scenarios[i], i, err);
-        if (!sc) {
-            json_decref(scenarios);
-            return NULL;
-        }
-        jpush(scenarios, sc);
-    }
-
     json_t *root = jx(json_object());
     jset(root, "format", json_string(REPORT_FORMAT));
     jset(root, "format_version", json_integer(REPORT_FORMAT_VERSION));
@@ -795,63 +786,6 @@ static json_t *report_json(const struct mc_run_result *run, struct mc_buf *err)
     jset(root, "capabilities", capabilities_json(run));
     jset(root, "retired_users", retired_json(run));
     jset(root, "deviations", deviations_json(run));
-    jset(root, "scenarios", scenarios);
+    jset(root, "scenarios", json_array()); /* written one by one */
     return root;
-}
-
-static int dump_stdout(const json_t *root, struct mc_buf *err)
-{
-    if (json_dumpf(root, stdout, REPORT_DUMP_FLAGS) != 0 || fputc('\n', stdout) == EOF ||
-        fflush(stdout) != 0)
-        return report_error(err, "report: cannot write to standard output: %s", strerror(errno));
-    return 0;
-}
-
-/* PATH.tmp, synced, then renamed over PATH: readers see the old report or the whole new one. */
-static int dump_file(const json_t *root, const char *path, struct mc_buf *err)
-{
-    struct mc_buf tmp = {0};
-    mc_buf_printf(&tmp, "%s.tmp", path);
-
-    FILE *f = fopen(tmp.data, "w");
-    if (!f) {
-        report_error(err, "report: cannot create %s: %s", tmp.data, strerror(errno));
-        mc_buf_free(&tmp);
-        return -1;
-    }
-    errno = 0;
-    int ok = json_dumpf(root, f, REPORT_DUMP_FLAGS) == 0 && fputc('\n', f) != EOF &&
-             fflush(f) == 0 && fsync(fileno(f)) == 0;
-    int saved = errno;
-    if (fclose(f) != 0 && ok) {
-        ok = 0;
-        saved = errno;
-    }
-    if (ok && rename(tmp.data, path) != 0) {
-        report_error(err, "report: cannot rename %s to %s: %s", tmp.data, path, strerror(errno));
-        unlink(tmp.data);
-        mc_buf_free(&tmp);
-        return -1;
-    }
-    if (!ok) {
-        report_error(err, "report: cannot write %s: %s", tmp.data,
-                     saved ? strerror(saved) : "write error");
-        unlink(tmp.data);
-        mc_buf_free(&tmp);
-        return -1;
-    }
-    mc_buf_free(&tmp);
-    return 0;
-}
-
-int mc_report_write_json(const struct mc_run_result *run, const char *path, struct mc_buf *err)
-{
-    if (!run || !path || !*path)
-        return report_error(err, "report: no run or no output path");
-    json_t *root = report_json(run, err);
-    if (!root)
-        return -1;
-    int rc = strcmp(path, "-") ? dump_file(root, path, err) : dump_stdout(root, err);
-    json_decref(root);
-    return rc;
 }

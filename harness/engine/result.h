@@ -104,6 +104,12 @@ struct mc_scenario_result {
     size_t step_count;
     struct mc_transcript_entry *transcript;
     size_t transcript_count, transcript_cap;
+    /* The transcript reached the harness's budget (transcript.c): later bytes were not kept,
+       and one event entry says how many. */
+    bool transcript_truncated;
+    /* The transcript was freed once written (runner.h, keep_transcripts); the steps' ranges
+       still describe it. */
+    bool transcript_released;
 };
 
 /* Capabilities a server announced on one endpoint. */
@@ -179,11 +185,14 @@ const char *mc_cause_name(enum mc_cause c);     /* "unreachable", "dns", ...; NU
    found is the one to fix first. */
 void mc_problem_set(struct mc_problem *p, enum mc_cause cause, const char *why, const char *hint);
 void mc_problem_clear(struct mc_problem *p);
+/* Frees the scenario's transcript entries (once its report part is written). */
+void mc_scenario_result_release_transcript(struct mc_scenario_result *r);
 /* Whether the endpoint announced `cap` at any point (plain, after TLS, after login). */
 bool mc_probe_announces(const struct mc_capability_probe *p, const char *cap);
 
-/* Writes the JSON report (docs/report-format.md) to `path` ("-" for stdout). 0 or -1 with
-   errno-style message in `err`. */
+/* Writes the JSON report (docs/report-format.md) of a whole result held in memory to `path`
+   ("-" for stdout), atomically. 0 or -1 with errno-style message in `err`. A run writes its
+   report as it goes instead (report.h). */
 int mc_report_write_json(const struct mc_run_result *run, const char *path, struct mc_buf *err);
 
 #endif

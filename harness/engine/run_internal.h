@@ -13,6 +13,7 @@
 #include "engine/redact.h"
 #include "engine/session.h"
 #include "lib/base64.h"
+#include "engine/transcript.h"
 #include "lib/sasl.h"
 
 struct mc_runner {
@@ -97,6 +98,7 @@ struct mc_srun {
     struct event *deadline, *advance, *sleep;
     double t0; /* monotonic seconds at start */
     bool failed, finished;
+    struct mc_transcript_budget budget; /* what res->transcript may still hold */
 };
 
 double mc_now_monotonic(void);

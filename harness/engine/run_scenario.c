@@ -41,25 +41,17 @@ void mc_srun_record(void *arg, struct mc_session *s, enum mc_transcript_dir dir,
                     size_t len)
 {
     struct mc_srun *r = arg;
-    struct mc_scenario_result *res = r->res;
-    if (res->transcript_count == res->transcript_cap) {
-        res->transcript_cap = res->transcript_cap ? res->transcript_cap * 2 : 64;
-        res->transcript =
-            mc_xrealloc(res->transcript, res->transcript_cap * sizeof *res->transcript);
-    }
-    struct mc_transcript_entry *e = &res->transcript[res->transcript_count++];
-    e->t = elapsed(r);
-    e->session = s->index;
-    e->dir = dir;
+    if (r->finished) /* bytes after the result was handed on belong to no step */
+        return;
+    double t = r->res->transcript_truncated ? 0 : elapsed(r); /* only counted once full */
     if (dir == MC_DIR_CLIENT && r->redact && mc_redactor_hits(r->redact, data, len)) {
         struct mc_buf masked = {0};
         mc_redact(r->redact, data, len, &masked);
-        e->len = masked.len;
-        e->data = mc_buf_steal(&masked);
+        mc_transcript_add(r->res, &r->budget, t, s->index, dir, masked.data, masked.len);
+        mc_buf_free(&masked);
         return;
     }
-    e->data = mc_xstrndup(data, len);
-    e->len = len;
+    mc_transcript_add(r->res, &r->budget, t, s->index, dir, data, len);
 }
 
 /* The secrets of the scenario's users (engine/redact.h): passwords, and the SASL PLAIN
@@ -257,6 +249,7 @@ static void scenario_finish(struct mc_srun *r)
             sr->expected = mc_xstrdup(sc->steps[i].expect_json);
     }
     r->res->duration = elapsed(r);
+    mc_transcript_close(r->res, &r->budget);
     if (!r->res->outcome || r->res->outcome == MC_OUTCOME_PASS)
         r->res->outcome = r->failed ? MC_OUTCOME_FAIL : MC_OUTCOME_PASS;
     mc_runner_scenario_done(r->runner, r);

@@ -21,11 +21,16 @@
 
 static void schedule(struct mc_runner *rn);
 
+/* The owner hears of the scenario, the report sink writes it, then its transcript goes. */
 static void report_finished(struct mc_runner *rn, struct mc_scenario_result *res)
 {
     rn->done++;
     if (rn->opts->finished)
         rn->opts->finished(rn->opts->arg, res, rn->done, rn->total);
+    if (rn->opts->report)
+        mc_report_sink_scenario(rn->opts->report, res, (size_t)(res - rn->result->scenarios));
+    if (!rn->opts->keep_transcripts)
+        mc_scenario_result_release_transcript(res);
 }
 
 static void finish_without_running(struct mc_runner *rn, struct mc_scenario_result *res,
@@ -616,15 +621,13 @@ void mc_run_result_free(struct mc_run_result *r)
             free(st->got);
             free(st->why);
         }
-        for (size_t k = 0; k < s->transcript_count; k++)
-            free(s->transcript[k].data);
+        mc_scenario_result_release_transcript(s);
         for (size_t k = 0; k < s->user_count; k++)
             free(s->users[k]);
         free(s->users);
         free(s->session_tls);
         free(s->session_adapted);
         free(s->steps);
-        free(s->transcript);
         free(s->reason);
         free(s->hint);
         free(s->run_id);

@@ -11,6 +11,7 @@
 
 #include <event2/event.h>
 
+#include "engine/report.h"
 #include "engine/result.h"
 #include "engine/scenario.h"
 #include "engine/target.h"
@@ -46,6 +47,14 @@ struct mc_run_options {
     /* Called when a scenario finishes (for progress output); may be NULL. */
     void (*finished)(void *arg, const struct mc_scenario_result *r, size_t done, size_t total);
     void *arg;
+    /* Where each scenario's part of the JSON report is written once `finished` had it
+       (report.h); NULL: none. The caller opens it and finishes it with mc_report_sink_finish
+       after mc_run. */
+    struct mc_report_sink *report;
+    /* Keep every transcript in `out` until it is freed (for mc_report_write_json on the whole
+       result). By default a scenario's transcript is freed once `finished` and `report` had it,
+       so a run's memory does not grow with its transcripts. */
+    bool keep_transcripts;
 };
 
 /* Grace a running scenario gets to finish after mc_run_stop, before it is ended. */

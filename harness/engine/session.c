@@ -8,10 +8,6 @@
 
 #include "engine/matcher.h"
 
-/* Harness safety limit on one complete reply (all its lines and literals). No RFC bounds a
-   reply (a FETCH of a whole mailbox is one IMAP reply); a test reply never needs this much. */
-#define SESSION_REPLY_MAX ((size_t)256 * 1024 * 1024)
-
 static void session_pump(struct mc_session *s);
 
 static void session_on_connected(void *arg)
@@ -29,10 +25,7 @@ static void session_on_tls_done(void *arg)
 
 static void session_on_readable(void *arg)
 {
-    struct mc_session *s = arg;
-    session_pump(s);
-    if (s->conn)
-        mc_conn_pause_if_full(s->conn);
+    session_pump(arg);
 }
 
 static void session_on_closed(void *arg, bool error, const char *why)
@@ -140,7 +133,6 @@ int mc_session_open(struct mc_session *s, struct event_base *base, SSL_CTX *tls_
     s->proto->begin(s->pst, MC_EX_GREETING, NULL, 0, &opts, &wire);
     mc_buf_free(&wire);
     s->reading = true;
-    s->reply_bytes = 0;
     s->literal_need = 0;
     s->failure = MC_CONN_FAIL_NONE;
     s->greeted = false;
@@ -203,7 +195,6 @@ static void session_begin_read(struct mc_session *s)
     s->reading = true;
     s->awaiting = false;
     s->literal_need = 0;
-    s->reply_bytes = 0;
     mc_conn_set_read_limit(s->conn, s->proto->line_max);
 }
 
@@ -272,53 +263,64 @@ static void session_fail(struct mc_session *s, const char *why)
     s->cb(s->cb_arg, s, MC_SEV_FAILED, why);
 }
 
-static bool session_reply_grows(struct mc_session *s, size_t n)
+/* The part of the announced literal that has arrived, read in place: a literal streams through
+   the input (which never holds more than a line's worth) into the framer. False when nothing
+   of it is buffered. */
+static bool session_feed_literal(struct mc_session *s, enum mc_frame *fr)
 {
-    s->reply_bytes += n;
-    if (s->reply_bytes <= SESSION_REPLY_MAX)
-        return true;
-    session_fail(s, "the reply exceeds the harness limit of 256 MiB (SESSION_REPLY_MAX)");
-    return false;
+    size_t n = mc_conn_input_length(s->conn);
+    if (n == 0)
+        return false;
+    if (n > s->literal_need)
+        n = s->literal_need;
+    s->literal_need -= n;
+    *fr = s->proto->feed_literal(s->pst, mc_conn_input(s->conn), n, &s->reply);
+    mc_conn_consume(s->conn, n);
+    return true;
 }
 
-/* One framing step; returns false when reading must stop for now. */
-static bool session_frame_one(struct mc_session *s, struct mc_buf *chunk)
+/* The next line, read in place; false when none is complete (or reading failed). */
+static bool session_feed_line(struct mc_session *s, enum mc_frame *fr, size_t *literal)
+{
+    size_t total;
+    bool bare_lf;
+    long n = mc_conn_find_line(s->conn, &total, &bare_lf);
+    if (n < 0) {
+        if (mc_conn_input_length(s->conn) >= s->proto->line_max) {
+            struct mc_buf why = {0};
+            mc_buf_printf(&why, "a reply line exceeds %zu octets without a line end",
+                          s->proto->line_max);
+            session_fail(s, why.data);
+            mc_buf_free(&why);
+        }
+        return false;
+    }
+    if (bare_lf) {
+        mc_conn_consume(s->conn, total);
+        session_fail(s, "a reply line ended in a bare LF; mail protocols end every line "
+                        "with CRLF (RFC 5321 section 2.3.8, RFC 1939 section 3, RFC 3501 "
+                        "section 2.2)");
+        return false;
+    }
+    *fr = s->proto->feed_line(s->pst, mc_conn_input(s->conn), (size_t)n, &s->reply, literal);
+    mc_conn_consume(s->conn, total);
+    return true;
+}
+
+/* One framing step; returns false when reading must stop for now. The framer bounds the reply
+   (MC_SYN_REPLY_MEMORY_MAX, proto/syntax.h) before anything is stored, and the read limit
+   bounds the input to line_max. */
+static bool session_frame_one(struct mc_session *s)
 {
     enum mc_frame fr;
     size_t literal = 0;
     if (s->literal_need) {
-        if (mc_conn_input_length(s->conn) < s->literal_need) {
-            mc_conn_set_read_limit(s->conn, s->literal_need + s->proto->line_max);
+        if (!session_feed_literal(s, &fr))
             return false;
-        }
-        mc_conn_take(s->conn, s->literal_need, chunk);
-        s->literal_need = 0;
-        mc_conn_set_read_limit(s->conn, s->proto->line_max);
-        fr = s->proto->feed_literal(s->pst, chunk->data, chunk->len, &s->reply);
-    } else {
-        size_t total;
-        bool bare_lf;
-        long n = mc_conn_find_line(s->conn, &total, &bare_lf);
-        if (n < 0) {
-            if (mc_conn_input_length(s->conn) >= s->proto->line_max) {
-                struct mc_buf why = {0};
-                mc_buf_printf(&why, "a reply line exceeds %zu octets without a line end",
-                              s->proto->line_max);
-                session_fail(s, why.data);
-                mc_buf_free(&why);
-            }
-            return false;
-        }
-        if (!session_reply_grows(s, total))
-            return false;
-        mc_conn_take(s->conn, total, chunk);
-        if (bare_lf) {
-            session_fail(s, "a reply line ended in a bare LF; mail protocols end every line "
-                            "with CRLF (RFC 5321 section 2.3.8, RFC 1939 section 3, RFC 3501 "
-                            "section 2.2)");
-            return false;
-        }
-        fr = s->proto->feed_line(s->pst, chunk->data, (size_t)n, &s->reply, &literal);
+        if (fr == MC_FRAME_LITERAL)
+            return true; /* the rest of it is still to come */
+    } else if (!session_feed_line(s, &fr, &literal)) {
+        return false;
     }
     switch (fr) {
     case MC_FRAME_MORE:
@@ -330,8 +332,6 @@ static bool session_frame_one(struct mc_session *s, struct mc_buf *chunk)
         }
         return true;
     case MC_FRAME_LITERAL:
-        if (!session_reply_grows(s, literal))
-            return false;
         s->literal_need = literal;
         if (literal == 0)
             return s->proto->feed_literal(s->pst, "", 0, &s->reply) != MC_FRAME_ERROR;
@@ -349,8 +349,6 @@ static bool session_frame_one(struct mc_session *s, struct mc_buf *chunk)
 
 static void session_pump(struct mc_session *s)
 {
-    struct mc_buf chunk = {0};
-    while (s->reading && s->conn && session_frame_one(s, &chunk))
+    while (s->reading && s->conn && session_frame_one(s))
         ;
-    mc_buf_free(&chunk);
 }

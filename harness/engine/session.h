@@ -2,7 +2,9 @@
  * session — one named session of a running scenario: a connection plus the protocol's framer.
  *
  * The session turns the byte stream into complete replies with the protocol table's framer,
- * enforcing the limits (line length, literal size) before anything is buffered, and tells its
+ * enforcing the limits (line length, literal size, the reply's memory) before anything is
+ * buffered: lines and literals are read in place from the connection's input, a literal in
+ * pieces as it arrives, so the input never holds more than a line's worth. It tells its
  * owner what happened through one callback. It sends what the owner asks, waits for what the
  * owner asks (a reply, a set of lines, the close of the connection) and never decides whether
  * a reply is right: that is the matcher's job.
@@ -50,7 +52,6 @@ struct mc_session {
     const struct mc_vars *await_vars;
     struct mc_reply reply;
     size_t literal_need; /* bytes of an announced literal still to read */
-    size_t reply_bytes;  /* bytes in the reply so far (for its limit) */
     char *closed_why;
     enum mc_conn_failure failure; /* why the connection failed (set before MC_SEV_FAILED) */
     bool greeted;                 /* a first line came from the server */

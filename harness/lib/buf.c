@@ -155,15 +155,28 @@ char *mc_buf_steal(struct mc_buf *b)
     return p;
 }
 
-void mc_strv_push(struct mc_strv *v, const char *s, size_t len)
+static void strv_add(struct mc_strv *v, char *s, size_t len, bool borrowed)
 {
     if (v->count == v->cap) {
         v->cap = v->cap ? v->cap * 2 : 8;
         v->items = mc_xrealloc(v->items, v->cap * sizeof *v->items);
     }
-    v->items[v->count].ptr = mc_xstrndup(s, len);
-    v->items[v->count].len = len;
-    v->count++;
+    v->items[v->count++] = (struct mc_str){.ptr = s, .len = len, .borrowed = borrowed};
+}
+
+void mc_strv_push(struct mc_strv *v, const char *s, size_t len)
+{
+    strv_add(v, mc_xstrndup(s, len), len, false);
+}
+
+void mc_strv_push_owned(struct mc_strv *v, char *s, size_t len)
+{
+    strv_add(v, s, len, false);
+}
+
+void mc_strv_push_ref(struct mc_strv *v, const char *s, size_t len)
+{
+    strv_add(v, (char *)s, len, true); /* never written through, never freed */
 }
 
 void mc_strv_push_str(struct mc_strv *v, const char *s)
@@ -182,7 +195,8 @@ bool mc_strv_contains_nocase(const struct mc_strv *v, const char *s)
 void mc_strv_clear(struct mc_strv *v)
 {
     for (size_t i = 0; i < v->count; i++)
-        free(v->items[i].ptr);
+        if (!v->items[i].borrowed)
+            free(v->items[i].ptr);
     v->count = 0;
 }
 

@@ -36,8 +36,9 @@ void mc_buf_free(struct mc_buf *b);
 char *mc_buf_steal(struct mc_buf *b);
 
 struct mc_str {
-    char *ptr; /* NUL-terminated copy */
+    char *ptr; /* NUL-terminated copy, or (borrowed) a view into a string another vector owns */
     size_t len;
+    bool borrowed; /* not freed with the vector: see mc_strv_push_ref */
 };
 
 struct mc_strv {
@@ -48,8 +49,14 @@ struct mc_strv {
 
 void mc_strv_push(struct mc_strv *v, const char *s, size_t len);
 void mc_strv_push_str(struct mc_strv *v, const char *s);
+/* Takes over s (from malloc, NUL-terminated at len): nothing is copied. */
+void mc_strv_push_owned(struct mc_strv *v, char *s, size_t len);
+/* A view of s[0..len) that some other vector owns and frees, without a copy: it must outlive v's
+   use. Its ptr is NUL-terminated only if s[len] is (a suffix of an owned string is; a part of
+   its middle is not). */
+void mc_strv_push_ref(struct mc_strv *v, const char *s, size_t len);
 bool mc_strv_contains_nocase(const struct mc_strv *v, const char *s);
-void mc_strv_clear(struct mc_strv *v); /* frees the strings, keeps the vector usable */
+void mc_strv_clear(struct mc_strv *v); /* frees the owned strings, keeps the vector usable */
 void mc_strv_free(struct mc_strv *v);
 
 /* Small helpers every module wants. */

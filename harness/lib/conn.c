@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "lib/inbuf.h"
 #include "lib/tls.h"
 
 /* How long a server-side close waits for the peer to stop sending once the last reply is out
@@ -23,6 +24,10 @@
    close"); 2 s is ample for a client that has already received the reply and is only sending
    what it had pipelined, and bounds how long a client that never stops can hold the session. */
 #define CONN_LINGER_S 2
+/* Harness tuning: how much libevent reads from the socket before handing it over (its
+   default, 16 KiB, makes a 60 MiB IMAP literal cost almost 4000 callbacks). Never more than
+   the read limit, so what waits in libevent's buffer while `in` is full is bounded by it too. */
+#define CONN_READ_CHUNK (256u * 1024u)
 
 struct mc_conn {
     struct event_base *base;
@@ -40,8 +45,11 @@ struct mc_conn {
     bool closed;
     bool connected; /* the connection (and an implicit TLS handshake) came up */
     enum mc_conn_failure failure;
-    size_t recorded;   /* input bytes already handed to `record` */
-    size_t read_limit; /* input is not read past this many bytes */
+    struct mc_inbuf in; /* what was read and not yet consumed, moved out of the bufferevent */
+    size_t recorded;    /* octets at the start of `in` already handed to `record` */
+    size_t read_limit;  /* `in` never holds more (0: no limit) */
+    bool paused;        /* reading is off because `in` is full */
+    struct event *kick; /* tells the owner of input that came in outside a read callback */
     struct mc_conn_handlers h;
     void *arg;
 };
@@ -70,16 +78,28 @@ void mc_conn_free(struct mc_conn *c)
         event_free(c->flush_wait);
     if (c->linger)
         event_free(c->linger);
+    if (c->kick)
+        event_free(c->kick);
     if (c->bev)
         bufferevent_free(c->bev); /* frees the SSL and the socket with it */
+    mc_inbuf_free(&c->in);
     free(c->tls_name);
     free(c);
+}
+
+static void conn_set_read_chunk(struct mc_conn *c)
+{
+    size_t chunk =
+        c->read_limit && c->read_limit < CONN_READ_CHUNK ? c->read_limit : CONN_READ_CHUNK;
+    bufferevent_set_max_single_read(c->bev, chunk);
 }
 
 static void conn_attach(struct mc_conn *c)
 {
     bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
+    conn_set_read_chunk(c);
     bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+    c->paused = false;
 }
 
 static SSL *conn_new_ssl(struct mc_conn *c, struct mc_buf *err)
@@ -94,27 +114,55 @@ static SSL *conn_new_ssl(struct mc_conn *c, struct mc_buf *err)
     return ssl;
 }
 
+/* The socket's own bufferevent: under a TLS filter, the one below it. */
+static struct bufferevent *conn_socket_bev(const struct mc_conn *c)
+{
+    struct bufferevent *under = c->bev ? bufferevent_get_underlying(c->bev) : NULL;
+    return under ? under : c->bev;
+}
+
+/* Implicit TLS is a filter over the socket's bufferevent, as STARTTLS is, not libevent's
+   socket-based TLS bufferevent: libevent 2.1 re-enables reading on the latter without looking
+   at records OpenSSL already decrypted, so a connection paused at its read limit (a long line
+   being thrown away) would stall on bytes it already has. The filter is fed from the socket's
+   bufferevent and checks what it holds whenever reading is enabled again. */
+static struct bufferevent *conn_tls_filter(struct mc_conn *c, struct bufferevent *plain,
+                                           enum bufferevent_ssl_state state)
+{
+    struct bufferevent *tls =
+        bufferevent_openssl_filter_new(c->base, plain, c->ssl, state, BEV_OPT_CLOSE_ON_FREE);
+    if (tls)
+        bufferevent_openssl_set_allow_dirty_shutdown(tls, 1);
+    return tls;
+}
+
 int mc_conn_connect(struct mc_conn *c, const char *host, int port, bool implicit_tls,
                     struct mc_buf *err)
 {
-    if (implicit_tls) {
-        if (!(c->ssl = conn_new_ssl(c, err)))
+    struct bufferevent *plain = bufferevent_socket_new(c->base, -1, BEV_OPT_CLOSE_ON_FREE);
+    if (plain && implicit_tls) {
+        if (!(c->ssl = conn_new_ssl(c, err))) {
+            bufferevent_free(plain);
             return -1;
-        c->bev = bufferevent_openssl_socket_new(c->base, -1, c->ssl, BUFFEREVENT_SSL_CONNECTING,
-                                                BEV_OPT_CLOSE_ON_FREE);
-        if (c->bev)
-            bufferevent_openssl_set_allow_dirty_shutdown(c->bev, 1);
+        }
+        c->bev = conn_tls_filter(c, plain, BUFFEREVENT_SSL_CONNECTING);
+        if (!c->bev) {
+            SSL_free(c->ssl);
+            c->ssl = NULL;
+            bufferevent_free(plain);
+            plain = NULL;
+        }
         c->tls_pending = false; /* CONNECTED is only reported after the handshake */
     } else {
-        c->bev = bufferevent_socket_new(c->base, -1, BEV_OPT_CLOSE_ON_FREE);
+        c->bev = plain;
     }
     if (!c->bev) {
         mc_buf_append_str(err, "cannot create a socket");
         return -1;
     }
     conn_attach(c);
-    if (bufferevent_socket_connect_hostname(c->bev, NULL, AF_UNSPEC, host, port) != 0) {
-        int dns = bufferevent_socket_get_dns_error(c->bev);
+    if (bufferevent_socket_connect_hostname(plain, NULL, AF_UNSPEC, host, port) != 0) {
+        int dns = bufferevent_socket_get_dns_error(plain);
         c->failure = dns ? MC_CONN_FAIL_DNS : MC_CONN_FAIL_CONNECT;
         mc_buf_printf(err, "cannot connect to %s port %d: %s", host, port,
                       dns ? evutil_gai_strerror(dns) : strerror(errno));
@@ -128,20 +176,22 @@ struct mc_conn *mc_conn_accept(struct event_base *base, int fd, SSL_CTX *tls_ctx
 {
     struct mc_conn *c = mc_conn_new(base, tls_ctx, NULL, h, arg);
     c->server = true;
-    if (implicit_tls) {
+    struct bufferevent *plain = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
+    if (plain && implicit_tls) {
         struct mc_buf err = {0};
         c->ssl = conn_new_ssl(c, &err);
         mc_buf_free(&err);
-        if (c->ssl)
-            c->bev = bufferevent_openssl_socket_new(base, fd, c->ssl, BUFFEREVENT_SSL_ACCEPTING,
-                                                    BEV_OPT_CLOSE_ON_FREE);
+        c->bev = c->ssl ? conn_tls_filter(c, plain, BUFFEREVENT_SSL_ACCEPTING) : NULL;
     } else {
-        c->bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
+        c->bev = plain;
     }
     if (!c->bev) {
         if (c->ssl)
             SSL_free(c->ssl);
-        evutil_closesocket(fd);
+        if (plain)
+            bufferevent_free(plain); /* closes fd */
+        else
+            evutil_closesocket(fd);
         c->ssl = NULL;
         mc_conn_free(c);
         return NULL;
@@ -160,27 +210,130 @@ void mc_conn_close_after_flush(struct mc_conn *c)
         conn_write_cb(c->bev, c);
 }
 
+/* Input still waiting in libevent's buffer (reading stopped at the read limit). */
+static size_t conn_unread(struct mc_conn *c)
+{
+    return evbuffer_get_length(bufferevent_get_input(c->bev));
+}
+
+/* Octets `in` may still take before the read limit. */
+static size_t conn_room(const struct mc_conn *c)
+{
+    size_t have = mc_inbuf_length(&c->in);
+    if (!c->read_limit)
+        return SIZE_MAX;
+    return have < c->read_limit ? c->read_limit - have : 0;
+}
+
+/* Reading is off while `in` is full, and on again once there is room: libevent 2.1 keeps
+   calling the read callback while a high-water mark holds (libevent issue 891), so a peer that
+   floods us while nobody consumes would cost a busy loop; switching EV_READ off costs nothing.
+   A closing connection decides about reading itself. */
+static void conn_update_reading(struct mc_conn *c)
+{
+    bool full = conn_room(c) == 0;
+    if (full && !c->paused) {
+        bufferevent_disable(c->bev, EV_READ);
+        c->paused = true;
+    } else if (!full && c->paused && !c->close_when_flushed && !c->lingering) {
+        bufferevent_enable(c->bev, EV_READ);
+        c->paused = false;
+    }
+}
+
+/* Hands every line completed by the octets from offset `from` of the input on to `record`,
+   straight out of the buffer. Octets before `from` hold no line end not yet recorded. */
+static void conn_record_lines(struct mc_conn *c, size_t from)
+{
+    const char *in = mc_inbuf_data(&c->in);
+    size_t len = mc_inbuf_length(&c->in);
+    while (from < len) {
+        const char *lf = memchr(in + from, '\n', len - from);
+        if (!lf)
+            return;
+        from = (size_t)(lf - in) + 1;
+        if (c->h.record)
+            c->h.record(c->arg, MC_CONN_RECEIVED, in + c->recorded, from - c->recorded);
+        c->recorded = from;
+    }
+}
+
+/* Records the input up to offset `upto` that is not yet recorded: part of a line that is
+   consumed before its line end came (an IMAP literal), or the rest at close. */
+static void conn_record_upto(struct mc_conn *c, size_t upto)
+{
+    if (upto <= c->recorded)
+        return;
+    if (c->h.record)
+        c->h.record(c->arg, MC_CONN_RECEIVED, mc_inbuf_data(&c->in) + c->recorded,
+                    upto - c->recorded);
+    c->recorded = upto;
+}
+
+/* Moves what libevent has read into `in`, as far as the read limit allows, and records the
+   lines it completes. How many octets came. */
+static size_t conn_pull(struct mc_conn *c)
+{
+    size_t n = conn_unread(c), room = conn_room(c);
+    if (n > room)
+        n = room;
+    if (n > 0) {
+        size_t from = mc_inbuf_length(&c->in);
+        evbuffer_remove(bufferevent_get_input(c->bev), mc_inbuf_space(&c->in, n), n);
+        mc_inbuf_added(&c->in, n);
+        conn_record_lines(c, from);
+    }
+    conn_update_reading(c);
+    return n;
+}
+
+static void conn_kick_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct mc_conn *c = arg;
+    if (c->bev && !c->closed && !c->lingering && c->h.readable)
+        c->h.readable(c->arg); /* may free c */
+}
+
+/* Octets moved into `in` outside a read callback (the owner made room) may be all there is:
+   libevent will not call again for octets it already handed over (a TLS filter decrypts a
+   whole burst at once), so the owner hears of them from a fresh event. */
+static void conn_kick(struct mc_conn *c)
+{
+    if (!c->kick)
+        c->kick = event_new(c->base, -1, 0, conn_kick_cb, c);
+    event_active(c->kick, EV_TIMEOUT, 0);
+}
+
+/* Drops all input, read or still in libevent's buffer; how many octets that was. */
+static size_t conn_drop_input(struct mc_conn *c)
+{
+    size_t n = mc_inbuf_length(&c->in) + conn_unread(c);
+    evbuffer_drain(bufferevent_get_input(c->bev), conn_unread(c));
+    mc_inbuf_clear(&c->in);
+    c->recorded = 0;
+    return n;
+}
+
 static void conn_discard_pending(struct mc_conn *c)
 {
-    size_t pending = evbuffer_get_length(bufferevent_get_input(c->bev));
-    if (pending == 0)
+    size_t pending = conn_drop_input(c);
+    if (pending == 0 || !c->h.record)
         return;
-    evbuffer_drain(bufferevent_get_input(c->bev), pending);
-    if (c->h.record) {
-        char note[160];
-        int n = snprintf(note, sizeof note,
-                         "discarded %zu byte(s) sent behind STARTTLS before the handshake "
-                         "(RFC 3207 section 4, CVE-2011-0411)",
-                         pending);
-        c->h.record(c->arg, MC_CONN_EVENT, note, (size_t)n);
-    }
+    char note[160];
+    int n = snprintf(note, sizeof note,
+                     "discarded %zu byte(s) sent behind STARTTLS before the handshake "
+                     "(RFC 3207 section 4, CVE-2011-0411)",
+                     pending);
+    c->h.record(c->arg, MC_CONN_EVENT, note, (size_t)n);
 }
 
 int mc_conn_start_tls(struct mc_conn *c, struct mc_buf *err)
 {
     if (c->server)
         conn_discard_pending(c);
-    if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0) {
+    if (mc_inbuf_length(&c->in) + conn_unread(c) > 0) {
         mc_buf_append_str(err, "the server sent data after its STARTTLS reply and before the "
                                "TLS handshake; a client must not read it as part of the TLS "
                                "session (RFC 3207 section 4, RFC 2595 section 3.1, "
@@ -253,81 +406,48 @@ void mc_conn_write(struct mc_conn *c, const void *data, size_t len)
 
 size_t mc_conn_input_length(const struct mc_conn *c)
 {
-    return c->bev ? evbuffer_get_length(bufferevent_get_input(c->bev)) : 0;
+    return mc_inbuf_length(&c->in);
 }
 
-long mc_conn_find_line(const struct mc_conn *c, size_t *total, bool *bare_lf)
+const char *mc_conn_input(const struct mc_conn *c)
 {
-    struct evbuffer *in = bufferevent_get_input(c->bev);
-    struct evbuffer_ptr lf = evbuffer_search(in, "\n", 1, NULL);
-    if (lf.pos < 0)
-        return -1;
-    size_t n = (size_t)lf.pos;
-    *total = n + 1;
-    *bare_lf = true;
-    if (n > 0) {
-        char cr;
-        struct evbuffer_ptr before;
-        evbuffer_ptr_set(in, &before, n - 1, EVBUFFER_PTR_SET);
-        if (evbuffer_copyout_from(in, &before, &cr, 1) == 1 && cr == '\r') {
-            *bare_lf = false;
-            n--;
-        }
-    }
-    return (long)n;
+    return mc_inbuf_data(&c->in);
+}
+
+long mc_conn_find_line(struct mc_conn *c, size_t *total, bool *bare_lf)
+{
+    return mc_inbuf_find_line(&c->in, total, bare_lf);
+}
+
+void mc_conn_consume(struct mc_conn *c, size_t len)
+{
+    if (len > mc_inbuf_length(&c->in))
+        len = mc_inbuf_length(&c->in);
+    conn_record_upto(c, len);
+    mc_inbuf_consume(&c->in, len);
+    c->recorded -= len;
+    if (c->bev && !c->closed && !c->lingering && conn_pull(c) > 0)
+        conn_kick(c); /* there was room again for what libevent holds */
 }
 
 void mc_conn_take(struct mc_conn *c, size_t len, struct mc_buf *out)
 {
-    struct evbuffer *in = bufferevent_get_input(c->bev);
     mc_buf_reset(out);
-    if (len) /* one copy, straight out of the input's chain */
-        evbuffer_remove(in, mc_buf_extend(out, len), len);
-    c->recorded = c->recorded > len ? c->recorded - len : 0;
-    /* Reading may have stopped at the high-water mark: there is room again. */
-    bufferevent_enable(c->bev, EV_READ);
+    if (len > mc_inbuf_length(&c->in))
+        len = mc_inbuf_length(&c->in);
+    if (len)
+        mc_buf_append(out, mc_inbuf_data(&c->in), len);
+    mc_conn_consume(c, len);
 }
 
 void mc_conn_set_read_limit(struct mc_conn *c, size_t limit)
 {
     c->read_limit = limit;
-    if (c->bev) {
-        bufferevent_setwatermark(c->bev, EV_READ, 0, limit);
-        bufferevent_enable(c->bev, EV_READ);
-    }
-}
-
-/* libevent 2.1 keeps calling the read callback while the input sits at the high-water mark
-   (libevent issue 891): a peer that floods us while nobody consumes would cost a busy loop
-   and pin the buffer. Reading is switched off here and on again when bytes are taken or the
-   limit changes. */
-void mc_conn_pause_if_full(struct mc_conn *c)
-{
-    if (c->bev && c->read_limit &&
-        evbuffer_get_length(bufferevent_get_input(c->bev)) >= c->read_limit)
-        bufferevent_disable(c->bev, EV_READ);
-}
-
-/* Hands newly arrived complete lines (and, at close, a trailing partial line) to `record`. */
-static void conn_record_input(struct mc_conn *c, bool flush)
-{
-    if (!c->h.record || !c->bev)
+    if (!c->bev)
         return;
-    struct evbuffer *in = bufferevent_get_input(c->bev);
-    size_t len = evbuffer_get_length(in);
-    while (c->recorded < len) {
-        struct evbuffer_ptr from, lf;
-        evbuffer_ptr_set(in, &from, c->recorded, EVBUFFER_PTR_SET);
-        lf = evbuffer_search(in, "\n", 1, &from);
-        if (lf.pos < 0 && !flush)
-            break;
-        size_t n = lf.pos >= 0 ? (size_t)lf.pos + 1 - c->recorded : len - c->recorded;
-        char *bytes = mc_xmalloc(n);
-        evbuffer_copyout_from(in, &from, bytes, n);
-        c->h.record(c->arg, MC_CONN_RECEIVED, bytes, n);
-        free(bytes);
-        c->recorded += n;
-    }
+    conn_set_read_chunk(c);
+    if (!c->closed && !c->lingering && conn_pull(c) > 0)
+        conn_kick(c);
 }
 
 /* libevent 2.1 re-enables reading when a filter's handshake completes and only then reports
@@ -347,12 +467,11 @@ static void conn_read_cb(struct bufferevent *bev, void *arg)
     (void)bev;
     struct mc_conn *c = arg;
     if (c->lingering) {
-        struct evbuffer *in = bufferevent_get_input(c->bev);
-        evbuffer_drain(in, evbuffer_get_length(in));
+        conn_drop_input(c);
         return;
     }
     conn_tls_finished(c);
-    conn_record_input(c, false);
+    conn_pull(c);
     if (c->h.readable)
         c->h.readable(c->arg); /* may free c: nothing after this touches it */
 }
@@ -404,9 +523,7 @@ static void conn_linger_start(struct mc_conn *c)
         return;
     }
     c->lingering = true;
-    struct evbuffer *in = bufferevent_get_input(c->bev);
-    evbuffer_drain(in, evbuffer_get_length(in));
-    bufferevent_setwatermark(c->bev, EV_READ, 0, 0);
+    conn_drop_input(c);
     bufferevent_enable(c->bev, EV_READ);
     c->linger = evtimer_new(c->base, conn_linger_done, c);
     struct timeval tv = {CONN_LINGER_S, 0};
@@ -451,7 +568,7 @@ static bool conn_error_is_connect(int err)
 
 static void conn_describe_error(struct mc_conn *c, short what, struct mc_buf *why)
 {
-    int dns = c->connected ? 0 : bufferevent_socket_get_dns_error(c->bev);
+    int dns = c->connected ? 0 : bufferevent_socket_get_dns_error(conn_socket_bev(c));
     unsigned long ssl_err = c->ssl ? bufferevent_get_openssl_error(c->bev) : 0;
     int sock_err = EVUTIL_SOCKET_ERROR();
     if (dns) {
@@ -476,6 +593,19 @@ static void conn_describe_error(struct mc_conn *c, short what, struct mc_buf *wh
     }
 }
 
+/* At the peer's close: everything it sent goes to `record`, the rest of a line without its
+   line end too, and so do octets left in libevent's buffer beyond the read limit, which the
+   owner never sees but the transcript must keep. */
+static void conn_record_rest(struct mc_conn *c)
+{
+    conn_pull(c);
+    conn_record_upto(c, mc_inbuf_length(&c->in));
+    size_t rest = conn_unread(c);
+    if (rest && c->h.record)
+        c->h.record(c->arg, MC_CONN_RECEIVED,
+                    (const char *)evbuffer_pullup(bufferevent_get_input(c->bev), -1), rest);
+}
+
 static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
 {
     (void)bev;
@@ -496,8 +626,8 @@ static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
         }
         if (c->closed)
             return;
+        conn_record_rest(c);
         c->closed = true;
-        conn_record_input(c, true);
         struct mc_buf why = {0};
         bool error = (what & BEV_EVENT_ERROR) != 0 || c->tls_pending;
         if (error)

@@ -3,16 +3,21 @@
  *
  * It connects (to an IP literal or a name), optionally wraps the socket in TLS at once
  * (implicit TLS, RFC 8314) or later (STARTTLS/STLS: a TLS filter over the plain bufferevent),
- * writes bytes and lets its owner read complete lines and exact-length blocks out of the input
- * buffer. It records every byte in both directions, in order of arrival, through the `record`
+ * writes bytes and lets its owner read complete lines and exact-length blocks out of the input.
+ * It records every byte in both directions, in order of arrival, through the `record`
  * callback (the transcript): incoming bytes are recorded line by line as soon as they arrive,
  * not when a framer consumes them, so the transcript keeps the true order of both sides.
  *
  * It knows no protocol, and serves both sides: the harness's sessions connect, the reference
  * server's connections are accepted (mc_conn_accept) and upgraded with mc_conn_start_tls in
- * server mode. Limits: the input buffer stops growing past the read limit the owner
- * sets (libevent's high-water mark), so a peer that never sends a line end cannot exhaust
- * memory.
+ * server mode.
+ *
+ * Reading costs time linear in what arrives, whatever the peer sends: incoming bytes move out
+ * of libevent's buffer into the connection's own contiguous input (lib/inbuf.c), where line
+ * ends are looked for only in bytes not yet examined and framers read lines and literals in
+ * place; `record` gets its bytes straight from that buffer. Limits: the input never holds more
+ * than the read limit the owner sets; once full, reading stops until the owner consumes, so a
+ * peer that never sends a line end (or floods us while nobody reads) cannot exhaust memory.
  */
 #ifndef MC_LIB_CONN_H
 #define MC_LIB_CONN_H
@@ -30,7 +35,9 @@ struct mc_conn;
 /* Which way bytes went, for the `record` callback. */
 enum mc_conn_dir {
     MC_CONN_SENT,     /* written by this side */
-    MC_CONN_RECEIVED, /* read from the peer (one line with its line end, or the rest at close) */
+    MC_CONN_RECEIVED, /* read from the peer: one line with its line end; the part of a line
+                         the owner consumed before its line end came (an IMAP literal); or
+                         the rest at close */
     MC_CONN_EVENT,    /* not bytes: a description of what happened */
 };
 
@@ -93,17 +100,20 @@ void mc_conn_write(struct mc_conn *c, const void *data, size_t len);
    limit until `drained`, so that a client that never reads cannot make it hold its replies). */
 size_t mc_conn_output_length(const struct mc_conn *c);
 
-/* Input access for framers. */
+/* Input access for framers: the bytes read and not yet consumed, contiguous. */
 size_t mc_conn_input_length(const struct mc_conn *c);
+/* The input itself, mc_conn_input_length octets; valid until the next call on c. */
+const char *mc_conn_input(const struct mc_conn *c);
 /* Finds the next line end ("\n"); returns the line length without "\r\n"/"\n" and sets
    *total to the bytes including the line end and *bare_lf when there was no CR; -1 when no
-   complete line is buffered. */
-long mc_conn_find_line(const struct mc_conn *c, size_t *total, bool *bare_lf);
+   complete line is buffered. Resumes where the last search stopped. */
+long mc_conn_find_line(struct mc_conn *c, size_t *total, bool *bare_lf);
+/* Consumes the first `len` bytes of the input (once the owner has used them in place). */
+void mc_conn_consume(struct mc_conn *c, size_t len);
 /* Removes `len` bytes from the input into `out` (replacing its content). */
 void mc_conn_take(struct mc_conn *c, size_t len, struct mc_buf *out);
-/* Input beyond this many bytes is not read until the owner consumes some. */
+/* The input never holds more than this (0: no limit); reading stops while it is full and goes
+   on by itself once the owner consumes, or the limit is raised. */
 void mc_conn_set_read_limit(struct mc_conn *c, size_t limit);
-/* Stops reading while the input holds read_limit bytes or more (call after consuming). */
-void mc_conn_pause_if_full(struct mc_conn *c);
 
 #endif

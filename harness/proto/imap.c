@@ -62,6 +62,8 @@ struct mc_proto_state {
     size_t literal_off;    /* where the literal in progress starts in `logical` */
     size_t literal_left;   /* octets of it still to come */
     bool literal8;         /* it was announced "~{n}": *OCTET, NUL allowed (RFC 3516 7) */
+    size_t *spans;         /* offset and length of each literal in `logical`, in pairs */
+    size_t span_count, span_cap;
     struct mc_syn_budget budget;
 };
 
@@ -80,6 +82,7 @@ static void imap_state_free(struct mc_proto_state *st)
         return;
     mc_buf_free(&st->logical);
     mc_buf_free(&st->tag);
+    free(st->spans);
     free(st);
 }
 
@@ -87,7 +90,8 @@ static void imap_begin(struct mc_proto_state *st, enum mc_exchange ex, const cha
                        const struct mc_exchange_opts *opts, struct mc_buf *wire)
 {
     bool raw = opts && opts->raw && (ex == MC_EX_COMMAND || ex == MC_EX_CONTINUE);
-    mc_buf_reset(&st->logical);
+    mc_buf_free(&st->logical); /* a line cut short by an error may have grown it a lot */
+    st->span_count = 0;
     st->continued = false;
     st->literal_left = 0;
     st->budget = (struct mc_syn_budget){0};
@@ -143,12 +147,36 @@ static enum imap_literal_mark imap_literal_marker(const char *s, size_t len, siz
     return IMAP_LITERAL;
 }
 
-/* The logical untagged line in `logical` is complete: it is data. */
+/* A literal of `len` octets starts at `off` in the logical line. */
+static void imap_span_add(struct mc_proto_state *st, size_t off, size_t len)
+{
+    if (st->span_count == st->span_cap) {
+        st->span_cap = st->span_cap ? st->span_cap * 2 : 4;
+        st->spans = mc_xrealloc(st->spans, st->span_cap * 2 * sizeof *st->spans);
+    }
+    st->spans[2 * st->span_count] = off;
+    st->spans[2 * st->span_count + 1] = len;
+    st->span_count++;
+}
+
+/* The logical untagged line in `logical` is complete: it is data. The reply keeps it once:
+   `lines` owns it (a line that carried literals is handed over, not copied), `data` and
+   `literals` are views into it, so a literal costs its size and no more. */
 static void imap_untagged_done(struct mc_proto_state *st, struct mc_reply *r)
 {
-    mc_strv_push(&r->lines, st->logical.data, st->logical.len);
-    mc_strv_push(&r->data, st->logical.data, st->logical.len);
-    mc_buf_reset(&st->logical);
+    size_t len = st->logical.len;
+    char *line;
+    if (st->continued) {
+        line = mc_xrealloc(mc_buf_steal(&st->logical), len + 1);
+    } else {
+        line = mc_xstrndup(st->logical.data, len);
+        mc_buf_reset(&st->logical);
+    }
+    mc_strv_push_owned(&r->lines, line, len);
+    mc_strv_push_ref(&r->data, line, len);
+    for (size_t i = 0; i < st->span_count; i++)
+        mc_strv_push_ref(&r->literals, line + st->spans[2 * i], st->spans[2 * i + 1]);
+    st->span_count = 0;
     st->continued = false;
 }
 
@@ -168,7 +196,7 @@ static enum mc_frame imap_untagged_segment(struct mc_proto_state *st, const char
         free(ex);
         return MC_FRAME_ERROR;
     }
-    if (mark == IMAP_LITERAL && !mc_syn_budget_take(&st->budget, 0, n + 2, r))
+    if (mark == IMAP_LITERAL && !mc_syn_budget_take(&st->budget, 1, n + 2, r))
         return MC_FRAME_ERROR; /* refused before a single literal octet is stored */
     mc_buf_append(&st->logical, line, len);
     if (mark == IMAP_NO_LITERAL) {
@@ -180,7 +208,7 @@ static enum mc_frame imap_untagged_segment(struct mc_proto_state *st, const char
     st->literal8 = binary;
     st->continued = true;
     if (n == 0) { /* "{0}": nothing to read, the line goes on with the next one */
-        mc_strv_push(&r->literals, "", 0);
+        imap_span_add(st, st->literal_off, 0);
         return MC_FRAME_MORE;
     }
     st->literal_left = n;
@@ -320,8 +348,7 @@ static enum mc_frame imap_feed_literal(struct mc_proto_state *st, const char *da
     st->literal_left -= len;
     if (st->literal_left > 0)
         return MC_FRAME_LITERAL; /* the rest of the same literal comes next */
-    mc_strv_push(&r->literals, st->logical.data + st->literal_off,
-                 st->logical.len - st->literal_off);
+    imap_span_add(st, st->literal_off, st->logical.len - st->literal_off);
     st->phase = IMAP_WAIT_RESPONSE;
     return MC_FRAME_MORE; /* the rest of the logical line comes next */
 }

@@ -168,10 +168,10 @@ static enum mc_frame pop3_body_line(struct mc_proto_state *st, const char *line,
         st->phase = POP3_COMPLETE;
         return MC_FRAME_DONE;
     }
-    if (len >= 1 && line[0] == '.')
-        mc_strv_push(&r->data, line + 1, len - 1);
-    else
-        mc_strv_push(&r->data, line, len);
+    /* data is a view of the line just stored, without the stuffed dot: no second copy */
+    const struct mc_str *stored = &r->lines.items[r->lines.count - 1];
+    size_t dot = len >= 1 && line[0] == '.';
+    mc_strv_push_ref(&r->data, stored->ptr + dot, len - dot);
     return MC_FRAME_MORE;
 }
 

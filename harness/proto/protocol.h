@@ -53,8 +53,10 @@ struct mc_reply {
                              literal is kept inside its line as "{n}\r\n<n bytes>" */
     struct mc_strv data;  /* the lines scenario matchers look at ("lines"/"untagged" keys):
                              SMTP: text of each line after "ddd-"; POP3: body lines after the
-                             status line, dot-unstuffed; IMAP: untagged lines, literals inline */
-    struct mc_strv literals; /* IMAP: the payload of each literal, in order */
+                             status line, dot-unstuffed; IMAP: untagged lines, literals inline.
+                             Views into `lines` (each line is stored once) */
+    struct mc_strv literals; /* IMAP: the payload of each literal, in order: views into its
+                                line in `lines`, not NUL-terminated (use len) */
     bool positive;           /* the protocol's idea of success: +OK, OK/PREAUTH, 2xx/3xx */
     char *violation;         /* non-NULL: the reply broke the protocol (why, with RFC section);
                                 set together with MC_FRAME_ERROR */

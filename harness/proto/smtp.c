@@ -253,7 +253,8 @@ static enum mc_frame smtp_feed_line(struct mc_proto_state *st, const char *line,
     st->code = code;
     size_t text_off = len > SMTP_CODE_LEN ? SMTP_CODE_LEN + 1 : SMTP_CODE_LEN;
     mc_strv_push(&r->lines, line, len);
-    mc_strv_push(&r->data, line + text_off, len - text_off);
+    /* data is a view of the line just stored, from its text on: no second copy */
+    mc_strv_push_ref(&r->data, r->lines.items[r->lines.count - 1].ptr + text_off, len - text_off);
     if (len > SMTP_CODE_LEN && line[SMTP_CODE_LEN] == '-')
         return MC_FRAME_MORE;
 

@@ -21,18 +21,23 @@ static char syn_upper(char c)
 
 bool mc_syn_budget_take(struct mc_syn_budget *b, size_t lines, size_t bytes, struct mc_reply *r)
 {
-    if (lines > MC_SYN_REPLY_LINES_MAX - b->lines) {
-        mc_syn_violation(r, "reply has more than %u lines (harness safety limit)",
-                         MC_SYN_REPLY_LINES_MAX);
+    size_t left = MC_SYN_REPLY_MEMORY_MAX - b->bytes;
+    size_t cost = bytes;
+    bool fits = lines <= left / MC_SYN_LINE_OVERHEAD;
+    if (fits) {
+        size_t overhead = lines * MC_SYN_LINE_OVERHEAD;
+        fits = cost <= left - overhead;
+        cost += overhead;
+    }
+    if (!fits) {
+        mc_syn_violation(r,
+                         "the reply exceeds the harness safety limit of %u MiB of memory "
+                         "(MC_SYN_REPLY_MEMORY_MAX: its octets and %u more for each line it "
+                         "stores)",
+                         MC_SYN_REPLY_MEMORY_MAX / (1024u * 1024u), MC_SYN_LINE_OVERHEAD);
         return false;
     }
-    if (bytes > MC_SYN_REPLY_BYTES_MAX - b->bytes) {
-        mc_syn_violation(r, "reply exceeds %u octets (harness safety limit)",
-                         MC_SYN_REPLY_BYTES_MAX);
-        return false;
-    }
-    b->lines += lines;
-    b->bytes += bytes;
+    b->bytes += cost;
     return true;
 }
 

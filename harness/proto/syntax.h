@@ -2,7 +2,7 @@
  * syntax — the few pieces of line syntax every framer shares.
  *
  * pop3.c, imap.c and smtp.c each own their grammar; what they have in common lives here: the
- * harness's own safety caps on one reply (lines and bytes, which no RFC sets), case-insensitive
+ * harness's own safety cap on one reply (the memory it holds, which no RFC sets), case-insensitive
  * token comparison on binary-safe lines (a hostile peer may send NUL bytes, so nothing here
  * calls strlen on peer data), a printable excerpt of a bad line for a violation message, the
  * check of a line's octets against a grammar rule (each framer declares its rules), and the
@@ -17,21 +17,28 @@
 #include "lib/buf.h"
 #include "proto/protocol.h"
 
-/* Harness safety limits, not RFC limits: no RFC bounds the size of one reply, but the engine
-   must never grow without bound when a peer streams forever. */
-#define MC_SYN_REPLY_LINES_MAX 1000000u               /* lines in one reply */
-#define MC_SYN_REPLY_BYTES_MAX (128u * 1024u * 1024u) /* octets in one reply, literals included */
+/* The one limit on a reply: the memory it may hold, its lines and literals and what storing
+   them costs. A harness safety limit, not an RFC one: no RFC bounds a reply (a FETCH of a whole
+   mailbox is one IMAP reply), but the engine must never grow without bound when a peer streams
+   forever. It holds IMAP's largest literal (IMAP_LITERAL_MAX in imap.c, 64 MiB) with 32 MiB of
+   lines around it, and is small enough that -j scenarios flooded at once stay affordable. */
+#define MC_SYN_REPLY_MEMORY_MAX (96u * 1024u * 1024u)
+/* What one stored line (or literal) costs beyond its octets: its slots in the reply's vectors
+   (`lines` and `data`, 24 octets each, more while a vector grows), the allocation header and
+   rounding, the NUL. Measured on glibc x86-64, lines of 2 to 58 octets cost 89 to 165 octets
+   each in all, so the cap bounds real memory for a flood of short lines too, where this
+   outweighs the octets several times. */
+#define MC_SYN_LINE_OVERHEAD 128u
 #define MC_SYN_EXCERPT_MAX 60u /* octets of a bad line quoted in a violation message */
 
-/* What one reply has consumed so far, against the limits above. */
+/* What one reply holds so far, in octets of memory, against MC_SYN_REPLY_MEMORY_MAX. */
 struct mc_syn_budget {
-    size_t lines;
     size_t bytes;
 };
 
-/* Accounts for `lines` more lines and `bytes` more octets; false (with r->violation set) when
-   that would exceed a limit. Checked before anything is stored, so nothing is allocated for a
-   reply that is refused. */
+/* Accounts for `lines` more stored lines (or literals) holding `bytes` more octets; false (with
+   r->violation set) when that would exceed the limit. Checked before anything is stored, so
+   nothing is allocated for a reply that is refused. */
 bool mc_syn_budget_take(struct mc_syn_budget *b, size_t lines, size_t bytes, struct mc_reply *r);
 
 /* Sets r->violation (replacing any previous one). */

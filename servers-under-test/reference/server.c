@@ -350,8 +350,6 @@ static void on_readable(void *arg)
         p->line(s, s->st, line.data, (size_t)n, bare_lf);
     }
     mc_buf_free(&line);
-    if (s->conn && !s->gone)
-        mc_conn_pause_if_full(s->conn);
 }
 
 static void on_closed(void *arg, bool error, const char *why)

@@ -105,3 +105,22 @@ mc_peer_scenario_test(imap-offers-starttls imap-offers-starttls
                       imap/logindisabled-only-with-a-way-in.json 0 -)
 mc_peer_scenario_test(good-imap.logindisabled good-imap imap/logindisabled-only-with-a-way-in.json
                       0 -)
+# Bounded against a server that sends a lot (peer-bounded.sh): the step fails at the reply cap,
+# the transcript stops at its budget, the report is written, and the peak RSS stays far below
+# what the harness used to take. The bounds are generous (sanitizer builds, a loaded machine):
+# they catch memory that grows with what the peer sends, not a few MiB.
+# Arguments: test name, peer mode, scenario, exit status, failure.why fragment ("-": none),
+# transcript_truncated, peak RSS bound (MiB), wall-clock bound (s).
+set(MC_PEER_BOUNDED_SCRIPT ${CMAKE_CURRENT_SOURCE_DIR}/peer-bounded.sh)
+function(mc_peer_bounded_test name mode scenario exit_status why truncated rss_mib wall_s)
+  add_test(NAME peer.${name}
+           COMMAND bash ${MC_PEER_BOUNDED_SCRIPT} ${MC_CLI} $<TARGET_FILE:badpeer> ${mode}
+                   ${MC_PEER_SCENARIOS}/${scenario} ${exit_status} "${why}" ${truncated}
+                   ${rss_mib} ${wall_s})
+  set_tests_properties(peer.${name} PROPERTIES TIMEOUT 120 LABELS peer)
+endfunction()
+
+mc_peer_test(good-imap.login-noop good-imap imap-login-noop.json 0 -)
+mc_peer_bounded_test(imap-flood.bounded imap-flood imap-login-noop.json 1 MC_SYN_REPLY_MEMORY_MAX
+                     true 384 40)
+mc_peer_bounded_test(imap-literal.intact imap-literal imap-big-literal.json 0 - true 448 40)

@@ -8,9 +8,12 @@
  * or one precise way of breaking the protocol (a wrong status, a NUL in a status line, a reply
  * that never ends, silence, an early close, garbage, bare LF line ends, a 4 GiB literal, mixed
  * SMTP reply codes, a reply dripped one byte at a time, a STARTTLS go-ahead or a greeting with
- * the wrong code, TLS demanded but STARTTLS hidden). The tests then check that the harness fails
- * the step with the right reason, within its deadline, and never crashes, hangs or allocates what a
- * hostile peer announces.
+ * the wrong code, TLS demanded but STARTTLS hidden, untagged lines sent forever as fast as the
+ * socket takes them). The tests then check that the harness fails the step with the right
+ * reason, within its deadline, and never crashes, hangs or allocates what a hostile peer
+ * announces. One mode is correct but heavy: it answers FETCH with one literal of
+ * --literal-size octets, for the benchmark and test of reading a big literal
+ * (tools/bench-imap-literal).
  *
  * It never outlives a test: every process dies after --max-seconds (SIGALRM), a child dies
  * with its parent (PR_SET_PDEATHSIG), and --once serves a single connection then exits.
@@ -39,6 +42,13 @@
 #define PEER_GARBAGE_LINE (1024u * 1024u)  /* then one 1 MiB line without CRLF */
 #define PEER_DRIP_INTERVAL_MS 200          /* slowloris: one octet every so often */
 #define PEER_HUGE_LITERAL "4294967295"     /* 2^32 - 1: must be refused, not allocated */
+#define PEER_FLOOD_LINE "* 1 EXISTS\r\n"   /* what imap-flood sends forever */
+#define PEER_FLOOD_BLOCK (64u * 1024u)     /* octets per send while flooding */
+/* imap-literal's literal: this 64-octet unit over and over, so that a pattern can check every
+   octet ("(?:UNIT)++\)$" after "{N}\r\n"); the size is a multiple of it. */
+#define PEER_LITERAL_UNIT "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz\r\n"
+#define PEER_LITERAL_DEFAULT (60u * 1024u * 1024u)
+#define PEER_LITERAL_MAX (1024u * 1024u * 1024u)
 
 struct peer;
 /* Answers one command line (line end stripped); false closes the connection. */
@@ -54,7 +64,9 @@ struct peer_mode {
 struct peer {
     int fd;
     const struct peer_mode *mode;
-    struct mc_buf in; /* bytes received, not yet cut into lines */
+    struct mc_buf in;    /* bytes received, not yet cut into lines */
+    bool logged_in;      /* IMAP: LOGIN was answered */
+    size_t literal_size; /* imap-literal: octets of the FETCH literal */
 };
 
 /* Sends everything, or gives up quietly: a client that stopped reading is not our problem. */
@@ -272,6 +284,82 @@ static bool imap_offers_starttls(struct peer *p, const char *line)
     return imap_logindisabled(p, line, "* CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED\r\n");
 }
 
+/* Untagged lines as fast as the client takes them, until it goes away (or stops reading for
+   PEER_SEND_TIMEOUT_S): an endless reply the harness must bound. */
+static bool imap_flood_forever(struct peer *p)
+{
+    static const char line[] = PEER_FLOOD_LINE;
+    size_t n = sizeof line - 1, count = PEER_FLOOD_BLOCK / n;
+    char *block = mc_xmalloc(count * n);
+    for (size_t i = 0; i < count; i++)
+        memcpy(block + i * n, line, n);
+    while (peer_send(p, block, count * n))
+        ;
+    free(block);
+    return false;
+}
+
+/* Greets, answers CAPABILITY always and LOGIN; after login every other command gets untagged
+   lines that never end. Before login the rest is refused, as a server would. */
+static bool imap_flood(struct peer *p, const char *line)
+{
+    char tag[64];
+    if (!imap_tag(line, tag, sizeof tag))
+        return peer_say(p, "* BAD no tag\r\n");
+    const char *cmd = line + strlen(tag) + 1;
+    if (peer_verb_is(cmd, "CAPABILITY"))
+        return imap_reply(p, "* CAPABILITY IMAP4rev1\r\n", tag, "OK done");
+    if (peer_verb_is(cmd, "LOGIN")) {
+        p->logged_in = true;
+        return imap_reply(p, "", tag, "OK logged in");
+    }
+    if (!p->logged_in) {
+        if (peer_verb_is(cmd, "LOGOUT")) {
+            imap_reply(p, "* BYE bye\r\n", tag, "OK done");
+            return false;
+        }
+        return imap_reply(p, "", tag, "NO log in first");
+    }
+    return imap_flood_forever(p);
+}
+
+/* "* 1 FETCH (BODY[] {N}\r\n" + N octets of PEER_LITERAL_UNIT + ")\r\nTAG OK". */
+static bool imap_send_literal(struct peer *p, const char *tag)
+{
+    static const char unit[] = PEER_LITERAL_UNIT;
+    size_t n = sizeof unit - 1, count = PEER_FLOOD_BLOCK / n;
+    char head[64];
+    snprintf(head, sizeof head, "* 1 FETCH (BODY[] {%zu}\r\n", p->literal_size);
+    if (!peer_say(p, head))
+        return false;
+    char *block = mc_xmalloc(count * n);
+    for (size_t i = 0; i < count; i++)
+        memcpy(block + i * n, unit, n);
+    bool ok = true;
+    for (size_t left = p->literal_size; ok && left > 0;) {
+        size_t k = left < count * n ? left : count * n;
+        ok = peer_send(p, block, k);
+        left -= k;
+    }
+    free(block);
+    return ok && imap_reply(p, ")\r\n", tag, "OK FETCH done");
+}
+
+/* A correct server with one message of --literal-size octets: SELECT shows it, FETCH sends it
+   as one literal, whatever the fetch items. */
+static bool imap_literal(struct peer *p, const char *line)
+{
+    char tag[64];
+    if (imap_tag(line, tag, sizeof tag)) {
+        const char *cmd = line + strlen(tag) + 1;
+        if (peer_verb_is(cmd, "SELECT") || peer_verb_is(cmd, "EXAMINE"))
+            return imap_reply(p, "* 1 EXISTS\r\n* FLAGS (\\Seen)\r\n", tag, "OK [READ-WRITE] done");
+        if (peer_verb_is(cmd, "FETCH"))
+            return imap_send_literal(p, tag);
+    }
+    return imap_good(p, line);
+}
+
 /* --- SMTP (RFC 5321) --- */
 
 static bool smtp_good(struct peer *p, const char *line)
@@ -346,6 +434,8 @@ static const struct peer_mode peer_modes[] = {
      "IMAP, LOGINDISABLED without STARTTLS"},
     {"imap-offers-starttls", "* OK ready\r\n", imap_offers_starttls,
      "IMAP, LOGINDISABLED with STARTTLS"},
+    {"imap-flood", "* OK ready\r\n", imap_flood, "IMAP, after LOGIN untagged lines forever"},
+    {"imap-literal", "* OK ready\r\n", imap_literal, "IMAP, FETCH sends --literal-size octets"},
     {"good-smtp", "220 badpeer ESMTP\r\n", smtp_good, "a minimal correct SMTP server"},
     {"smtp-mixed-codes", "220 badpeer ESMTP\r\n", smtp_mixed_codes, "SMTP, EHLO mixes 250/251"},
     {"smtp-starttls-250", "220 badpeer ESMTP\r\n", smtp_starttls_250,
@@ -382,9 +472,9 @@ static char *peer_next_line(struct peer *p)
     return line;
 }
 
-static void peer_serve(int fd, const struct peer_mode *mode)
+static void peer_serve(int fd, const struct peer_mode *mode, size_t literal_size)
 {
-    struct peer p = {.fd = fd, .mode = mode};
+    struct peer p = {.fd = fd, .mode = mode, .literal_size = literal_size};
     struct timeval tv = {PEER_SEND_TIMEOUT_S, 0};
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     bool open = mode->greeting ? peer_say(&p, mode->greeting) : true;
@@ -424,7 +514,7 @@ static int peer_listen(void)
 
 static void peer_usage(FILE *f)
 {
-    fputs("usage: badpeer --mode MODE [--once] [--max-seconds N]\n\n"
+    fputs("usage: badpeer --mode MODE [--once] [--max-seconds N] [--literal-size N]\n\n"
           "Listens on 127.0.0.1, prints the port, and serves each connection per MODE:\n",
           f);
     for (size_t i = 0; i < sizeof peer_modes / sizeof peer_modes[0]; i++)
@@ -436,6 +526,7 @@ int main(int argc, char **argv)
     const struct peer_mode *mode = NULL;
     bool once = false;
     long max_seconds = PEER_MAX_SECONDS_DEFAULT;
+    long long literal_size = PEER_LITERAL_DEFAULT;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--mode") && i + 1 < argc) {
             if (!(mode = peer_mode_find(argv[++i]))) {
@@ -445,6 +536,8 @@ int main(int argc, char **argv)
             }
         } else if (!strcmp(argv[i], "--max-seconds") && i + 1 < argc) {
             max_seconds = strtol(argv[++i], NULL, 10);
+        } else if (!strcmp(argv[i], "--literal-size") && i + 1 < argc) {
+            literal_size = strtoll(argv[++i], NULL, 10);
         } else if (!strcmp(argv[i], "--once")) {
             once = true;
         } else {
@@ -452,7 +545,8 @@ int main(int argc, char **argv)
             return strcmp(argv[i], "--help") ? 2 : 0;
         }
     }
-    if (!mode || max_seconds < 1 || max_seconds > 3600) {
+    if (!mode || max_seconds < 1 || max_seconds > 3600 || literal_size < 0 ||
+        literal_size > PEER_LITERAL_MAX) {
         peer_usage(stderr);
         return 2;
     }
@@ -469,7 +563,7 @@ int main(int argc, char **argv)
             return 1;
         }
         if (once) {
-            peer_serve(fd, mode);
+            peer_serve(fd, mode, (size_t)literal_size);
             return 0;
         }
         pid_t pid = fork();
@@ -478,7 +572,7 @@ int main(int argc, char **argv)
             prctl(PR_SET_PDEATHSIG, SIGKILL); /* the parent's deadline is ours too */
             if (getppid() != parent)
                 _exit(0); /* the parent died before prctl */
-            peer_serve(fd, mode);
+            peer_serve(fd, mode, (size_t)literal_size);
             _exit(0);
         }
         close(fd);

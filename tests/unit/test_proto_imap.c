@@ -240,9 +240,14 @@ START_TEST(test_two_literals_one_line)
                      "* 1 FETCH (BODY[HEADER] {3}\r\nabc BODY[TEXT] {2+}\r\nde X ~{0}\r\n)");
     ck_assert_str_eq(r.data.items[1].ptr, "* 2 EXISTS");
     ck_assert_uint_eq(r.literals.count, 3);
-    ck_assert_str_eq(r.literals.items[0].ptr, "abc");
-    ck_assert_str_eq(r.literals.items[1].ptr, "de");
-    ck_assert_str_eq(r.literals.items[2].ptr, "");
+    ck_assert_uint_eq(r.literals.items[0].len, 3);
+    ck_assert_int_eq(memcmp(r.literals.items[0].ptr, "abc", 3), 0);
+    ck_assert_uint_eq(r.literals.items[1].len, 2);
+    ck_assert_int_eq(memcmp(r.literals.items[1].ptr, "de", 2), 0);
+    ck_assert_uint_eq(r.literals.items[2].len, 0);
+    /* Each line is stored once: data and literals are views into it. */
+    ck_assert_ptr_eq(r.data.items[0].ptr, r.lines.items[0].ptr);
+    ck_assert_ptr_eq(r.literals.items[0].ptr, r.lines.items[0].ptr + 29);
 }
 END_TEST
 

@@ -210,6 +210,9 @@ START_TEST(test_multiline_dot_unstuffing)
     ck_assert_uint_eq(r.lines.count, 7);
     ck_assert_str_eq(r.lines.items[3].ptr, "..leading dot");
     ck_assert_str_eq(r.lines.items[6].ptr, ".");
+    /* Each line is stored once: a body line in data is a view into it. */
+    ck_assert_ptr_eq(r.data.items[2].ptr, r.lines.items[3].ptr + 1);
+    ck_assert_ptr_eq(r.data.items[0].ptr, r.lines.items[1].ptr);
     ck_assert_int_eq(feed("+OK stray"), MC_FRAME_ERROR);
 }
 END_TEST
@@ -417,18 +420,22 @@ START_TEST(test_misuse_is_an_error)
 }
 END_TEST
 
-START_TEST(test_reply_line_cap)
+/* Many short lines reach the reply's memory cap long before their octets would: each costs
+   MC_SYN_LINE_OVERHEAD beyond its octets, so the cap bounds what the lines really take. */
+START_TEST(test_reply_memory_cap_counts_lines)
 {
     command("RETR 1", -1);
     ck_assert_int_eq(feed("+OK"), MC_FRAME_MORE);
     enum mc_frame f = MC_FRAME_MORE;
-    size_t n = 1;
-    while (f == MC_FRAME_MORE && n <= MC_SYN_REPLY_LINES_MAX + 1) {
+    /* "+OK" costs its 3 octets, every empty line the overhead alone */
+    size_t n = 1, most = (MC_SYN_REPLY_MEMORY_MAX - 3) / MC_SYN_LINE_OVERHEAD;
+    while (f == MC_FRAME_MORE && n <= most + 1) {
         f = P->feed_line(st, "", 0, &r, &(size_t){0});
         n++;
     }
     ck_assert_int_eq(f, MC_FRAME_ERROR);
-    ck_assert_uint_eq(n, MC_SYN_REPLY_LINES_MAX + 1); /* the status line counts too */
+    ck_assert_uint_eq(n, most + 1); /* the status line counts too */
+    ck_assert_ptr_nonnull(strstr(r.violation, "MC_SYN_REPLY_MEMORY_MAX"));
     ck_assert_ptr_nonnull(strstr(r.violation, "harness safety limit"));
 }
 END_TEST
@@ -437,12 +444,18 @@ START_TEST(test_budget_bytes)
 {
     struct mc_syn_budget b = {0};
     struct mc_reply rr = {0};
-    ck_assert(mc_syn_budget_take(&b, 1, MC_SYN_REPLY_BYTES_MAX - 10, &rr));
-    ck_assert(mc_syn_budget_take(&b, 1, 10, &rr));
-    ck_assert(!mc_syn_budget_take(&b, 1, 1, &rr));
-    ck_assert_ptr_nonnull(strstr(rr.violation, "octets"));
-    ck_assert(!mc_syn_budget_take(&b, 0, (size_t)-1, &rr)); /* no overflow */
-    ck_assert_uint_eq(b.bytes, MC_SYN_REPLY_BYTES_MAX);
+    size_t line = MC_SYN_LINE_OVERHEAD;
+    ck_assert(mc_syn_budget_take(&b, 1, MC_SYN_REPLY_MEMORY_MAX - line - 10, &rr));
+    ck_assert(mc_syn_budget_take(&b, 0, 10, &rr));
+    ck_assert(!mc_syn_budget_take(&b, 0, 1, &rr));
+    ck_assert(!mc_syn_budget_take(&b, 1, 0, &rr)); /* a line costs even without octets */
+    ck_assert_ptr_nonnull(strstr(rr.violation, "MiB"));
+    ck_assert_uint_eq(b.bytes, MC_SYN_REPLY_MEMORY_MAX);
+    struct mc_syn_budget c = {0};
+    ck_assert(!mc_syn_budget_take(&c, 0, (size_t)-1, &rr)); /* no overflow */
+    ck_assert(!mc_syn_budget_take(&c, (size_t)-1 / 2, 0, &rr));
+    ck_assert(!mc_syn_budget_take(&c, 1, (size_t)-1 - 50, &rr));
+    ck_assert_uint_eq(c.bytes, 0);
     mc_reply_reset(&rr);
 }
 END_TEST
@@ -511,7 +524,7 @@ int main(void)
     tcase_add_test(tc, test_capabilities);
     tcase_add_test(tc, test_dialogues);
     tcase_add_test(tc, test_misuse_is_an_error);
-    tcase_add_test(tc, test_reply_line_cap);
+    tcase_add_test(tc, test_reply_memory_cap_counts_lines);
     tcase_add_test(tc, test_budget_bytes);
     tcase_add_test(tc, test_raw_and_await);
     tcase_add_test(tc, test_starttls_ready);

@@ -151,6 +151,7 @@ START_TEST(test_ehlo_capabilities)
     ck_assert_int_eq(r.code, 250);
     ck_assert_uint_eq(r.data.count, 7);
     ck_assert_str_eq(r.data.items[2].ptr, "size 10240000");
+    ck_assert_ptr_eq(r.data.items[2].ptr, r.lines.items[2].ptr + 4); /* a view, not a copy */
     struct mc_strv caps = {0};
     P->capabilities(&r, &caps);
     const char *want[] = {"PIPELINING",          "SIZE",     "AUTH",    "AUTH=PLAIN", "AUTH=LOGIN",

@@ -1,5 +1,5 @@
 /*
- * test_report_json — the JSON report writer (harness/engine/report_json.c).
+ * test_report_json — the JSON report writer (harness/engine/report_json.c, report_stream.c).
  *
  * Builds a small run by hand (a passing POP3 scenario and a failing IMAP+POP3 one whose
  * transcript holds a CRLF line, a line of invalid UTF-8 with a NUL, and a UTF-8 line with a
@@ -7,7 +7,10 @@
  * server rely on. The reports are also checked against reports/schema/report.schema.json with
  * tools/validate-report, whose exit status must be exactly the expected one: 0 valid, 1 invalid;
  * 2 (it could not check, e.g. /usr/bin/python3 without python3-jsonschema, which
- * tools/install-deps test-tools installs) fails the test either way.
+ * tools/install-deps test-tools installs) fails the test either way. The report is written piece
+ * by piece (a scenario as soon as it finished, its transcript entry by entry): the file must
+ * still be byte for byte what jansson prints for the whole document, and a scenario written
+ * early and freed must come out as if it had been kept.
  */
 #include <check.h>
 #include <fcntl.h>
@@ -20,6 +23,7 @@
 
 #include <jansson.h>
 
+#include "engine/report.h"
 #include "engine/result.h"
 
 /* ---- fixtures ---- */
@@ -201,11 +205,13 @@ static struct mc_scenario_result scenario_results[] = {
      .steps = step_results_b,
      .step_count = 3,
      .transcript = transcript_b,
-     .transcript_count = 7},
+     .transcript_count = 7,
+     .transcript_truncated = true},
 };
 
-static struct mc_str caps_plain[] = {{"TOP", 3}, {"UIDL", 4}, {"STLS", 4}};
-static struct mc_str caps_tls[] = {{"TOP", 3}, {"UIDL", 4}, {"SASL=PLAIN", 10}};
+/* Static strings: borrowed, never freed. */
+static struct mc_str caps_plain[] = {{"TOP", 3, true}, {"UIDL", 4, true}, {"STLS", 4, true}};
+static struct mc_str caps_tls[] = {{"TOP", 3, true}, {"UIDL", 4, true}, {"SASL=PLAIN", 10, true}};
 
 static struct mc_capability_probe probes[] = {
     {.endpoint = "pop3",
@@ -460,6 +466,7 @@ START_TEST(test_scenarios_steps_failure)
     json_t *range = json_object_get(stat, "transcript");
     ck_assert_int_eq(json_integer_value(json_array_get(range, 0)), 2);
     ck_assert_int_eq(json_integer_value(json_array_get(range, 1)), 2);
+    ck_assert(json_is_false(json_object_get(a, "transcript_truncated")));
     json_t *ta = json_object_get(a, "transcript");
     ck_assert_str_eq(string_of(json_array_get(ta, 1), "text"), "+OK ready\r\n");
     ck_assert_str_eq(string_of(json_array_get(ta, 1), "dir"), "server");
@@ -514,6 +521,7 @@ START_TEST(test_scenarios_steps_failure)
     ck_assert_str_eq(string_of(json_array_get(json_object_get(failure, "rfc"), 0), "section"), "4");
 
     /* Exact bytes: text when UTF-8 without NUL, base64 otherwise, never both. */
+    ck_assert(json_is_true(json_object_get(b, "transcript_truncated")));
     json_t *tb = json_object_get(b, "transcript");
     ck_assert_uint_eq(json_array_size(tb), 7);
     ck_assert(json_is_null(json_object_get(json_array_get(tb, 0), "session")));
@@ -648,12 +656,106 @@ START_TEST(test_errors_leave_old_report)
     /* A directory that does not exist: the path is in the message. */
     mc_buf_reset(&err);
     ck_assert_int_eq(mc_report_write_json(&run, "/nonexistent-mc-dir/r.json", &err), -1);
-    ck_assert_ptr_nonnull(strstr(err.data, "/nonexistent-mc-dir/r.json.tmp"));
+    ck_assert_ptr_nonnull(strstr(err.data, "/nonexistent-mc-dir/r.json"));
     mc_buf_free(&err);
 
     /* And after all that the model still writes fine. */
     ck_assert_int_eq(mc_report_write_json(&run, path, NULL), 0);
     ck_assert_ptr_nonnull(strstr(slurp(path), "\"format\": \"mailconform-report\""));
+}
+END_TEST
+
+/* What a jansson dump of the whole document prints (the writer before it streamed). */
+static void assert_whole_dump(const char *path)
+{
+    char *text = mc_xstrdup(slurp(path));
+    json_t *root = load_report(path);
+    char *again = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
+    ck_assert_ptr_nonnull(again);
+    size_t n = strlen(again);
+    ck_assert_uint_eq(strlen(text), n + 1);
+    ck_assert_int_eq(memcmp(text, again, n), 0);
+    ck_assert_int_eq(text[n], '\n');
+    free(again);
+    free(text);
+    json_decref(root);
+}
+
+START_TEST(test_streamed_is_whole_dump)
+{
+    struct mc_run_result run = make_run();
+    char path[PATH_SIZE];
+    tmp_path(path, "whole.json");
+    ck_assert_int_eq(mc_report_write_json(&run, path, NULL), 0);
+    assert_whole_dump(path);
+    run.scenario_count = 0;
+    ck_assert_int_eq(mc_report_write_json(&run, path, NULL), 0);
+    assert_whole_dump(path);
+    ck_assert_ptr_nonnull(strstr(slurp(path), "\"scenarios\": []\n}\n"));
+}
+END_TEST
+
+/* A heap copy of the fixture's scenario results, transcripts included, that can be freed. */
+static struct mc_scenario_result *heap_results(void)
+{
+    struct mc_scenario_result *r = mc_xcalloc(2, sizeof *r);
+    memcpy(r, scenario_results, 2 * sizeof *r);
+    for (size_t i = 0; i < 2; i++) {
+        struct mc_transcript_entry *t = mc_xcalloc(r[i].transcript_count, sizeof *t);
+        for (size_t k = 0; k < r[i].transcript_count; k++) {
+            t[k] = r[i].transcript[k];
+            t[k].data = mc_xstrndup(t[k].data, t[k].len);
+        }
+        r[i].transcript = t;
+        r[i].transcript_cap = r[i].transcript_count;
+    }
+    return r;
+}
+
+static size_t files_in(const char *dir)
+{
+    char cmd[PATH_SIZE + 32];
+    snprintf(cmd, sizeof cmd, "ls -A '%s' | wc -l", dir);
+    FILE *p = popen(cmd, "r");
+    unsigned n = 0;
+    ck_assert_int_eq(fscanf(p, "%u", &n), 1);
+    pclose(p);
+    return n;
+}
+
+/* Scenario 1 finishes first: it is written and its transcript freed at once; scenario 0 is
+   written at the end from memory. The report is the one written from the whole result, and the
+   spool is nowhere to be seen. */
+START_TEST(test_sink_writes_as_scenarios_finish)
+{
+    struct mc_run_result run = make_run();
+    char whole[PATH_SIZE], streamed[PATH_SIZE];
+    tmp_path(whole, "whole.json");
+    tmp_path(streamed, "streamed.json");
+    ck_assert_int_eq(mc_report_write_json(&run, whole, NULL), 0);
+    char *want = mc_xstrdup(slurp(whole));
+
+    struct mc_buf err = {0};
+    run.scenarios = heap_results();
+    struct mc_report_sink *sink = mc_report_sink_open(streamed, &err);
+    ck_assert_msg(sink != NULL, "%s", err.data);
+    mc_report_sink_scenario(sink, &run.scenarios[1], 1);
+    mc_scenario_result_release_transcript(&run.scenarios[1]);
+    ck_assert_ptr_null(run.scenarios[1].transcript);
+    ck_assert_uint_eq(files_in(tmpdir), 1); /* the spool has no name */
+    ck_assert_msg(mc_report_sink_finish(sink, &run, &err) == 0, "%s", err.data);
+    ck_assert_str_eq(slurp(streamed), want);
+    ck_assert_uint_eq(files_in(tmpdir), 2);
+
+    /* A transcript freed before it was written cannot be reported: said, nothing written. */
+    mc_scenario_result_release_transcript(&run.scenarios[0]);
+    ck_assert_int_eq(mc_report_write_json(&run, streamed, &err), -1);
+    ck_assert_ptr_nonnull(strstr(err.data, "keep_transcripts"));
+    ck_assert_str_eq(slurp(streamed), want);
+    ck_assert(!tmp_file_left(streamed));
+    free(run.scenarios);
+    free(want);
+    mc_buf_free(&err);
 }
 END_TEST
 
@@ -681,6 +783,8 @@ static Suite *report_suite(void)
     tcase_add_test(tc, test_schema_rejects_broken_report);
     tcase_add_test(tc, test_stdout);
     tcase_add_test(tc, test_errors_leave_old_report);
+    tcase_add_test(tc, test_streamed_is_whole_dump);
+    tcase_add_test(tc, test_sink_writes_as_scenarios_finish);
     suite_add_tcase(s, tc);
     return s;
 }
