@@ -11,7 +11,6 @@
  * scenario starts. Every reply has the step deadline; the owner hears of the end from a fresh
  * event, never from inside a session callback.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -262,14 +261,6 @@ static void acct_timeout(evutil_socket_t fd, short what, void *arg)
     mc_buf_free(&why);
 }
 
-static void acct_debug(void *arg, struct mc_session *s, enum mc_transcript_dir dir,
-                       const char *data, size_t len)
-{
-    (void)arg;
-    (void)s;
-    fprintf(stderr, "reset %d: %.*s", dir, (int)len, data);
-}
-
 struct mc_account_reset *mc_account_reset_start(struct mc_runner *rn, const struct mc_user *u,
                                                 bool check_only,
                                                 void (*done)(void *arg, bool ok, enum mc_cause cause,
@@ -289,8 +280,6 @@ struct mc_account_reset *mc_account_reset_start(struct mc_runner *rn, const stru
     a->s = mc_session_new(-1, "reset", a->ep->proto, a->ep, u, t->domain);
     a->s->cb = acct_event;
     a->s->cb_arg = a;
-    if (getenv("MC_DEBUG_RESET"))
-        a->s->record = acct_debug;
     a->phase = AR_GREETING;
     int ms = rn->opts->step_timeout_ms;
     struct timeval tv = {ms / 1000, (ms % 1000) * 1000};

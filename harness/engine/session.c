@@ -248,7 +248,7 @@ void mc_session_stop_reading(struct mc_session *s)
 
 void mc_session_abort(struct mc_session *s)
 {
-    mc_conn_free(s->conn);
+    mc_conn_drop(s->conn); /* not even the TLS goodbye: the client vanishes */
     s->conn = NULL;
     s->open = false;
     s->closed = true;

@@ -50,11 +50,16 @@ struct mc_conn {
     size_t read_limit;  /* `in` never holds more (0: no limit) */
     bool paused;        /* reading is off because `in` is full */
     struct event *kick; /* tells the owner of input that came in outside a read callback */
+    bool said_goodbye;  /* close_notify was sent */
+    bool implicit_tls;  /* TLS from the first byte (a filter over the socket, see conn_up) */
+    bool dropping;      /* mc_conn_drop: no goodbye at all */
     struct mc_conn_handlers h;
     void *arg;
 };
 
 static void conn_read_cb(struct bufferevent *bev, void *arg);
+static void conn_tls_goodbye(struct mc_conn *c);
+static struct bufferevent *conn_socket_bev(const struct mc_conn *c);
 static void conn_write_cb(struct bufferevent *bev, void *arg);
 static void conn_event_cb(struct bufferevent *bev, short what, void *arg);
 
@@ -70,6 +75,13 @@ struct mc_conn *mc_conn_new(struct event_base *base, SSL_CTX *tls_ctx, const cha
     return c;
 }
 
+void mc_conn_drop(struct mc_conn *c)
+{
+    if (c)
+        c->dropping = true;
+    mc_conn_free(c);
+}
+
 void mc_conn_free(struct mc_conn *c)
 {
     if (!c)
@@ -80,6 +92,8 @@ void mc_conn_free(struct mc_conn *c)
         event_free(c->linger);
     if (c->kick)
         event_free(c->kick);
+    if (c->bev && !c->closed && !c->dropping)
+        conn_tls_goodbye(c);
     if (c->bev)
         bufferevent_free(c->bev); /* frees the SSL and the socket with it */
     mc_inbuf_free(&c->in);
@@ -146,6 +160,7 @@ int mc_conn_connect(struct mc_conn *c, const char *host, int port, bool implicit
             return -1;
         }
         c->bev = conn_tls_filter(c, plain, BUFFEREVENT_SSL_CONNECTING);
+        c->implicit_tls = true;
         if (!c->bev) {
             SSL_free(c->ssl);
             c->ssl = NULL;
@@ -182,6 +197,7 @@ struct mc_conn *mc_conn_accept(struct event_base *base, int fd, SSL_CTX *tls_ctx
         c->ssl = conn_new_ssl(c, &err);
         mc_buf_free(&err);
         c->bev = c->ssl ? conn_tls_filter(c, plain, BUFFEREVENT_SSL_ACCEPTING) : NULL;
+        c->implicit_tls = true;
     } else {
         c->bev = plain;
     }
@@ -462,6 +478,18 @@ static void conn_tls_finished(struct mc_conn *c)
         c->h.tls_done(c->arg);
 }
 
+/* The connection is up: TCP, or with implicit TLS the handshake. With implicit TLS being a
+   filter too, the same race as for STARTTLS: bytes right after the handshake may be read
+   before CONNECTED is reported; whichever comes first reports the connection up, once. */
+static void conn_up(struct mc_conn *c)
+{
+    if (c->connected)
+        return;
+    c->connected = true;
+    if (c->h.connected)
+        c->h.connected(c->arg);
+}
+
 static void conn_read_cb(struct bufferevent *bev, void *arg)
 {
     (void)bev;
@@ -471,6 +499,8 @@ static void conn_read_cb(struct bufferevent *bev, void *arg)
         return;
     }
     conn_tls_finished(c);
+    if (c->implicit_tls && !c->connected && SSL_is_init_finished(c->ssl))
+        conn_up(c);
     conn_pull(c);
     if (c->h.readable)
         c->h.readable(c->arg); /* may free c: nothing after this touches it */
@@ -493,6 +523,28 @@ static void conn_flush_wait_cb(evutil_socket_t fd, short what, void *arg)
     (void)what;
     struct mc_conn *c = arg;
     conn_write_cb(c->bev, c);
+}
+
+/* A TLS session ends with close_notify (RFC 8446 6.1), so the peer can tell the end from a
+   truncation. The alert is written to the socket at once: the connection is about to be shut
+   down or freed, and nothing else will flush it. Best effort: a peer that is gone is gone. */
+static void conn_tls_goodbye(struct mc_conn *c)
+{
+    if (!c->ssl || !c->bev || c->tls_pending || c->said_goodbye || !SSL_is_init_finished(c->ssl))
+        return;
+    c->said_goodbye = true;
+    SSL_shutdown(c->ssl); /* 0: ours is sent; the peer's is not awaited */
+    ERR_clear_error();
+    struct bufferevent *sock = conn_socket_bev(c);
+    evutil_socket_t fd = bufferevent_getfd(sock);
+    if (fd < 0 || sock == c->bev)
+        return;
+    /* A bufferevent's output is frozen at its front for anyone but the bufferevent itself,
+       which will not run again: write the alert out of it here. */
+    struct evbuffer *out = bufferevent_get_output(sock);
+    evbuffer_unfreeze(out, 1);
+    evbuffer_write(out, fd);
+    evbuffer_freeze(out, 1);
 }
 
 /* The end of a close: `closed` is called once, and may free c. */
@@ -518,6 +570,7 @@ static void conn_linger_start(struct mc_conn *c)
 {
     struct bufferevent *under = bufferevent_get_underlying(c->bev);
     evutil_socket_t fd = bufferevent_getfd(under ? under : c->bev);
+    conn_tls_goodbye(c);
     if (fd < 0 || shutdown(fd, SHUT_WR) != 0) {
         conn_finish_close(c);
         return;
@@ -611,12 +664,10 @@ static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
     (void)bev;
     struct mc_conn *c = arg;
     if (what & BEV_EVENT_CONNECTED) {
-        c->connected = true;
-        if (c->upgraded) {
+        if (c->upgraded)
             conn_tls_finished(c); /* nothing if a read already reported it */
-        } else if (c->h.connected) {
-            c->h.connected(c->arg);
-        }
+        else
+            conn_up(c); /* nothing if a read already reported an implicit handshake */
         return;
     }
     if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {

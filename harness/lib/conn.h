@@ -65,7 +65,11 @@ struct mc_conn_handlers {
 
 struct mc_conn *mc_conn_new(struct event_base *base, SSL_CTX *tls_ctx, const char *tls_name,
                             const struct mc_conn_handlers *h, void *arg);
-void mc_conn_free(struct mc_conn *c); /* closes without any goodbye */
+/* Closes at once, nothing more of the protocol said; a TLS session still ends with
+   close_notify (RFC 8446 6.1) unless the peer already closed. */
+void mc_conn_free(struct mc_conn *c);
+/* Closes at once without even the TLS goodbye: a client that vanishes (a scenario's "abort"). */
+void mc_conn_drop(struct mc_conn *c);
 
 int mc_conn_connect(struct mc_conn *c, const char *host, int port, bool implicit_tls,
                     struct mc_buf *err);

@@ -3,3 +3,8 @@ add_test(NAME serve.maildir-survives-restart
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/serve-maildir.sh ${MC_CLI}
                  ${CMAKE_CURRENT_BINARY_DIR}/serve-maildir)
 set_tests_properties(serve.maildir-survives-restart PROPERTIES TIMEOUT 120)
+
+# TLS sessions end with close_notify (RFC 8446 6.1), checked with openssl s_client.
+add_test(NAME serve.tls-close-notify
+         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/serve-close-notify.sh ${MC_CLI} ${MC_SRC})
+set_tests_properties(serve.tls-close-notify PROPERTIES TIMEOUT 60)
