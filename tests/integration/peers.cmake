@@ -60,6 +60,9 @@ mc_peer_test(smtp-mixed-codes smtp-mixed-codes smtp-ehlo.json 1 "mixes codes")
 # Only the go-ahead reply starts TLS: a 250 to STARTTLS fails the step, and no handshake begins.
 mc_peer_test(smtp-starttls-250 smtp-starttls-250 smtp-starttls.json 1
              "only 220 does (RFC 3207 section 4); no TLS handshake was attempted")
+# A stall names what stalled: the TLS handshake after the go-ahead, not "no reply".
+mc_peer_test(smtp-starttls-stall smtp-starttls-stall smtp-starttls.json 1
+             "the TLS handshake after STARTTLS did not complete within")
 
 # After the probe has met garbage, a run that goes on waiting must not spin the CPU.
 mc_peer_test(garbage.busy-loop garbage pop3-await-quiet.json 1 "no complete reply within 5000 ms")

@@ -393,6 +393,17 @@ static bool smtp_starttls_250(struct peer *p, const char *line)
     return smtp_good(p, line);
 }
 
+/* STARTTLS answered with the go-ahead 220, then nothing: the handshake never comes (the
+   harness must name the stalled handshake, not a missing reply). */
+static bool smtp_starttls_stall(struct peer *p, const char *line)
+{
+    if (peer_verb_is(line, "STARTTLS")) {
+        peer_say(p, "220 2.0.0 go ahead\r\n");
+        return peer_stay_silent(p);
+    }
+    return smtp_starttls_250(p, line);
+}
+
 /* A submission server that demands TLS before MAIL (RFC 3207 4), with STARTTLS left out of its
    EHLO reply (hidden) or offered; TLS itself is "not available" here, so no handshake starts. */
 static bool submission_demands_tls(struct peer *p, const char *line, bool offer)
@@ -440,6 +451,8 @@ static const struct peer_mode peer_modes[] = {
     {"smtp-mixed-codes", "220 badpeer ESMTP\r\n", smtp_mixed_codes, "SMTP, EHLO mixes 250/251"},
     {"smtp-starttls-250", "220 badpeer ESMTP\r\n", smtp_starttls_250,
      "SMTP, STARTTLS answered 250"},
+    {"smtp-starttls-stall", "220 badpeer ESMTP\r\n", smtp_starttls_stall,
+     "SMTP, STARTTLS answered 220, then no handshake"},
     {"smtp-greet-200", "200 badpeer ESMTP\r\n", smtp_good, "SMTP, greets with 200, not 220"},
     {"submission-hides-starttls", "220 badpeer ESMTP\r\n", submission_hides_starttls,
      "SMTP, 530 STARTTLS first, STARTTLS not offered"},
