@@ -309,8 +309,9 @@ static int load_scenarios(const struct run_cli *c, char **paths, size_t n,
         fprintf(stderr, "mailconform run: the scenarios have errors (nothing was run):\n%s",
                 errors.data ? errors.data : "");
     } else if (*count == 0) {
-        fprintf(stderr, "mailconform run: no scenario to run: %zu loaded from the given PATH%s, "
-                        "none %s (nothing was run)\n",
+        fprintf(stderr,
+                "mailconform run: no scenario to run: %zu loaded from the given PATH%s, "
+                "none %s (nothing was run)\n",
                 loaded, n > 1 ? "s" : "",
                 mc_selection_narrows(&c->sel) ? "matches the selection options" : "found");
         rc = -1;
@@ -371,8 +372,8 @@ static char *options_json(const struct run_cli *c)
             json_array_append_new(levels, json_string(mc_level_name((enum mc_level)l)));
     for (size_t i = 0; i < c->sel.rfc_count; i++)
         json_array_append_new(rfcs, json_integer(c->sel.rfcs[i]));
-    json_t *sel = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:b}", "filter", strv_array(&c->sel.ids),
-                            "exclude", strv_array(&c->sel.excludes), "tag",
+    json_t *sel = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:b}", "filter",
+                            strv_array(&c->sel.ids), "exclude", strv_array(&c->sel.excludes), "tag",
                             strv_array(&c->sel.tags), "level", levels, "rfc", rfcs, "protocol",
                             strv_array(&c->sel.protocols), "rerun_failed", c->sel.rerun);
     json_t *max_skip = json_null();
@@ -381,12 +382,12 @@ static char *options_json(const struct run_cli *c)
         snprintf(text, sizeof text, "%g%s", c->max_skip.value, c->max_skip.percent ? "%" : "");
         max_skip = json_string(text);
     }
-    json_t *o = json_pack("{s:i, s:i, s:b, s:o, s:b, s:b, s:b, s:b, s:o, s:o}", "jobs", (int)c->jobs,
-                          "step_timeout_ms", (int)c->step_timeout, "insecure", c->insecure,
-                          "ca_file", c->ca_file ? json_string(c->ca_file) : json_null(),
-                          "fail_fast", c->fail_fast, "list", c->list, "keep_secrets",
-                          c->keep_secrets, "disposable_users", c->disposable, "max_skip",
-                          max_skip, "selection", sel);
+    json_t *o =
+        json_pack("{s:i, s:i, s:b, s:o, s:b, s:b, s:b, s:b, s:o, s:o}", "jobs", (int)c->jobs,
+                  "step_timeout_ms", (int)c->step_timeout, "insecure", c->insecure, "ca_file",
+                  c->ca_file ? json_string(c->ca_file) : json_null(), "fail_fast", c->fail_fast,
+                  "list", c->list, "keep_secrets", c->keep_secrets, "disposable_users",
+                  c->disposable, "max_skip", max_skip, "selection", sel);
     char *text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(o);
     return text;

@@ -52,8 +52,8 @@ int mc_interrupt_install(struct event_base *base, void (*first)(void *arg, int s
     interrupt_arg = arg;
     interrupt_wipe = wipe_line;
     interrupt_count = 0;
-    interrupt_event = event_new(base, interrupt_pipe[0], EV_READ | EV_PERSIST, interrupt_readable,
-                                NULL);
+    interrupt_event =
+        event_new(base, interrupt_pipe[0], EV_READ | EV_PERSIST, interrupt_readable, NULL);
     event_add(interrupt_event, NULL);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);

@@ -9,8 +9,8 @@
 #include "cli/cli.h"
 #include "proto/protocol.h"
 
-#define VIEW_LINE_MAX 300     /* octets of one transcript line shown */
-#define VIEW_GROUPS_SHOWN 12  /* skip reasons / error causes listed in the summary */
+#define VIEW_LINE_MAX 300    /* octets of one transcript line shown */
+#define VIEW_GROUPS_SHOWN 12 /* skip reasons / error causes listed in the summary */
 
 /* Hints already printed: a dead endpoint errs every scenario with the same one. */
 static struct mc_strv view_hints_shown;
@@ -126,7 +126,8 @@ static void print_failure(const struct mc_run_view *v, const struct mc_scenario_
         struct mc_rfc_ref rule_ref;
         struct mc_rfc_refs rule_refs = {&rule_ref, 1};
         if (st->rule) {
-            rule_ref = (struct mc_rfc_ref){.rfc = st->rule->rfc, .section = (char *)st->rule->section};
+            rule_ref =
+                (struct mc_rfc_ref){.rfc = st->rule->rfc, .section = (char *)st->rule->section};
             rfc = &rule_refs;
         }
         if (def)
@@ -154,15 +155,15 @@ static void print_failure(const struct mc_run_view *v, const struct mc_scenario_
     }
 }
 
-void mc_view_finished(const struct mc_run_view *v, const struct mc_scenario_result *r,
-                      size_t done, size_t total)
+void mc_view_finished(const struct mc_run_view *v, const struct mc_scenario_result *r, size_t done,
+                      size_t total)
 {
     bool bad = r->outcome == MC_OUTCOME_FAIL || r->outcome == MC_OUTCOME_ERROR;
     mc_view_clear_progress(v);
     if (!v->quiet || bad) {
         char word[16];
-        const char *name = v->list && r->outcome == MC_OUTCOME_NOT_RUN ? "would run"
-                                                                       : mc_outcome_name(r->outcome);
+        const char *name =
+            v->list && r->outcome == MC_OUTCOME_NOT_RUN ? "would run" : mc_outcome_name(r->outcome);
         snprintf(word, sizeof word, "%s", name);
         for (char *p = word; *p; p++)
             *p = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
@@ -256,9 +257,8 @@ static void view_skips_and_errors(const struct mc_run_view *v, const struct mc_r
 
 static void count_line(const struct mc_run_view *v, const char *name, const size_t *n)
 {
-    static const enum mc_outcome order[] = {MC_OUTCOME_PASS, MC_OUTCOME_FAIL,
-                                            MC_OUTCOME_DEVIATION, MC_OUTCOME_ERROR,
-                                            MC_OUTCOME_SKIP, MC_OUTCOME_NOT_RUN};
+    static const enum mc_outcome order[] = {MC_OUTCOME_PASS,  MC_OUTCOME_FAIL, MC_OUTCOME_DEVIATION,
+                                            MC_OUTCOME_ERROR, MC_OUTCOME_SKIP, MC_OUTCOME_NOT_RUN};
     size_t total = 0;
     for (size_t k = 0; k < MC_OUTCOME_COUNT; k++)
         total += n[k];
@@ -278,7 +278,7 @@ static void view_breakdown(const struct mc_run_view *v, const struct mc_run_resu
     size_t nproto = 0;
     while (names[nproto])
         nproto++;
-    size_t (*proto)[MC_OUTCOME_COUNT] = mc_xcalloc(nproto + 1, sizeof *proto);
+    size_t(*proto)[MC_OUTCOME_COUNT] = mc_xcalloc(nproto + 1, sizeof *proto);
     for (size_t i = 0; i < r->scenario_count; i++) {
         const struct mc_scenario_result *s = &r->scenarios[i];
         level[s->scenario->level][s->outcome]++;
@@ -316,8 +316,8 @@ static void view_notes(const struct mc_run_view *v, const struct mc_run_result *
     for (size_t i = 0; i < r->probe_count; i++) {
         const struct mc_capability_probe *p = &r->probes[i];
         if (p->tls_checked && !p->tls_verified && !p->unusable.cause && !p->starttls.cause)
-            fprintf(v->out, "%sTLS not verified%s on endpoint %s (%s)%s\n", c("yellow"),
-                    c("reset"), p->endpoint, p->tls_verify_error ? p->tls_verify_error : "?",
+            fprintf(v->out, "%sTLS not verified%s on endpoint %s (%s)%s\n", c("yellow"), c("reset"),
+                    p->endpoint, p->tls_verify_error ? p->tls_verify_error : "?",
                     v->insecure ? ": --insecure" : "");
     }
 }
@@ -330,8 +330,9 @@ void mc_view_summary(const struct mc_run_view *v, const struct mc_run_result *r,
         n[r->scenarios[i].outcome]++;
     mc_view_clear_progress(v);
     if (v->list) {
-        fprintf(v->out, "\n%zu scenario(s) against %s: %zu would run, %zu would be skipped, %zu "
-                        "could not be tested, %zu would fail (a promise not kept)\n",
+        fprintf(v->out,
+                "\n%zu scenario(s) against %s: %zu would run, %zu would be skipped, %zu "
+                "could not be tested, %zu would fail (a promise not kept)\n",
                 r->scenario_count, r->target_name, n[MC_OUTCOME_NOT_RUN], n[MC_OUTCOME_SKIP],
                 n[MC_OUTCOME_ERROR], n[MC_OUTCOME_FAIL]);
         view_skips_and_errors(v, r);
@@ -342,8 +343,8 @@ void mc_view_summary(const struct mc_run_view *v, const struct mc_run_result *r,
             "\n%zu scenario(s) against %s in %.1f s: %s%zu passed%s, %s%zu failed%s, %zu known "
             "deviation(s), %s%zu error(s)%s, %zu skipped, %zu not run\n",
             r->scenario_count, r->target_name, r->finished - r->started, c("green"),
-            n[MC_OUTCOME_PASS], c("reset"), n[MC_OUTCOME_FAIL] ? c("red") : "",
-            n[MC_OUTCOME_FAIL], n[MC_OUTCOME_FAIL] ? c("reset") : "", n[MC_OUTCOME_DEVIATION],
+            n[MC_OUTCOME_PASS], c("reset"), n[MC_OUTCOME_FAIL] ? c("red") : "", n[MC_OUTCOME_FAIL],
+            n[MC_OUTCOME_FAIL] ? c("reset") : "", n[MC_OUTCOME_DEVIATION],
             n[MC_OUTCOME_ERROR] ? c("red") : "", n[MC_OUTCOME_ERROR],
             n[MC_OUTCOME_ERROR] ? c("reset") : "", n[MC_OUTCOME_SKIP], n[MC_OUTCOME_NOT_RUN]);
     if (!v->list)

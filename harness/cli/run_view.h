@@ -35,8 +35,8 @@ struct mc_verdict {
 
 void mc_view_probed(const struct mc_run_view *v, const struct mc_run_result *r,
                     const struct mc_target *t);
-void mc_view_finished(const struct mc_run_view *v, const struct mc_scenario_result *r,
-                      size_t done, size_t total);
+void mc_view_finished(const struct mc_run_view *v, const struct mc_scenario_result *r, size_t done,
+                      size_t total);
 /* Clears the progress counter (before other output, and at the end). */
 void mc_view_clear_progress(const struct mc_run_view *v);
 void mc_view_summary(const struct mc_run_view *v, const struct mc_run_result *r,

@@ -64,8 +64,7 @@ int mc_selection_rerun_failed(struct mc_selection *s, const char *report, struct
     json_error_t jerr;
     json_t *root = json_load_file(report, 0, &jerr);
     json_t *scenarios = root ? json_object_get(root, "scenarios") : NULL;
-    if (!root || !json_is_array(scenarios) ||
-        !json_is_string(json_object_get(root, "format"))) {
+    if (!root || !json_is_array(scenarios) || !json_is_string(json_object_get(root, "format"))) {
         if (!root)
             mc_buf_printf(err, "--rerun-failed %s: %s (line %d)", report, jerr.text, jerr.line);
         else

@@ -20,8 +20,8 @@ struct mc_selection {
     unsigned levels;          /* --level: bit (1 << MC_LEVEL_x); 0: any */
     int *rfcs;                /* --rfc NUMBER */
     size_t rfc_count;
-    bool rerun;               /* --rerun-failed was given: only `failed` */
-    struct mc_strv failed;    /* ids that failed or errored in that report */
+    bool rerun;            /* --rerun-failed was given: only `failed` */
+    struct mc_strv failed; /* ids that failed or errored in that report */
 };
 
 /* The option's argument added to the selection; -1 with a message for a bad value. */

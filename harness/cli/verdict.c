@@ -62,13 +62,15 @@ void mc_verdict_of(const struct mc_run_result *r, const struct mc_skip_limit *ma
                  n[MC_OUTCOME_ERROR], tested);
     } else if (tested == 0) {
         v->exit_status = MC_EXIT_UNTESTED;
-        snprintf(line, size, "NOT TESTED: none of the %zu scenario(s) could run against this "
-                             "target (see the skips above)",
+        snprintf(line, size,
+                 "NOT TESTED: none of the %zu scenario(s) could run against this "
+                 "target (see the skips above)",
                  total);
     } else if (too_many_skips(max_skip, n[MC_OUTCOME_SKIP], total)) {
         v->exit_status = MC_EXIT_UNTESTED;
-        snprintf(line, size, "NOT TESTED ENOUGH: %zu of %zu scenarios skipped, more than "
-                             "--max-skip %g%s allows",
+        snprintf(line, size,
+                 "NOT TESTED ENOUGH: %zu of %zu scenarios skipped, more than "
+                 "--max-skip %g%s allows",
                  n[MC_OUTCOME_SKIP], total, max_skip->value, max_skip->percent ? "%" : "");
     } else {
         v->exit_status = MC_EXIT_OK;

@@ -36,7 +36,7 @@ struct mc_probe {
     size_t login_next;
     struct mc_buf first_line; /* the server's first line, as it came (for mismatch checks) */
     bool have_first_line;
-    bool no_starttls; /* STARTTLS failed the tester's checks: probe on without it */
+    bool no_starttls;     /* STARTTLS failed the tester's checks: probe on without it */
     struct event *reopen; /* connects again from a fresh event (never inside a callback) */
 };
 
@@ -157,9 +157,8 @@ static void probe_greeting(struct mc_probe *p)
 {
     const struct mc_reply *r = &p->s->reply;
     const struct mc_protocol *pr = p->s->proto;
-    p->out->greeting =
-        mc_escape_dup(r->status_line ? r->status_line : "",
-                      r->status_line ? r->status_line_len : 0, MC_ESCAPE_KEEP_UTF8);
+    p->out->greeting = mc_escape_dup(r->status_line ? r->status_line : "",
+                                     r->status_line ? r->status_line_len : 0, MC_ESCAPE_KEEP_UTF8);
     if (probe_mismatch(p)) {
         probe_finish(p, p->out->unusable.why);
         return;
@@ -326,15 +325,16 @@ static void probe_timeout(evutil_socket_t fd, short what, void *arg)
                       "is this port really implicit TLS (993, 995, 465)? A plain-text port "
                       "would have greeted: check the server's TLS set-up");
     } else if (p->phase == PH_GREETING && !p->s->open) {
-        mc_buf_printf(&why, "endpoint '%s': could not connect to %s port %d within %d ms",
-                      e->name, e->host, e->port, ms);
+        mc_buf_printf(&why, "endpoint '%s': could not connect to %s port %d within %d ms", e->name,
+                      e->host, e->port, ms);
         probe_problem(&p->out->unusable, MC_CAUSE_UNREACHABLE, why.data,
                       "nothing answers there (a firewall dropping packets?): check the host, "
                       "the port and the network path");
     } else if (p->phase == PH_GREETING && !p->s->greeted &&
                !(p->s->conn && mc_conn_input_length(p->s->conn))) {
-        mc_buf_printf(&why, "endpoint '%s' (%s port %d) accepted the connection but sent no "
-                            "greeting within %d ms",
+        mc_buf_printf(&why,
+                      "endpoint '%s' (%s port %d) accepted the connection but sent no "
+                      "greeting within %d ms",
                       e->name, e->host, e->port, ms);
         probe_problem(&p->out->unusable, MC_CAUSE_NO_GREETING, why.data,
                       e->tls == MC_TLS_IMPLICIT
@@ -344,8 +344,9 @@ static void probe_timeout(evutil_socket_t fd, short what, void *arg)
     } else if (p->phase == PH_GREETING && probe_mismatch(p)) {
         mc_buf_append_str(&why, p->out->unusable.why);
     } else if (p->phase == PH_TLS) {
-        mc_buf_printf(&why, "endpoint '%s': the TLS handshake after %s did not complete within "
-                            "%d ms",
+        mc_buf_printf(&why,
+                      "endpoint '%s': the TLS handshake after %s did not complete within "
+                      "%d ms",
                       e->name, p->s->proto->starttls_command, ms);
     } else {
         mc_buf_printf(&why, "endpoint '%s': no reply within %d ms", e->name, ms);

@@ -699,11 +699,10 @@ static json_t *endpoints_json(const struct mc_run_result *run)
         jset(o, "promised", strv_json(&p->promised));
         json_t *tls = json_null();
         if (p->tls_checked)
-            tls = jx(json_pack("{s:b, s:o, s:o, s:o, s:o}", "verified", p->tls_verified,
-                               "version", jx(json_text(p->tls_version)), "subject",
-                               jx(json_text(p->tls_subject)), "expires",
-                               jx(json_text(p->tls_expires)), "verify_error",
-                               jx(json_text(p->tls_verify_error))));
+            tls = jx(json_pack(
+                "{s:b, s:o, s:o, s:o, s:o}", "verified", p->tls_verified, "version",
+                jx(json_text(p->tls_version)), "subject", jx(json_text(p->tls_subject)), "expires",
+                jx(json_text(p->tls_expires)), "verify_error", jx(json_text(p->tls_verify_error))));
         jset(o, "tls_seen", tls);
         json_t *problems = jx(json_array());
         if (p->unusable.cause)
@@ -734,8 +733,8 @@ static json_t *deviations_json(const struct mc_run_result *run)
     for (size_t i = 0; i < run->deviation_count; i++) {
         const struct mc_deviation_use *d = &run->deviations[i];
         jpush(arr, json_pack("{s:o, s:o, s:I, s:I, s:b}", "scenario", jx(json_text(d->scenario)),
-                             "reason", jx(json_text(d->reason)), "applied",
-                             (json_int_t)d->applied, "passed", (json_int_t)d->passed, "stale",
+                             "reason", jx(json_text(d->reason)), "applied", (json_int_t)d->applied,
+                             "passed", (json_int_t)d->passed, "stale",
                              d->passed > 0 && d->applied == 0));
     }
     return arr;

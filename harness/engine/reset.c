@@ -26,8 +26,8 @@ extern char **environ;
 
 /* A reset command empties one mailbox; a healthy one takes milliseconds. */
 #define RESET_TIMEOUT_MS 30000
-#define RESET_POLL_MS 5          /* how often a running command is looked at */
-#define RESET_STDERR_KEEP 600    /* octets of a failing command's stderr quoted in the report */
+#define RESET_POLL_MS 5       /* how often a running command is looked at */
+#define RESET_STDERR_KEEP 600 /* octets of a failing command's stderr quoted in the report */
 
 struct mc_reset_job {
     struct mc_runner *rn;
@@ -255,8 +255,7 @@ static void reset_next(struct mc_reset_job *j)
         } else if (t->disposable_users && mc_account_reset_possible(j->rn)) {
             j->account = mc_account_reset_start(j->rn, u, false, reset_account_done, j);
             return;
-        } else if (j->need_clean && !j->rn->clean_checks_off &&
-                   mc_account_reset_possible(j->rn)) {
+        } else if (j->need_clean && !j->rn->clean_checks_off && mc_account_reset_possible(j->rn)) {
             /* nothing may empty it: at least make sure the scenario starts from nothing */
             j->account = mc_account_reset_start(j->rn, u, true, reset_account_done, j);
             return;
@@ -268,8 +267,7 @@ static void reset_next(struct mc_reset_job *j)
 }
 
 struct mc_reset_job *mc_reset_start(struct mc_runner *rn, const struct mc_user **users,
-                                    size_t count, bool need_clean, mc_reset_done done,
-                                    void *arg)
+                                    size_t count, bool need_clean, mc_reset_done done, void *arg)
 {
     struct mc_reset_job *j = mc_xcalloc(1, sizeof *j);
     j->need_clean = need_clean;

@@ -261,11 +261,10 @@ static void acct_timeout(evutil_socket_t fd, short what, void *arg)
     mc_buf_free(&why);
 }
 
-struct mc_account_reset *mc_account_reset_start(struct mc_runner *rn, const struct mc_user *u,
-                                                bool check_only,
-                                                void (*done)(void *arg, bool ok, enum mc_cause cause,
-                                                             const char *why),
-                                                void *arg)
+struct mc_account_reset *
+mc_account_reset_start(struct mc_runner *rn, const struct mc_user *u, bool check_only,
+                       void (*done)(void *arg, bool ok, enum mc_cause cause, const char *why),
+                       void *arg)
 {
     struct mc_account_reset *a = mc_xcalloc(1, sizeof *a);
     a->check_only = check_only;

@@ -13,8 +13,8 @@
 #include <stddef.h>
 
 #include "engine/scenario.h"
-#include "proto/protocol.h"
 #include "lib/buf.h"
+#include "proto/protocol.h"
 
 enum mc_outcome {
     MC_OUTCOME_PASS,
@@ -73,12 +73,12 @@ struct mc_step_result {
     char *label; /* "send STAT", "login", "connect", "fixtures" */
     int session; /* -1 when none */
     enum mc_outcome outcome;
-    double start, duration;  /* seconds since scenario start */
-    char *sent;              /* what was sent, after substitution (password masked), or NULL */
-    char *expected;          /* JSON text of the expectation as written, or NULL */
-    char *got;               /* the status line (or last line) that came, or NULL: every
-                                byte, escaped as lib/escape.h says ("+OK a\\x00b") */
-    char *why;               /* on failure: the explanation; NULL on pass */
+    double start, duration; /* seconds since scenario start */
+    char *sent;             /* what was sent, after substitution (password masked), or NULL */
+    char *expected;         /* JSON text of the expectation as written, or NULL */
+    char *got;              /* the status line (or last line) that came, or NULL: every
+                               byte, escaped as lib/escape.h says ("+OK a\\x00b") */
+    char *why;              /* on failure: the explanation; NULL on pass */
     /* An implicit step (opening a session) cites the protocol's own rule when it fails (the
        greeting, STARTTLS), not the scenario's; NULL: the step's or the scenario's. */
     const struct mc_proto_rule *rule;
@@ -120,7 +120,7 @@ struct mc_capability_probe {
     int port;
     bool implicit_tls;
     bool auth_required;
-    struct mc_strv promised; /* what the profile promises there */
+    struct mc_strv promised;    /* what the profile promises there */
     struct mc_strv plain;       /* before TLS (or over implicit TLS) */
     struct mc_strv after_tls;   /* after STARTTLS/STLS, empty if not offered */
     struct mc_strv after_login; /* after logging in as the first test user (IMAP announces
@@ -133,10 +133,10 @@ struct mc_capability_probe {
     struct mc_problem unusable, starttls, login;
     /* TLS as the probe saw it (implicit TLS or after STARTTLS); tls_checked false: no TLS. */
     bool tls_checked;
-    bool tls_verified;   /* the certificate chain and name verified */
-    char *tls_version;   /* "TLSv1.3 TLS_AES_256_GCM_SHA384" */
-    char *tls_subject;   /* the server certificate's subject, one line */
-    char *tls_expires;   /* its notAfter, RFC 3339 */
+    bool tls_verified;      /* the certificate chain and name verified */
+    char *tls_version;      /* "TLSv1.3 TLS_AES_256_GCM_SHA384" */
+    char *tls_subject;      /* the server certificate's subject, one line */
+    char *tls_expires;      /* its notAfter, RFC 3339 */
     char *tls_verify_error; /* why it did not verify, or NULL */
 };
 
@@ -165,7 +165,7 @@ struct mc_run_result {
     size_t scenario_count;
     struct mc_capability_probe *probes;
     size_t probe_count;
-    char *stopped; /* why the run stopped before its end (an interrupt, --fail-fast), or NULL */
+    char *stopped;   /* why the run stopped before its end (an interrupt, --fail-fast), or NULL */
     int stop_signal; /* the signal that interrupted it, 0 if none */
     struct mc_retired_user *retired;
     size_t retired_count;

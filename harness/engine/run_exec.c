@@ -88,8 +88,8 @@ static void op_fail_with_label(struct mc_srun *r, struct mc_op *op, const char *
         mc_buf_append_str(&b, ": ");
     }
     if (r->in_open && r->cur && op->s) /* cite the protocol's own rule, not the scenario's */
-        r->cur->rule = op->kind == MC_OP_CONNECT ? &op->s->proto->greeting_rule
-                                                 : &op->s->proto->starttls_rule;
+        r->cur->rule =
+            op->kind == MC_OP_CONNECT ? &op->s->proto->greeting_rule : &op->s->proto->starttls_rule;
     mc_buf_append_str(&b, why);
     mc_srun_op_done(r, false, b.data);
     mc_buf_free(&b);

@@ -8,12 +8,12 @@
 #include <event2/event.h>
 #include <openssl/ssl.h>
 
+#include "engine/redact.h"
 #include "engine/result.h"
 #include "engine/runner.h"
-#include "engine/redact.h"
 #include "engine/session.h"
-#include "lib/base64.h"
 #include "engine/transcript.h"
+#include "lib/base64.h"
 #include "lib/sasl.h"
 
 struct mc_runner {
@@ -25,8 +25,8 @@ struct mc_runner {
     bool *user_busy;     /* per target user: given to a running scenario */
     bool *user_verified; /* per target user: logged in with the profile's password this run */
     bool *user_retired;  /* per target user: not handed out again (reset or login failed) */
-    size_t next;     /* next scenario of the plan to consider */
-    size_t *retry;   /* scenarios sent back to wait for other users (a reset failed) */
+    size_t next;         /* next scenario of the plan to consider */
+    size_t *retry;       /* scenarios sent back to wait for other users (a reset failed) */
     size_t retry_count;
     size_t running, done, total; /* running: resetting users or executing */
     struct mc_pending *pending;  /* scenarios whose users are being reset */
@@ -116,8 +116,7 @@ void mc_runner_scenario_done(struct mc_runner *rn, struct mc_srun *r);
 void mc_runner_active_add(struct mc_runner *rn, struct mc_srun *r);
 void mc_runner_active_remove(struct mc_runner *rn, struct mc_srun *r);
 /* Stops handing out a test user for the rest of the run (its reset or its login failed). */
-void mc_runner_retire_user(struct mc_runner *rn, size_t user, enum mc_cause cause,
-                           const char *why);
+void mc_runner_retire_user(struct mc_runner *rn, size_t user, enum mc_cause cause, const char *why);
 
 /* Appends to the scenario's transcript (the sessions' `record` hook). */
 void mc_srun_record(void *arg, struct mc_session *s, enum mc_transcript_dir dir, const char *data,
@@ -154,18 +153,16 @@ struct mc_reset_job;
 /* `need_clean`: the scenario logs in or delivers; on a target with no way to empty accounts,
    each user's account is then looked into, and one that is not empty fails like a reset. */
 struct mc_reset_job *mc_reset_start(struct mc_runner *rn, const struct mc_user **users,
-                                    size_t count, bool need_clean, mc_reset_done done,
-                                    void *arg);
+                                    size_t count, bool need_clean, mc_reset_done done, void *arg);
 void mc_reset_free(struct mc_reset_job *j);
 
 /* reset_account.c: empties one disposable account over the protocol (IMAP, else POP3) */
 struct mc_account_reset;
 bool mc_account_reset_possible(const struct mc_runner *rn);
-struct mc_account_reset *mc_account_reset_start(struct mc_runner *rn, const struct mc_user *u,
-                                                bool check_only,
-                                                void (*done)(void *arg, bool ok, enum mc_cause cause,
-                                                             const char *why),
-                                                void *arg);
+struct mc_account_reset *
+mc_account_reset_start(struct mc_runner *rn, const struct mc_user *u, bool check_only,
+                       void (*done)(void *arg, bool ok, enum mc_cause cause, const char *why),
+                       void *arg);
 void mc_account_reset_free(struct mc_account_reset *a);
 
 /* probe.c: calls done when every endpoint has answered (or failed) */

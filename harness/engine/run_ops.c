@@ -209,8 +209,8 @@ static struct mc_session *fixture_session(struct mc_srun *r, int user, enum mc_t
     const struct mc_endpoint *ep = mc_transport_fixtures(r->runner, tls);
     bool store = !t->deliver_endpoint;
     mc_session_free(r->fixture);
-    r->fixture = mc_session_new(-1, "fixture", ep->proto, ep, store ? r->users[user - 1] : NULL,
-                                t->domain);
+    r->fixture =
+        mc_session_new(-1, "fixture", ep->proto, ep, store ? r->users[user - 1] : NULL, t->domain);
     r->fixture->cb = mc_srun_session_event;
     r->fixture->cb_arg = r;
     r->fixture->record = mc_srun_record;

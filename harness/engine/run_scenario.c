@@ -115,8 +115,7 @@ static void create_sessions(struct mc_srun *r)
     const struct mc_scenario *sc = r->sc;
     r->sessions = mc_xcalloc(sc->session_count, sizeof *r->sessions);
     r->res->session_tls = mc_xcalloc(sc->session_count + 1, sizeof *r->res->session_tls);
-    r->res->session_adapted =
-        mc_xcalloc(sc->session_count + 1, sizeof *r->res->session_adapted);
+    r->res->session_adapted = mc_xcalloc(sc->session_count + 1, sizeof *r->res->session_adapted);
     for (size_t i = 0; i < sc->session_count; i++) {
         const struct mc_session_spec *spec = &sc->sessions[i];
         struct mc_buf why = {0};
@@ -180,7 +179,9 @@ static void step_begin(struct mc_srun *r)
     struct mc_step_result *sr = &r->res->steps[r->res->step_count++];
     memset(sr, 0, sizeof *sr);
     sr->index = open ? -1 : (int)r->step;
-    sr->label = open ? open_label(r, st) : st ? step_label(r->sc, st) : mc_xstrdup("deliver fixtures");
+    sr->label = open ? open_label(r, st)
+                : st ? step_label(r->sc, st)
+                     : mc_xstrdup("deliver fixtures");
     sr->session = st ? st->session : -1;
     sr->start = elapsed(r);
     sr->transcript_first = r->res->transcript_count;
@@ -411,8 +412,7 @@ struct mc_srun *mc_srun_start(struct mc_runner *rn, struct mc_scenario_result *r
     r->t0 = mc_now_monotonic();
     res->started = mc_now_wall();
     /* the steps, the fixtures, and one opening per session */
-    res->steps =
-        mc_xcalloc(r->sc->step_count + 1 + r->sc->session_count, sizeof *res->steps);
+    res->steps = mc_xcalloc(r->sc->step_count + 1 + r->sc->session_count, sizeof *res->steps);
     res->user_count = (size_t)r->sc->users;
     res->users = mc_xcalloc(res->user_count, sizeof(char *));
     for (size_t i = 0; i < res->user_count; i++)

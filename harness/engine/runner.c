@@ -34,8 +34,8 @@ static void report_finished(struct mc_runner *rn, struct mc_scenario_result *res
 }
 
 static void finish_without_running(struct mc_runner *rn, struct mc_scenario_result *res,
-                                   enum mc_outcome outcome, const char *reason,
-                                   enum mc_cause cause, const char *hint)
+                                   enum mc_outcome outcome, const char *reason, enum mc_cause cause,
+                                   const char *hint)
 {
     res->outcome = outcome;
     res->reason = mc_xstrdup(reason ? reason : "");
@@ -80,8 +80,7 @@ static bool needs_delivery(const struct mc_scenario *sc)
 
 /* The endpoints of every session exist and the probe found them usable for what the session
    does there (connect, STARTTLS, log in). */
-static bool gate_sessions(const struct mc_runner *rn, const struct mc_scenario *sc,
-                          struct gate *g)
+static bool gate_sessions(const struct mc_runner *rn, const struct mc_scenario *sc, struct gate *g)
 {
     for (size_t i = 0; i < sc->session_count; i++) {
         struct mc_buf why = {0};
@@ -98,7 +97,7 @@ static bool gate_sessions(const struct mc_runner *rn, const struct mc_scenario *
         bool tls = tr.tls == MC_TLS_STARTTLS || mc_scenario_session_has(sc, i, MC_STEP_STARTTLS);
         bool login = mc_scenario_session_has(sc, i, MC_STEP_LOGIN) ||
                      mc_scenario_session_has(sc, i, MC_STEP_AUTH);
-        const struct mc_problem *pr = p->unusable.cause   ? &p->unusable
+        const struct mc_problem *pr = p->unusable.cause          ? &p->unusable
                                       : tls && p->starttls.cause ? &p->starttls
                                       : login && p->login.cause  ? &p->login
                                                                  : NULL;
@@ -154,8 +153,9 @@ static bool gate_users(const struct mc_runner *rn, const struct mc_scenario *sc,
     if (need > usable) {
         const struct mc_retired_user *last = &res->retired[res->retired_count - 1];
         struct mc_buf why = {0};
-        mc_buf_printf(&why, "only %zu of the target's %zu test users can still be used (the "
-                            "others were retired; the last: %s)",
+        mc_buf_printf(&why,
+                      "only %zu of the target's %zu test users can still be used (the "
+                      "others were retired; the last: %s)",
                       usable, t->user_count, last->why);
         const struct mc_target *tg = rn->target;
         bool no_way = !tg->reset_command && !tg->disposable_users && !rn->opts->reset_user;
@@ -182,8 +182,7 @@ static bool protocol_has(const struct mc_runner *rn, const char *proto, const ch
         const struct mc_capability_probe *p = mc_probe_of(rn, e);
         if (strcmp(e->proto->name, proto) != 0)
             continue;
-        if (promised ? mc_strv_contains_nocase(&e->promised, cap)
-                     : p && mc_probe_announces(p, cap))
+        if (promised ? mc_strv_contains_nocase(&e->promised, cap) : p && mc_probe_announces(p, cap))
             return true;
     }
     return false;
@@ -199,8 +198,7 @@ static const char *probe_incomplete(const struct mc_runner *rn, const char *prot
     return NULL;
 }
 
-static bool gate_requires(const struct mc_runner *rn, const struct mc_scenario *sc,
-                          struct gate *g)
+static bool gate_requires(const struct mc_runner *rn, const struct mc_scenario *sc, struct gate *g)
 {
     const struct mc_target *t = rn->target;
     for (size_t i = 0; i < sc->require_count; i++) {
@@ -221,8 +219,9 @@ static bool gate_requires(const struct mc_runner *rn, const struct mc_scenario *
             }
         } else if (!protocol_has(rn, proto, cap, false)) {
             if (protocol_has(rn, proto, cap, true)) {
-                mc_buf_printf(&why, "the target's profile promises %s on its %s service, but "
-                                    "the server does not announce it",
+                mc_buf_printf(&why,
+                              "the target's profile promises %s on its %s service, but "
+                              "the server does not announce it",
                               cap, proto);
                 gate_set(g, MC_OUTCOME_FAIL, MC_CAUSE_NONE, why.data, NULL);
             } else {
@@ -288,8 +287,7 @@ static void release_users(struct mc_runner *rn, const size_t *index, size_t coun
         rn->user_busy[index[i]] = false;
 }
 
-void mc_runner_retire_user(struct mc_runner *rn, size_t user, enum mc_cause cause,
-                           const char *why)
+void mc_runner_retire_user(struct mc_runner *rn, size_t user, enum mc_cause cause, const char *why)
 {
     struct mc_run_result *res = rn->result;
     if (rn->user_retired[user])
@@ -451,7 +449,8 @@ static void maybe_end(struct mc_runner *rn)
 static void schedule(struct mc_runner *rn)
 {
     size_t idx;
-    while (!rn->stopping && rn->running < (size_t)rn->opts->jobs && next_scenario(rn, &idx, false)) {
+    while (!rn->stopping && rn->running < (size_t)rn->opts->jobs &&
+           next_scenario(rn, &idx, false)) {
         struct mc_scenario_result *res = &rn->result->scenarios[idx];
         struct gate g = {0};
         gate_check(rn, res->scenario, &g);

@@ -199,9 +199,8 @@ static void profile_endpoint(struct profile_ctx *c, struct mc_target *t, const c
         profile_error(c, field, "must be an object");
         return;
     }
-    static const char *const known[] = {"protocol", "host",          "port",
-                                        "tls",      "auth_required", "promises",
-                                        NULL};
+    static const char *const known[] = {"protocol",      "host",     "port", "tls",
+                                        "auth_required", "promises", NULL};
     profile_known_keys(c, spec, field, known);
     struct mc_endpoint *e = mc_target_add_endpoint(t);
     e->name = mc_xstrdup(name);
@@ -313,10 +312,9 @@ static void profile_deviations(struct profile_ctx *c, struct mc_target *t, json_
 
 static void profile_fill(struct profile_ctx *c, struct mc_target *t, json_t *root)
 {
-    static const char *const known[] = {"$schema",   "name",       "domain",
-                                        "ca_file",   "tls_server_name", "endpoints",
-                                        "users",     "fixtures",   "reset",
-                                        "deviations", "disposable_users", NULL};
+    static const char *const known[] = {
+        "$schema", "name",     "domain", "ca_file",    "tls_server_name",  "endpoints",
+        "users",   "fixtures", "reset",  "deviations", "disposable_users", NULL};
     profile_known_keys(c, root, "", known);
     const char *s;
     t->name = mc_xstrdup((s = profile_string(c, root, "name", "name", false)) ? s : "unnamed");

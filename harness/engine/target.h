@@ -23,8 +23,8 @@ struct mc_endpoint {
     const struct mc_protocol *proto;
     char *host; /* "127.0.0.1" */
     int port;
-    enum mc_tls_mode tls; /* NONE (STARTTLS is negotiated on it), or IMPLICIT */
-    bool auth_required;   /* submission: mail only after AUTH */
+    enum mc_tls_mode tls;    /* NONE (STARTTLS is negotiated on it), or IMPLICIT */
+    bool auth_required;      /* submission: mail only after AUTH */
     struct mc_strv promised; /* capabilities the server promises here ("STARTTLS", "IDLE",
                                 "SASL=PLAIN"): a scenario that requires one the server does
                                 not announce fails instead of being skipped */

@@ -615,8 +615,8 @@ static void conn_write_cb(struct bufferevent *bev, void *arg)
 /* Socket errors that mean no connection was ever made: nothing listens, or no way there. */
 static bool conn_error_is_connect(int err)
 {
-    return err == ECONNREFUSED || err == ENETUNREACH || err == EHOSTUNREACH ||
-           err == ETIMEDOUT || err == EADDRNOTAVAIL || err == ENETDOWN || err == EHOSTDOWN;
+    return err == ECONNREFUSED || err == ENETUNREACH || err == EHOSTUNREACH || err == ETIMEDOUT ||
+           err == EADDRNOTAVAIL || err == ENETDOWN || err == EHOSTDOWN;
 }
 
 static void conn_describe_error(struct mc_conn *c, short what, struct mc_buf *why)
@@ -638,7 +638,7 @@ static void conn_describe_error(struct mc_conn *c, short what, struct mc_buf *wh
                                                 : MC_CONN_FAIL_TLS;
     } else if (sock_err) {
         c->failure = c->connected || !conn_error_is_connect(sock_err) ? MC_CONN_FAIL_IO
-                                                                     : MC_CONN_FAIL_CONNECT;
+                                                                      : MC_CONN_FAIL_CONNECT;
         mc_buf_append_str(why, evutil_socket_error_to_string(sock_err));
     } else {
         c->failure = MC_CONN_FAIL_IO;

@@ -10,8 +10,8 @@
 #include <openssl/x509v3.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <sys/stat.h>
+#include <time.h>
 
 /* The subject of the server's certificate, kept by the verify callback, so that a failure to
    verify can name the certificate (the handshake ends before the peer certificate is stored). */

@@ -458,7 +458,7 @@ static bool imap_greeting_is_mine(const char *line, size_t len)
 static bool imap_credentials_refused(const struct mc_reply *r)
 {
     static const char *const account_codes[] = {"[AUTHENTICATIONFAILED]", "[AUTHORIZATIONFAILED]",
-                                                 "[EXPIRED]", "[CONTACTADMIN]", NULL};
+                                                "[EXPIRED]", "[CONTACTADMIN]", NULL};
     if (r->kind != MC_REPLY_FINAL || strcmp(r->status, "NO") != 0)
         return false;
     const char *t = r->text ? r->text : "";

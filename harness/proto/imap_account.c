@@ -73,8 +73,7 @@ static bool imap_read_astring(const char *s, size_t len, size_t *i, struct mc_bu
         char *end;
         unsigned long n = strtoul(s + p + 1, &end, 10);
         size_t at = (size_t)(end - s);
-        if (at + 3 > len || end[0] != '}' || end[1] != '\r' || end[2] != '\n' ||
-            n > len - at - 3)
+        if (at + 3 > len || end[0] != '}' || end[1] != '\r' || end[2] != '\n' || n > len - at - 3)
             return false;
         mc_buf_append(out, s + at + 3, n);
         *i = at + 3 + n;

@@ -315,7 +315,6 @@ static void pop3_empty_end(struct mc_account_emptier *st)
     free(st);
 }
 
-
 static const struct mc_scheme pop3_schemes[] = {
     {"pop3", POP3_PORT, false, false},
     {"pop3s", POP3_TLS_PORT, true, false},
@@ -325,7 +324,8 @@ static const struct mc_scheme pop3_schemes[] = {
 /* RFC 2449 6.8 and 6.3: USER and SASL announced only after STLS (RFC 2595 4). */
 static bool pop3_login_needs_tls(const struct mc_strv *plain, const struct mc_strv *after_tls)
 {
-    bool plain_login = mc_strv_contains_nocase(plain, "USER") || mc_strv_contains_nocase(plain, "SASL");
+    bool plain_login =
+        mc_strv_contains_nocase(plain, "USER") || mc_strv_contains_nocase(plain, "SASL");
     bool tls_login =
         mc_strv_contains_nocase(after_tls, "USER") || mc_strv_contains_nocase(after_tls, "SASL");
     return plain->count && !plain_login && tls_login;

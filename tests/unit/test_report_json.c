@@ -366,11 +366,10 @@ START_TEST(test_top_level_and_summary)
     ck_assert_int_eq(int_of(root, "jobs"), 4);
 
     /* Keys come out in the documented order. */
-    const char *expected_keys[] = {"format",       "format_version", "tool",
-                                   "target",       "started",        "finished",
-                                   "duration_s",   "jobs",           "run",
-                                   "summary",      "endpoints",      "capabilities",
-                                   "retired_users", "deviations",    "scenarios"};
+    const char *expected_keys[] = {"format",        "format_version", "tool",       "target",
+                                   "started",       "finished",       "duration_s", "jobs",
+                                   "run",           "summary",        "endpoints",  "capabilities",
+                                   "retired_users", "deviations",     "scenarios"};
     size_t k = 0;
     const char *key;
     json_t *value;
