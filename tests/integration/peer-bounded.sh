@@ -22,16 +22,8 @@ py=/usr/bin/python3
 timer=/usr/bin/time
 peer_lifetime_s=$((wall_max_s * 2 + 10))
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/peer-bounded.XXXXXX")
-peer_pid=
-cleanup() {
-    if [ -n "$peer_pid" ]; then
-        kill "$peer_pid" 2>/dev/null # its children die with it (PR_SET_PDEATHSIG)
-        wait "$peer_pid" 2>/dev/null
-    fi
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
+# shellcheck source=peer-lib.sh
+. "$here/peer-lib.sh" peer-bounded
 fail() {
     echo "FAIL [$mode, $(basename "$scenario")]: $*" >&2
     for f in run.out run.err peer.err; do
@@ -41,16 +33,7 @@ fail() {
 }
 [ -x "$timer" ] || fail "$timer is missing: tools/install-deps test-tools"
 
-"$peer" --mode "$mode" --max-seconds "$peer_lifetime_s" >"$tmp/port" 2>"$tmp/peer.err" &
-peer_pid=$!
-port=
-for _ in $(seq 100); do
-    read -r port <"$tmp/port" 2>/dev/null
-    [[ $port =~ ^[0-9]+$ ]] && break
-    kill -0 "$peer_pid" 2>/dev/null || fail "badpeer exited before printing its port"
-    sleep 0.05
-done
-[[ $port =~ ^[0-9]+$ ]] || fail "badpeer printed no port within 5 s"
+peer_start "$peer" "$mode" "$peer_lifetime_s"
 
 # Sanitizer findings get their own exit status. ASan's quarantine keeps freed memory for a
 # while to catch use after free (256 MiB by default): it would count in the peak RSS.

@@ -29,16 +29,8 @@ peer_lifetime_s=40  # below the ctest TIMEOUT: the peer never outlives the test
 cpu_slack_ms=500    # start-up and the sanitizers' work: ~150 ms with ASan
 py=/usr/bin/python3
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/peer-test.XXXXXX")
-peer_pid=
-cleanup() {
-    if [ -n "$peer_pid" ]; then
-        kill "$peer_pid" 2>/dev/null # its children die with it (PR_SET_PDEATHSIG)
-        wait "$peer_pid" 2>/dev/null
-    fi
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
+# shellcheck source=peer-lib.sh
+. "$here/peer-lib.sh" peer-test
 fail() {
     echo "FAIL [$mode, $(basename "$scenario")]: $*" >&2
     for f in run.out run.err peer.err; do
@@ -50,16 +42,7 @@ fail() {
 scheme=$("$py" -c 'import json,sys; s=next(iter(json.load(open(sys.argv[1]))["sessions"].values()))
 print(s.get("endpoint", s["protocol"]))' "$scenario") || fail "cannot read $scenario"
 
-"$peer" --mode "$mode" --max-seconds "$peer_lifetime_s" >"$tmp/port" 2>"$tmp/peer.err" &
-peer_pid=$!
-port=
-for _ in $(seq 100); do
-    read -r port <"$tmp/port" 2>/dev/null
-    [[ $port =~ ^[0-9]+$ ]] && break
-    kill -0 "$peer_pid" 2>/dev/null || fail "badpeer exited before printing its port"
-    sleep 0.05
-done
-[[ $port =~ ^[0-9]+$ ]] || fail "badpeer printed no port within 5 s"
+peer_start "$peer" "$mode" "$peer_lifetime_s"
 
 # Sanitizer findings get their own exit status: 1 must keep meaning "a scenario failed".
 export ASAN_OPTIONS="exitcode=86:detect_leaks=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"

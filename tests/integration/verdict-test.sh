@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2154,SC2016 # P_NAME, CA, U1, PW1 are set by eval in start_reference; Python snippets are single-quoted on purpose
 # verdict-test.sh CASE MAILCONFORM SOURCE_DIR BADPEER — one check of the verdict (issue 8): who
 # is at fault, exit statuses, interrupts, TLS verification, resets, selection, report fields.
 #
@@ -9,13 +10,13 @@
 set -u
 case_name=$1 MC=$2 SRC=$3 BADPEER=$4
 PY=/usr/bin/python3
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/mc-verdict.XXXXXX") || exit 1
+# shellcheck source=peer-lib.sh
+. "$(dirname "$0")/peer-lib.sh" mc-verdict
+WORK=$tmp
 REF=""
-PEER_PID=""
 cleanup() {
     [ -n "$REF" ] && "$SRC/servers-under-test/reference/stop" "$REF" >/dev/null 2>&1
-    [ -n "$PEER_PID" ] && kill "$PEER_PID" 2>/dev/null
-    rm -rf "$WORK"
+    peer_cleanup
 }
 trap cleanup EXIT
 
@@ -67,15 +68,8 @@ free_port() { "$SRC/tools/free-port" 1; }
 
 # start_peer MODE: runs tests/peers/badpeer in MODE; sets PEER_PORT.
 start_peer() {
-    "$BADPEER" --mode "$1" --max-seconds 60 >"$WORK/peer.port" 2>/dev/null &
-    PEER_PID=$!
-    PEER_PORT=
-    for _ in $(seq 100); do
-        read -r PEER_PORT <"$WORK/peer.port" 2>/dev/null
-        [[ $PEER_PORT =~ ^[0-9]+$ ]] && return 0
-        sleep 0.05
-    done
-    fail "badpeer printed no port"
+    peer_start "$BADPEER" "$1" 60
+    PEER_PORT=$port
 }
 
 elapsed_under() { # SECONDS START_NS: fails when more than SECONDS passed since START_NS
