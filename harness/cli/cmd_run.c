@@ -418,10 +418,12 @@ static int report(const struct run_cli *c, struct mc_run_result *res, struct mc_
     mc_view_summary(&c->view, res, &verdict);
     res->options_json = options_json(c);
     res->scenario_set_json = mc_provenance_scenario_set(sc, count, first_path);
-    res->verdict = c->list ? "list" : verdict_word(verdict.exit_status);
+    /* --list judges without running: it passes unless it was interrupted */
+    bool listed = c->list && !res->stop_signal;
+    res->verdict = listed ? "list" : verdict_word(verdict.exit_status);
     res->verdict_text = verdict.line;
-    res->exit_status = c->list ? MC_EXIT_OK : verdict.exit_status;
-    int rc = c->list ? MC_EXIT_OK : verdict.exit_status;
+    res->exit_status = listed ? MC_EXIT_OK : verdict.exit_status;
+    int rc = res->exit_status;
     if (sink && mc_report_sink_finish(sink, res, &err) != 0) {
         fprintf(stderr, "mailconform run: cannot write the report %s: %s\n", c->report,
                 err.data ? err.data : "");

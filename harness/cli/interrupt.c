@@ -46,8 +46,10 @@ int mc_interrupt_install(struct event_base *base, void (*first)(void *arg, int s
 {
     if (pipe(interrupt_pipe) != 0)
         return -1;
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < 2; i++) {
         fcntl(interrupt_pipe[i], F_SETFL, fcntl(interrupt_pipe[i], F_GETFL) | O_NONBLOCK);
+        fcntl(interrupt_pipe[i], F_SETFD, FD_CLOEXEC); /* not for a reset command's eyes */
+    }
     interrupt_first = first;
     interrupt_arg = arg;
     interrupt_wipe = wipe_line;

@@ -1,6 +1,7 @@
 /*
  * provenance — where a run's scenarios came from (see provenance.h).
  */
+#define _GNU_SOURCE /* posix_spawn_file_actions_addclosefrom_np (glibc 2.34) */
 #include "cli/provenance.h"
 
 #include <fcntl.h>
@@ -73,6 +74,7 @@ static char *git_output(const char *dir, const char *const *args)
     posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
     posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
     posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addclosefrom_np(&fa, STDERR_FILENO + 1); /* nothing else of ours */
     pid_t pid;
     int rc = posix_spawnp(&pid, "git", &fa, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&fa);

@@ -162,8 +162,9 @@ void mc_view_finished(const struct mc_run_view *v, const struct mc_scenario_resu
     mc_view_clear_progress(v);
     if (!v->quiet || bad) {
         char word[16];
-        const char *name =
-            v->list && r->outcome == MC_OUTCOME_NOT_RUN ? "would run" : mc_outcome_name(r->outcome);
+        bool would = v->list && r->outcome == MC_OUTCOME_NOT_RUN && r->reason &&
+                     strcmp(r->reason, "would run") == 0;
+        const char *name = would ? "would run" : mc_outcome_name(r->outcome);
         snprintf(word, sizeof word, "%s", name);
         for (char *p = word; *p; p++)
             *p = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
@@ -174,7 +175,7 @@ void mc_view_finished(const struct mc_run_view *v, const struct mc_scenario_resu
         fputc('\n', v->out);
         if (r->outcome == MC_OUTCOME_ERROR && r->cause)
             fprintf(v->out, "    %s: %s\n", mc_cause_name(r->cause), r->reason ? r->reason : "");
-        else if (r->reason && !(v->list && r->outcome == MC_OUTCOME_NOT_RUN))
+        else if (r->reason && !would)
             fprintf(v->out, "    %s\n", r->reason);
         if (r->hint && !mc_strv_contains_nocase(&view_hints_shown, r->hint)) {
             fprintf(v->out, "    hint: %s\n", r->hint); /* once: the summary repeats it */
@@ -329,7 +330,8 @@ void mc_view_summary(const struct mc_run_view *v, const struct mc_run_result *r,
     for (size_t i = 0; i < r->scenario_count; i++)
         n[r->scenarios[i].outcome]++;
     mc_view_clear_progress(v);
-    if (v->list) {
+    bool listing = v->list && !r->stop_signal; /* an interrupted --list says so like a run */
+    if (listing) {
         fprintf(v->out,
                 "\n%zu scenario(s) against %s: %zu would run, %zu would be skipped, %zu "
                 "could not be tested, %zu would fail (a promise not kept)\n",
@@ -347,13 +349,13 @@ void mc_view_summary(const struct mc_run_view *v, const struct mc_run_result *r,
             n[MC_OUTCOME_FAIL] ? c("reset") : "", n[MC_OUTCOME_DEVIATION],
             n[MC_OUTCOME_ERROR] ? c("red") : "", n[MC_OUTCOME_ERROR],
             n[MC_OUTCOME_ERROR] ? c("reset") : "", n[MC_OUTCOME_SKIP], n[MC_OUTCOME_NOT_RUN]);
-    if (!v->list)
+    if (!listing)
         view_breakdown(v, r);
     view_skips_and_errors(v, r);
     view_notes(v, r);
     if (r->stopped && !r->stop_signal)
         fprintf(v->out, "stopped early: %s\n", r->stopped);
-    if (!v->list) {
+    if (!listing) {
         const char *color = verdict->exit_status == MC_EXIT_OK         ? "green"
                             : verdict->exit_status == MC_EXIT_FAILURES ? "red"
                                                                        : "yellow";

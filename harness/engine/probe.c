@@ -34,11 +34,18 @@ struct mc_probe {
     bool finished;
     struct mc_strv login; /* the login commands still to send */
     size_t login_next;
+    size_t login_user;        /* the test user it logs in as */
+    int login_tries;          /* users refused so far */
     struct mc_buf first_line; /* the server's first line, as it came (for mismatch checks) */
     bool have_first_line;
-    bool no_starttls;     /* STARTTLS failed the tester's checks: probe on without it */
-    struct event *reopen; /* connects again from a fresh event (never inside a callback) */
+    bool no_starttls;      /* STARTTLS failed the tester's checks: probe on without it */
+    struct event *reopen;  /* connects again from a fresh event (never inside a callback) */
+    struct event *release; /* closes the connection once the probe is over, from a fresh event */
 };
+
+/* Test users the probe tries on one endpoint before it calls the login broken: one wrong
+   password retires its user, several mean the profile is wrong. */
+#define PROBE_LOGIN_TRIES 3
 
 enum { PH_GREETING, PH_CAPS, PH_STARTTLS, PH_TLS, PH_CAPS_TLS, PH_LOGIN, PH_CAPS_LOGIN, PH_QUIT };
 
@@ -50,6 +57,8 @@ static void probe_finish(struct mc_probe *p, const char *error)
     if (error && !p->out->error)
         p->out->error = mc_xstrdup(error);
     evtimer_del(p->deadline);
+    struct timeval now = {0, 0};
+    evtimer_add(p->release, &now); /* not held for the whole run */
     if (--p->rn->probes_pending == 0)
         p->rn->probes_done(p->rn);
 }
@@ -180,36 +189,61 @@ static void probe_greeting(struct mc_probe *p)
     probe_send(p, pr->capability_command, PH_CAPS);
 }
 
+/* The next test user the probe may log in as (not retired), from `from` on; -1 when none. */
+static long probe_next_user(const struct mc_probe *p, size_t from)
+{
+    for (size_t i = from; i < p->rn->target->user_count; i++)
+        if (!p->rn->user_retired[i])
+            return (long)i;
+    return -1;
+}
+
 /* After the capabilities (and TLS): log in, if the target has users, else say goodbye. */
 static void probe_login_or_quit(struct mc_probe *p)
 {
     const struct mc_target *t = p->rn->target;
-    if (p->login.count == 0 && p->login_next == 0 && t->user_count > 0)
-        p->s->proto->login_commands(t->users[0].name, t->users[0].password, &p->login);
+    if (p->login.count == 0 && p->login_next == 0) {
+        long u = probe_next_user(p, p->login_user);
+        if (u >= 0) {
+            p->login_user = (size_t)u;
+            p->s->proto->login_commands(t->users[u].name, t->users[u].password, &p->login);
+        }
+    }
     if (p->login_next < p->login.count)
         probe_send(p, p->login.items[p->login_next++].ptr, PH_LOGIN);
     else
         probe_quit(p);
 }
 
+/* A refused login: wrong credentials retire that user, and the next one is tried (a few at
+   most); only when none gets in is logging in there a problem of the set-up. */
 static void probe_login_refused(struct mc_probe *p)
 {
     const struct mc_reply *r = &p->s->reply;
     const struct mc_endpoint *e = p->s->endpoint;
-    const struct mc_user *u = &p->rn->target->users[0];
-    if (r->kind == MC_REPLY_FINAL && p->s->proto->credentials_refused(r)) {
-        struct mc_buf why = {0}, hint = {0};
-        mc_buf_printf(&why, "endpoint '%s' refuses the login of test user '%s': '%s'", e->name,
-                      u->name, r->status_line ? r->status_line : "");
-        mc_buf_printf(&hint,
-                      "check the password of user '%s' in the target profile (or the "
-                      "USER:PASSWORD of the URL), and that the account exists on the server",
-                      u->name);
-        probe_problem(&p->out->login, MC_CAUSE_CREDENTIALS, why.data, hint.data);
-        mc_buf_free(&why);
-        mc_buf_free(&hint);
+    const struct mc_user *u = &p->rn->target->users[p->login_user];
+    if (r->kind != MC_REPLY_FINAL || !p->s->proto->credentials_refused(r)) {
+        probe_quit(p); /* not every endpoint takes a login (plain SMTP relay): no matter */
+        return;
     }
-    probe_quit(p); /* not every endpoint takes a login (plain SMTP relay): no matter */
+    struct mc_buf why = {0}, hint = {0};
+    mc_buf_printf(&why, "endpoint '%s' refuses the login of test user '%s': '%s'", e->name, u->name,
+                  r->status_line ? r->status_line : "");
+    mc_runner_retire_user(p->rn, p->login_user, MC_CAUSE_CREDENTIALS, why.data);
+    if (++p->login_tries < PROBE_LOGIN_TRIES && probe_next_user(p, p->login_user + 1) >= 0) {
+        p->login_user++;
+        mc_strv_free(&p->login);
+        p->login_next = 0;
+        probe_login_or_quit(p);
+    } else {
+        mc_buf_printf(&hint,
+                      "check the passwords of the test users in the target profile (or the "
+                      "USER:PASSWORD of the URL), and that the accounts exist on the server");
+        probe_problem(&p->out->login, MC_CAUSE_CREDENTIALS, why.data, hint.data);
+        probe_quit(p);
+    }
+    mc_buf_free(&why);
+    mc_buf_free(&hint);
 }
 
 static void probe_reply(struct mc_probe *p)
@@ -236,7 +270,7 @@ static void probe_reply(struct mc_probe *p)
         } else if (p->login_next < p->login.count) {
             probe_login_or_quit(p);
         } else {
-            p->rn->user_verified[0] = true;
+            p->rn->user_verified[p->login_user] = true;
             probe_send(p, pr->capability_command, PH_CAPS_LOGIN);
         }
         return;
@@ -355,6 +389,15 @@ static void probe_timeout(evutil_socket_t fd, short what, void *arg)
     mc_buf_free(&why);
 }
 
+static void probe_release(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct mc_probe *p = arg;
+    mc_session_free(p->s);
+    p->s = NULL;
+}
+
 static void probe_reopen(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
@@ -412,6 +455,7 @@ void mc_probe_start(struct mc_runner *rn, void (*done)(struct mc_runner *rn))
         p->s = mc_session_new(-1, ep->name, ep->proto, ep, NULL, t->domain);
         p->deadline = evtimer_new(rn->base, probe_timeout, p);
         p->reopen = evtimer_new(rn->base, probe_reopen, p);
+        p->release = evtimer_new(rn->base, probe_release, p);
         probe_open(p);
     }
     if (--rn->probes_pending == 0)
@@ -437,6 +481,8 @@ void mc_probe_free_all(struct mc_runner *rn)
             event_free(rn->probes[i].deadline);
         if (rn->probes[i].reopen)
             event_free(rn->probes[i].reopen);
+        if (rn->probes[i].release)
+            event_free(rn->probes[i].release);
     }
     free(rn->probes);
     rn->probes = NULL;

@@ -13,6 +13,7 @@
 #include "engine/report.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,6 +147,7 @@ struct mc_report_sink *mc_report_sink_open(const char *path, struct mc_buf *err)
         mc_buf_printf(&name, "%s.spool-XXXXXX", path);
         int fd = mkstemp(name.data);
         if (fd >= 0) {
+            fcntl(fd, F_SETFD, FD_CLOEXEC); /* never inherited by a reset command */
             unlink(name.data);
             if (!(spool = fdopen(fd, "w+")))
                 close(fd);

@@ -152,6 +152,8 @@ static void acct_reply_login(struct mc_account_reset *a, const struct mc_reply *
         acct_send_next(a);
         return;
     }
+    /* logged in with the profile's password: a later refusal is the server's doing */
+    a->rn->user_verified[a->user - a->rn->target->users] = true;
     a->phase = AR_EMPTY;
     mc_strv_free(&a->queue);
     a->sent = 0;
@@ -215,8 +217,14 @@ static void acct_reply(struct mc_account_reset *a)
             break;
         }
         break;
-    case AR_QUIT:
-        acct_end(a, true, MC_CAUSE_NONE, NULL);
+    case AR_QUIT: /* POP3 says here whether its UPDATE removed the messages (RFC 1939 6) */
+        if (r->positive || a->check_only || !pr->empty_at_quit) {
+            acct_end(a, true, MC_CAUSE_NONE, NULL);
+        } else {
+            mc_buf_printf(&why, "'%s' was answered '%s'", pr->quit_command,
+                          r->status_line ? r->status_line : "");
+            acct_end(a, false, MC_CAUSE_RESET, why.data);
+        }
         break;
     case AR_TLS:
     case AR_OVER:
@@ -242,8 +250,10 @@ static void acct_event(void *arg, struct mc_session *s, enum mc_session_event ev
         break;
     case MC_SEV_CLOSED:
     case MC_SEV_FAILED:
-        if (a->phase == AR_QUIT)
-            acct_end(a, true, MC_CAUSE_NONE, NULL); /* closed after the goodbye: all done */
+        if (a->phase == AR_QUIT && (a->check_only || !a->ep->proto->empty_at_quit))
+            acct_end(a, true, MC_CAUSE_NONE, NULL); /* nothing left to confirm */
+        else if (a->phase == AR_QUIT) /* the goodbye's answer (POP3: the UPDATE) never came */
+            acct_end(a, false, MC_CAUSE_RESET, "the connection closed before the reply to quit");
         else
             acct_end(a, false, MC_CAUSE_RESET, why);
         break;

@@ -72,8 +72,10 @@ struct mc_op {
     enum mc_op_check fallback; /* for MC_CHECK_STEP when the step has no expect */
     bool read_reply;
     int sleep_ms;
-    char *label; /* for messages about a non-final op: "login: USER mc01" */
-    bool login;  /* logs in with the profile's credentials (a refusal may be the profile's) */
+    char *label;  /* for messages about a non-final op: "login: USER mc01" */
+    bool login;   /* logs in with the profile's credentials (a refusal may be the profile's) */
+    bool fixture; /* puts a scenario's message in place: a failure is the set-up's, not a
+                     violation of what the scenario tests */
 };
 
 #define MC_OPS_MAX 512 /* a step's ops; fixtures use 5 per message plus 3 */

@@ -220,6 +220,7 @@ static struct mc_session *fixture_session(struct mc_srun *r, int user, enum mc_t
 static void ops_deliver(struct mc_srun *r, const struct mc_message_spec *m, int user, int count)
 {
     enum mc_tls_mode tls;
+    size_t first = r->op_count;
     struct mc_session *f = fixture_session(r, user, &tls);
     ops_open_session(r, f, tls, MC_CHECK_POSITIVE);
     if (f->user) { /* storing as the recipient: log in first */
@@ -239,6 +240,8 @@ static void ops_deliver(struct mc_srun *r, const struct mc_message_spec *m, int 
     const char *quit = f->proto->quit_command;
     op_add_exchange(r, f, MC_EX_COMMAND, quit, strlen(quit), MC_CHECK_ANY);
     op_add(r, MC_OP_ABORT, f);
+    for (size_t i = first; i < r->op_count; i++)
+        r->ops[i].fixture = true;
 }
 
 void mc_srun_build_fixture_ops(struct mc_srun *r)

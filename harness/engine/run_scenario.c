@@ -69,6 +69,16 @@ static void redact_users(struct mc_srun *r)
         else
             snprintf(mask, sizeof mask, "${password%d}", i + 1);
         mc_redactor_add(r->redact, u->password, strlen(u->password), mask);
+        /* as a quoted string puts it on the wire (IMAP LOGIN: \" and \\ escaped) */
+        struct mc_buf quoted = {0};
+        for (const char *c = u->password; *c; c++) {
+            if (*c == '"' || *c == '\\')
+                mc_buf_append_char(&quoted, '\\');
+            mc_buf_append_char(&quoted, *c);
+        }
+        if (quoted.len != strlen(u->password))
+            mc_redactor_add(r->redact, quoted.data, quoted.len, mask);
+        mc_buf_free(&quoted);
         struct mc_buf plain = {0}, b64 = {0};
         mc_buf_append_char(&plain, '\0');
         mc_buf_append_str(&plain, u->name);
@@ -275,7 +285,8 @@ void mc_srun_op_done(struct mc_srun *r, bool ok, const char *why)
 {
     if (r->finished || !r->cur)
         return;
-    if (!ok && r->step < 0) { /* fixtures failed: the harness could not set the scene */
+    const struct mc_op *op = r->op_index < r->op_count ? &r->ops[r->op_index] : NULL;
+    if (!ok && (r->step < 0 || (op && op->fixture))) { /* the scene could not be set */
         struct mc_buf b = {0};
         mc_buf_printf(&b, "fixture delivery failed: %s", why ? why : "");
         mc_srun_op_error(r, MC_CAUSE_FIXTURES, b.data,

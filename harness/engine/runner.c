@@ -20,6 +20,7 @@
 #include "lib/tls.h"
 
 static void schedule(struct mc_runner *rn);
+static void end_not_run(struct mc_runner *rn, size_t idx, const char *reason);
 
 /* The owner hears of the scenario, the report sink writes it, then its transcript goes. */
 static void report_finished(struct mc_runner *rn, struct mc_scenario_result *res)
@@ -33,6 +34,22 @@ static void report_finished(struct mc_runner *rn, struct mc_scenario_result *res
         mc_scenario_result_release_transcript(res);
 }
 
+static void deviation_account(struct mc_runner *rn, struct mc_scenario_result *res);
+
+/* Every scenario ends here, run or not: a known deviation turns a failure into `deviation`,
+   the owner hears of it, and --fail-fast stops the run at a violation. */
+static void scenario_settled(struct mc_runner *rn, struct mc_scenario_result *res)
+{
+    deviation_account(rn, res);
+    report_finished(rn, res);
+    if (rn->opts->fail_fast && res->outcome == MC_OUTCOME_FAIL && !rn->stopping) {
+        struct mc_buf why = {0};
+        mc_buf_printf(&why, "--fail-fast: %s failed", res->scenario->id);
+        mc_run_stop(rn, why.data, 0);
+        mc_buf_free(&why);
+    }
+}
+
 static void finish_without_running(struct mc_runner *rn, struct mc_scenario_result *res,
                                    enum mc_outcome outcome, const char *reason, enum mc_cause cause,
                                    const char *hint)
@@ -42,7 +59,7 @@ static void finish_without_running(struct mc_runner *rn, struct mc_scenario_resu
     res->cause = outcome == MC_OUTCOME_ERROR ? cause : MC_CAUSE_NONE;
     res->hint = hint && *hint ? mc_xstrdup(hint) : NULL;
     res->started = mc_now_wall();
-    report_finished(rn, res);
+    scenario_settled(rn, res);
 }
 
 /* --- the gate: can the scenario be tested here? --- */
@@ -130,13 +147,43 @@ static bool gate_delivery(const struct mc_runner *rn, const struct mc_scenario *
     return true;
 }
 
+/* The scenario looks into mailboxes: it logs in or has messages delivered. */
+static bool needs_clean_users(const struct mc_scenario *sc)
+{
+    if (needs_delivery(sc))
+        return true;
+    for (size_t i = 0; i < sc->step_count; i++)
+        if (sc->steps[i].kind == MC_STEP_LOGIN || sc->steps[i].kind == MC_STEP_AUTH)
+            return true;
+    return false;
+}
+
+/* The scenario uses its users' passwords: it logs in, has messages stored or delivered, or
+   sends ${password} itself. A retired user (its password refused, its account not emptied)
+   may still serve one that does not. */
+static bool uses_credentials(const struct mc_scenario *sc)
+{
+    if (needs_clean_users(sc))
+        return true;
+    for (size_t i = 0; i < sc->step_count; i++) {
+        const struct mc_step *st = &sc->steps[i];
+        if (st->text && strstr(st->text, "${password"))
+            return true;
+        for (size_t k = 0; k < st->raw_count; k++)
+            if (st->raw[k].text && strstr(st->raw[k].text, "${password"))
+                return true;
+    }
+    return false;
+}
+
 static bool gate_users(const struct mc_runner *rn, const struct mc_scenario *sc, struct gate *g)
 {
     const struct mc_target *t = rn->target;
     const struct mc_run_result *res = rn->result;
     size_t need = (size_t)sc->users, usable = 0;
+    bool credentials = uses_credentials(sc);
     for (size_t i = 0; i < t->user_count; i++)
-        usable += !rn->user_retired[i];
+        usable += !credentials || !rn->user_retired[i];
     if (t->user_count == 0) {
         gate_set(g, MC_OUTCOME_ERROR, MC_CAUSE_USERS, "the target has no test users",
                  "give a test account: USER:PASSWORD@ in the URL, or \"users\" in the profile");
@@ -248,17 +295,6 @@ static void gate_check(const struct mc_runner *rn, const struct mc_scenario *sc,
 
 /* --- users --- */
 
-/* The scenario looks into mailboxes: it logs in or has messages delivered. */
-static bool needs_clean_users(const struct mc_scenario *sc)
-{
-    if (needs_delivery(sc))
-        return true;
-    for (size_t i = 0; i < sc->step_count; i++)
-        if (sc->steps[i].kind == MC_STEP_LOGIN || sc->steps[i].kind == MC_STEP_AUTH)
-            return true;
-    return false;
-}
-
 /* Takes sc->users free users that are not retired, or none (false) if not enough are free now. */
 static bool take_users(struct mc_runner *rn, const struct mc_scenario *sc,
                        const struct mc_user ***users, size_t **index)
@@ -266,7 +302,7 @@ static bool take_users(struct mc_runner *rn, const struct mc_scenario *sc,
     size_t need = (size_t)sc->users, got = 0;
     size_t *idx = mc_xcalloc(need, sizeof *idx);
     for (size_t i = 0; i < rn->target->user_count && got < need; i++)
-        if (!rn->user_busy[i] && !rn->user_retired[i])
+        if (!rn->user_busy[i] && (!rn->user_retired[i] || !uses_credentials(sc)))
             idx[got++] = i;
     if (got < need) {
         free(idx);
@@ -335,7 +371,15 @@ static void reset_done(void *arg, const struct mc_reset_outcome *o)
     struct mc_scenario_result *res = &rn->result->scenarios[p->scenario];
     size_t need = (size_t)res->scenario->users;
     pending_unlink(rn, p);
-    if (o->failed >= 0) {
+    if (rn->stopping) { /* stopped meanwhile: nothing starts any more, nothing waits */
+        if (o->failed >= 0)
+            mc_runner_retire_user(rn, p->index[o->failed], o->cause, o->why);
+        release_users(rn, p->index, need);
+        free(p->users);
+        free(p->index);
+        rn->running--;
+        end_not_run(rn, p->scenario, rn->result->stopped);
+    } else if (o->failed >= 0) {
         /* That user is not handed out again; the scenario waits for others. */
         mc_runner_retire_user(rn, p->index[o->failed], o->cause, o->why);
         release_users(rn, p->index, need);
@@ -407,17 +451,10 @@ static void free_srun_later(evutil_socket_t fd, short what, void *arg)
 void mc_runner_scenario_done(struct mc_runner *rn, struct mc_srun *r)
 {
     struct mc_scenario_result *res = r->res;
-    deviation_account(rn, res);
     release_users(rn, r->user_index, (size_t)r->sc->users);
     rn->running--;
     mc_runner_active_remove(rn, r);
-    report_finished(rn, res);
-    if (rn->opts->fail_fast && res->outcome == MC_OUTCOME_FAIL && !rn->stopping) {
-        struct mc_buf why = {0};
-        mc_buf_printf(&why, "--fail-fast: %s failed", res->scenario->id);
-        mc_run_stop(rn, why.data, 0);
-        mc_buf_free(&why);
-    }
+    scenario_settled(rn, res);
     struct timeval now = {0, 0};
     event_base_once(rn->base, -1, EV_TIMEOUT, free_srun_later, r, &now);
     schedule(rn);
@@ -516,8 +553,14 @@ static void stop_grace_over(evutil_socket_t fd, short what, void *arg)
 
 void mc_run_stop(struct mc_runner *rn, const char *reason, int signal)
 {
-    if (rn->stopping)
+    if (rn->stopping) {
+        if (signal && !rn->result->stop_signal) { /* a signal after --fail-fast still counts */
+            rn->result->stop_signal = signal;
+            free(rn->result->stopped);
+            rn->result->stopped = mc_xstrdup(reason);
+        }
         return;
+    }
     rn->stopping = true;
     rn->result->stopped = mc_xstrdup(reason);
     rn->result->stop_signal = signal;

@@ -633,9 +633,11 @@ static void conn_describe_error(struct mc_conn *c, short what, struct mc_buf *wh
     } else if (ssl_err || (c->ssl && (c->tls_pending || !(what & BEV_EVENT_EOF)) && !sock_err)) {
         mc_buf_append_str(why, "TLS failed: ");
         enum mc_tls_failure_kind k = mc_tls_failure(c->ssl, ssl_err, why);
-        c->failure = k == MC_TLS_FAIL_VERIFY    ? MC_CONN_FAIL_TLS_VERIFY
-                     : k == MC_TLS_FAIL_NOT_TLS ? MC_CONN_FAIL_TLS_NOT_TLS
-                                                : MC_CONN_FAIL_TLS;
+        /* Plain text where implicit TLS was declared is the set-up's mistake; after STARTTLS
+           it is the server breaking the go-ahead it gave (RFC 3207 4, RFC 2595 4). */
+        c->failure = k == MC_TLS_FAIL_VERIFY                       ? MC_CONN_FAIL_TLS_VERIFY
+                     : k == MC_TLS_FAIL_NOT_TLS && c->implicit_tls ? MC_CONN_FAIL_TLS_NOT_TLS
+                                                                   : MC_CONN_FAIL_TLS;
     } else if (sock_err) {
         c->failure = c->connected || !conn_error_is_connect(sock_err) ? MC_CONN_FAIL_IO
                                                                       : MC_CONN_FAIL_CONNECT;

@@ -196,10 +196,11 @@ void mc_imap_empty_end(struct mc_account_emptier *st)
 
 /* --- the phases --- */
 
-static bool imap_collect_lists(struct mc_account_emptier *st, const struct mc_reply *r,
+/* The reply to LIST (k 0) or LSUB (k 1). */
+static bool imap_collect_lists(struct mc_account_emptier *st, size_t k, const struct mc_reply *r,
                                struct mc_buf *why)
 {
-    bool lsub = st->answered == 1;
+    bool lsub = k == 1;
     if (!lsub && (r->kind != MC_REPLY_FINAL || !r->positive)) {
         mc_buf_printf(why, "LIST was refused: '%s'", r->status_line ? r->status_line : "");
         return false;
@@ -211,9 +212,10 @@ static bool imap_collect_lists(struct mc_account_emptier *st, const struct mc_re
             if (lsub) {
                 mc_strv_push(&st->subscribed, name.data ? name.data : "", name.len);
             } else if (st->box_count < IMAP_EMPTY_MAILBOXES_MAX) {
+                size_t len = name.len; /* before the steal empties `name` */
                 st->boxes = mc_xrealloc(st->boxes, (st->box_count + 1) * sizeof *st->boxes);
                 st->boxes[st->box_count++] = (struct imap_mailbox){
-                    .name = mc_buf_steal(&name), .len = name.len, .noselect = noselect};
+                    .name = mc_buf_steal(&name), .len = len, .noselect = noselect};
                 continue;
             }
         }
@@ -234,16 +236,16 @@ static enum mc_empty imap_plan_deletes(struct mc_account_emptier *st, struct mc_
         qsort(st->boxes, st->box_count, sizeof *st->boxes, imap_longer_first);
     size_t deletes = 0;
     for (size_t i = 0; i < st->box_count; i++) {
-        if (imap_is_inbox(&st->boxes[i]))
+        if (imap_is_inbox(&st->boxes[i])) {
+            free(st->boxes[i].name); /* INBOX stays; its slot is taken by the next */
             continue;
-        if (!imap_push_command(next, "DELETE", st->boxes[i].name, st->boxes[i].len, why))
-            return MC_EMPTY_FAILED;
+        }
         st->boxes[deletes++] = st->boxes[i]; /* the DELETE order, for their replies */
     }
-    for (size_t i = deletes; i < st->box_count; i++)
-        if (imap_is_inbox(&st->boxes[i]))
-            free(st->boxes[i].name);
     st->box_count = deletes;
+    for (size_t i = 0; i < st->box_count; i++)
+        if (!imap_push_command(next, "DELETE", st->boxes[i].name, st->boxes[i].len, why))
+            return MC_EMPTY_FAILED;
     mc_strv_push_str(next, "SELECT INBOX");
     st->phase = IE_DELETES;
     st->awaited = st->unsubscribes + deletes + 1;
@@ -270,8 +272,15 @@ static size_t imap_exists(const struct mc_reply *r)
 static enum mc_empty imap_after_select(struct mc_account_emptier *st, const struct mc_reply *r,
                                        struct mc_strv *next, struct mc_buf *why)
 {
-    if (!r->positive)
-        return MC_EMPTY_DONE;
+    if (!r->positive) {
+        /* No INBOX until mail arrives ([NONEXISTENT], RFC 5530 3): nothing to empty. Any other
+           refusal ([INUSE], ...) leaves the account as it was. */
+        const char *t = r->text ? r->text : "";
+        if (strstr(t, "[NONEXISTENT]") || strstr(t, "[TRYCREATE]"))
+            return MC_EMPTY_DONE;
+        mc_buf_printf(why, "INBOX could not be opened: '%s'", r->status_line ? r->status_line : "");
+        return MC_EMPTY_FAILED;
+    }
     if (st->check_only) {
         if (imap_exists(r) == 0)
             return MC_EMPTY_DONE;
@@ -301,7 +310,7 @@ enum mc_empty mc_imap_empty_step(struct mc_account_emptier *st, const struct mc_
     size_t k = st->answered++;
     switch (st->phase) {
     case IE_LISTS:
-        if (!imap_collect_lists(st, r, why))
+        if (!imap_collect_lists(st, k, r, why))
             return MC_EMPTY_FAILED;
         if (st->answered < st->awaited)
             return MC_EMPTY_MORE;

@@ -365,4 +365,5 @@ const struct mc_protocol mc_proto_pop3 = {
     .empty_begin = pop3_empty_begin,
     .empty_step = pop3_empty_step,
     .empty_end = pop3_empty_end,
+    .empty_at_quit = true, /* RFC 1939 6: the UPDATE state, answered by QUIT's reply */
 };

@@ -220,6 +220,7 @@ struct mc_protocol {
                                 struct mc_strv *next, struct mc_buf *why);
     void (*empty_end)(struct mc_account_emptier *st);
     bool empty_all_folders; /* the dialogue empties every folder, not only the inbox */
+    bool empty_at_quit;     /* deletions are made at quit, whose reply confirms them (POP3) */
 
     /* SMTP family only (NULL elsewhere): the hello verb ("EHLO", "LHLO"). */
     const char *hello_verb;

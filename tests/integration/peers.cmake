@@ -60,6 +60,10 @@ mc_peer_test(smtp-mixed-codes smtp-mixed-codes smtp-ehlo.json 1 "mixes codes")
 # Only the go-ahead reply starts TLS: a 250 to STARTTLS fails the step, and no handshake begins.
 mc_peer_test(smtp-starttls-250 smtp-starttls-250 smtp-starttls.json 1
              "only 220 does (RFC 3207 section 4); no TLS handshake was attempted")
+# Plain text after the STARTTLS go-ahead is the server's fault (exit 1), not a protocol mismatch
+# of the set-up (which is for implicit TLS only).
+mc_peer_test(smtp-starttls-plain smtp-starttls-plain smtp-starttls.json 1
+             "the server answered in plain text, not TLS")
 # A stall names what stalled: the TLS handshake after the go-ahead, not "no reply".
 mc_peer_test(smtp-starttls-stall smtp-starttls-stall smtp-starttls.json 1
              "the TLS handshake after STARTTLS did not complete within")

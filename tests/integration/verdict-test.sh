@@ -164,7 +164,8 @@ EOF
 assert len(ru) == 1 and ru[0]["cause"] == "reset", ru
 assert "exited with status 7" in ru[0]["why"] and "cannot reach the admin socket" in ru[0]["why"], ru
 assert all(s["outcome"] == "pass" for s in r["scenarios"])
-assert all(ru[0]["user"] not in s["users"] for s in r["scenarios"])'
+logins = [s for s in r["scenarios"] if any(st["label"] == "login" for st in s["steps"])]
+assert logins and all(ru[0]["user"] not in s["users"] for s in logins), "a retired user logged in"'
     output_has "retired test user"
     ;;
 interrupt) # SIGINT one second into a run: a valid report, not_run with the reason, exit 130
@@ -186,6 +187,15 @@ interrupt) # SIGINT one second into a run: a valid report, not_run with the reas
         check "assert r['run']['verdict'] == 'interrupted' and r['run']['signal'] is not None
 assert all(s['outcome'] == 'not_run' and 'SIG$sig' in s['reason'] for s in r['scenarios']), [(s['outcome'], s['reason']) for s in r['scenarios']]"
     done
+    # an interrupted --list is not a pass
+    "$MC" run "$SRC/tests/data/scenarios-peer/pop3-stat-ok.json" --list --step-timeout 20000 --target "pop3://a:b@127.0.0.1:$port" >"$WORK/out" 2>&1 &
+    pid=$!
+    sleep 1
+    kill -INT "$pid"
+    wait "$pid"
+    rc=$?
+    [ "$rc" -eq 130 ] || fail "--list, SIGINT: exit status $rc, expected 130"
+    output_has "INTERRUPTED"
     # twice: at once, even before the run could end
     "$MC" run "$SRC/tests/data/scenarios-peer/pop3-stat-ok.json" --step-timeout 20000 --target "pop3://a:b@127.0.0.1:$port" >"$WORK/out" 2>&1 &
     pid=$!
@@ -228,12 +238,23 @@ t["deviations"] = [{"scenario": "pop3.session.greeting-positive", "reason": "lis
 json.dump(t, open(sys.argv[2], "w"))
 EOF
     run 1 "$SRC/tests/data/scenarios-verdict" "$SRC/scenarios/pop3/greeting-positive.json" --target "$WORK/profile.json" -r "$WORK/report.json"
+    output_has "stale deviation"
+    cp "$WORK/report.json" "$WORK/first.json"
+    # a promise not kept is a failure like any other: a known deviation applies to it
+    "$PY" - "$WORK/profile.json" "$WORK/profile2.json" <<'EOF'
+import json, sys
+t = json.load(open(sys.argv[1]))
+t["deviations"].append({"scenario": "verdict.requires-promised", "reason": "known"})
+json.dump(t, open(sys.argv[2], "w"))
+EOF
+    run 0 "$SRC/tests/data/scenarios-verdict" --target "$WORK/profile2.json" -r "$WORK/report.json"
+    check 'assert sc["verdict.requires-promised"]["outcome"] == "deviation"'
+    cp "$WORK/first.json" "$WORK/report.json"
     check 'f = sc["verdict.requires-promised"]
 assert f["outcome"] == "fail" and "promises XPROMISED" in f["reason"], f
 assert sc["verdict.requires-unpromised"]["outcome"] == "skip"
 d = r["deviations"][0]
 assert d["stale"] and d["passed"] == 1 and d["applied"] == 0, d'
-    output_has "stale deviation"
     # --rerun-failed takes exactly the failures of that report
     cp "$WORK/report.json" "$WORK/first.json"
     run 1 "$SRC/tests/data/scenarios-verdict" "$SRC/scenarios/pop3" --rerun-failed "$WORK/first.json" --target "$WORK/profile.json" -r "$WORK/report.json"
@@ -253,6 +274,53 @@ fail-fast) # the first violation stops the run; the rest is not_run
     run 1 "$SRC/scenarios/pop3/stat-before-login-refused.json" "$SRC/scenarios/pop3" -f 'pop3.state.*' -f 'pop3.transaction.*' -j 1 --fail-fast --target "pop3://a:b@127.0.0.1:$port" -r "$WORK/report.json"
     check 'assert r["summary"]["fail"] == 1 and r["summary"]["not_run"] >= 1, r["summary"]
 assert "fail-fast" in r["run"]["stopped"]'
+    ;;
+stop-during-reset) # an interrupt while users are being reset: nothing starts, nothing is lost
+    start_reference
+    "$PY" - "$REF/target.json" "$WORK/profile.json" <<'EOF'
+import json, sys
+t = json.load(open(sys.argv[1]))
+t["reset"] = ["/bin/sleep", "3"]
+json.dump(t, open(sys.argv[2], "w"))
+EOF
+    "$MC" run "$SRC/scenarios/pop3" -f 'pop3.transaction.*' -j 2 --target "$WORK/profile.json" -r "$WORK/report.json" >"$WORK/out" 2>&1 &
+    pid=$!
+    sleep 0.7
+    t0=$(date +%s%N)
+    kill -INT "$pid"
+    wait "$pid"
+    rc=$?
+    [ "$rc" -eq 130 ] || fail "exit status $rc, expected 130"
+    elapsed_under 5 "$t0"
+    check 'assert all(s["outcome"] == "not_run" for s in r["scenarios"]), [(s["id"], s["outcome"]) for s in r["scenarios"]]
+assert r["run"]["verdict"] == "interrupted"'
+    ;;
+first-user-refused) # one wrong password retires that user; the others carry the run
+    start_reference
+    "$PY" - "$REF/target.json" "$WORK/profile.json" <<'EOF'
+import json, sys
+t = json.load(open(sys.argv[1]))
+t["users"][0]["password"] = "not-the-password"
+json.dump(t, open(sys.argv[2], "w"))
+EOF
+    run 0 "$SRC/scenarios/pop3" -f 'pop3.transaction.*' -f 'pop3.auth.*' --target "$WORK/profile.json" -r "$WORK/report.json"
+    check 'ru = r["retired_users"]
+assert [u["cause"] for u in ru] == ["credentials"] and ru[0]["user"] == "mc01", ru
+assert not [p for e in r["endpoints"] for p in e["problems"]], r["endpoints"]
+assert all(s["outcome"] == "pass" for s in r["scenarios"])'
+    ;;
+fixtures-error) # a delivery the profile gets wrong is the set-up's error, whichever step does it
+    start_reference
+    "$PY" - "$REF/target.json" "$WORK/profile.json" <<'EOF'
+import json, sys
+t = json.load(open(sys.argv[1]))
+t["domain"] = "elsewhere.invalid"
+for u in t["users"]:
+    u.pop("address", None)
+json.dump(t, open(sys.argv[2], "w"))
+EOF
+    run 3 "$SRC/scenarios/imap/delivery-wakes-idle.json" "$SRC/scenarios/pop3/stat-counts-messages.json" --target "$WORK/profile.json" -r "$WORK/report.json"
+    check 'assert all(s["outcome"] == "error" and s["cause"] == "fixtures" for s in r["scenarios"]), [(s["id"], s["outcome"], s["cause"]) for s in r["scenarios"]]'
     ;;
 imaps-only) # the README's example: an imaps:// URL alone runs the IMAP suite (plain sessions
     # over implicit TLS, fixtures by APPEND); accounts are emptied only when declared disposable

@@ -4,7 +4,8 @@
 set(MC_VERDICT_SCRIPT ${CMAKE_CURRENT_SOURCE_DIR}/verdict-test.sh)
 foreach(case unreachable dns empty-selection credentials protocol-mismatch tls-verify
              whole-suite-serve reset-retires-user interrupt report-stdout skips promised list
-             fail-fast secrets imaps-only)
+             fail-fast secrets imaps-only
+             stop-during-reset first-user-refused fixtures-error)
   add_test(NAME verdict.${case}
            COMMAND bash ${MC_VERDICT_SCRIPT} ${case} ${MC_CLI} ${MC_SRC} $<TARGET_FILE:badpeer>)
   set_tests_properties(verdict.${case} PROPERTIES TIMEOUT 180 LABELS verdict)

@@ -40,6 +40,7 @@
 #define PEER_SEND_TIMEOUT_S 2              /* a send the client does not drain is abandoned */
 #define PEER_GARBAGE_RANDOM (100u * 1024u) /* random octets without a line end */
 #define PEER_GARBAGE_LINE (1024u * 1024u)  /* then one 1 MiB line without CRLF */
+#define PEER_PLAIN_AFTER_STARTTLS_MS 300   /* smtp-starttls-plain: its wait before plain text */
 #define PEER_DRIP_INTERVAL_MS 200          /* slowloris: one octet every so often */
 #define PEER_HUGE_LITERAL "4294967295"     /* 2^32 - 1: must be refused, not allocated */
 #define PEER_FLOOD_LINE "* 1 EXISTS\r\n"   /* what imap-flood sends forever */
@@ -393,6 +394,19 @@ static bool smtp_starttls_250(struct peer *p, const char *line)
     return smtp_good(p, line);
 }
 
+/* STARTTLS answered with the go-ahead 220, and then, once the client's handshake has begun,
+   plain text where TLS records should come: the server's fault, not the set-up's. */
+static bool smtp_starttls_plain(struct peer *p, const char *line)
+{
+    if (peer_verb_is(line, "STARTTLS")) {
+        peer_say(p, "220 2.0.0 go ahead\r\n");
+        poll(NULL, 0, PEER_PLAIN_AFTER_STARTTLS_MS); /* the client is in its handshake by now */
+        peer_say(p, "500 5.5.1 what is this?\r\n");
+        return peer_stay_silent(p);
+    }
+    return smtp_starttls_250(p, line);
+}
+
 /* STARTTLS answered with the go-ahead 220, then nothing: the handshake never comes (the
    harness must name the stalled handshake, not a missing reply). */
 static bool smtp_starttls_stall(struct peer *p, const char *line)
@@ -451,6 +465,8 @@ static const struct peer_mode peer_modes[] = {
     {"smtp-mixed-codes", "220 badpeer ESMTP\r\n", smtp_mixed_codes, "SMTP, EHLO mixes 250/251"},
     {"smtp-starttls-250", "220 badpeer ESMTP\r\n", smtp_starttls_250,
      "SMTP, STARTTLS answered 250"},
+    {"smtp-starttls-plain", "220 badpeer ESMTP\r\n", smtp_starttls_plain,
+     "SMTP, STARTTLS answered 220, then plain text"},
     {"smtp-starttls-stall", "220 badpeer ESMTP\r\n", smtp_starttls_stall,
      "SMTP, STARTTLS answered 220, then no handshake"},
     {"smtp-greet-200", "200 badpeer ESMTP\r\n", smtp_good, "SMTP, greets with 200, not 220"},
