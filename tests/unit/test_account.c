@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "proto/protocol.h"
+#include "support_check.h"
 
 static const struct mc_protocol *P;
 static struct mc_proto_state *st;
@@ -66,10 +67,12 @@ static void assert_commands(const struct mc_strv *v, size_t from, const char *co
     ck_assert_uint_eq(v->count, from + n);
 }
 
-static const char *const imap_list[] = {
-    "* LIST (\\HasNoChildren) \"/\" \"INBOX\"", "* LIST (\\HasChildren) \"/\" \"Sent\"",
-    "* LIST () \"/\" \"Sent/2024\"",            "* LIST (\\HasNoChildren) \"/\" Archive",
-    "TAG OK LIST done",                         NULL};
+static const char *const imap_list[] = {"* LIST (\\HasNoChildren) \"/\" \"INBOX\"",
+                                        "* LIST (\\HasChildren) \"/\" \"Sent\"",
+                                        "* LIST () \"/\" \"Sent/2024\"",
+                                        "* LIST (\\HasNoChildren) \"/\" Archive",
+                                        "TAG OK LIST done",
+                                        NULL};
 static const char *const imap_lsub[] = {"* LSUB () \"/\" \"Sent\"", "TAG OK LSUB done", NULL};
 
 START_TEST(imap_deletes_children_first_and_expunges)
@@ -191,9 +194,5 @@ int main(void)
     tcase_add_checked_fixture(pop3, setup_pop3, teardown);
     tcase_add_test(pop3, pop3_deletes_every_message);
     suite_add_tcase(s, pop3);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return mc_check_run(s);
 }

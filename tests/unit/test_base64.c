@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "lib/base64.h"
+#include "support_check.h"
 
 static void assert_b64(const char *raw, const char *text)
 {
@@ -123,9 +124,5 @@ static Suite *base64_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(base64_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return mc_check_run(base64_suite());
 }

@@ -18,6 +18,7 @@
 
 #include "lib/conn.h"
 #include "lib/tls.h"
+#include "support_check.h"
 
 struct probe {
     struct mc_conn *c;
@@ -294,9 +295,5 @@ int main(void)
     tcase_add_test(tc, server_discards_plaintext_behind_starttls);
     tcase_add_test(tc, client_refuses_plaintext_before_handshake);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return mc_check_run(s);
 }

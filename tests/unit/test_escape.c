@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "lib/escape.h"
+#include "support_check.h"
 
 /* The escaped form of a string literal, every octet of it (NULs included). */
 #define ESCAPED(lit, flags, want) assert_escaped(lit, sizeof lit - 1, flags, want)
@@ -100,9 +101,5 @@ static Suite *escape_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(escape_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return mc_check_run(escape_suite());
 }

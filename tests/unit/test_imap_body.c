@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "reference/imap_body.h"
+#include "support_check.h"
 
 static const char SIMPLE[] = "From: Alice <alice@example.org>\r\n"
                              "To: bob@example.org\r\n"
@@ -515,9 +516,5 @@ static Suite *imap_body_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(imap_body_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return mc_check_run(imap_body_suite());
 }

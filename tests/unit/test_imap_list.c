@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "reference/imap_int.h"
+#include "support_check.h"
 
 #define MATCH(p, n) ck_assert_msg(imap_list_match(p, n), "\"%s\" should match \"%s\"", p, n)
 #define NO_MATCH(p, n) ck_assert_msg(!imap_list_match(p, n), "\"%s\" should not match \"%s\"", p, n)
@@ -154,9 +155,5 @@ static Suite *imap_list_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(imap_list_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return mc_check_run(imap_list_suite());
 }

@@ -14,6 +14,7 @@
 
 #include "reference/imap_parse.h"
 #include "reference/mailstore.h"
+#include "support_check.h"
 
 static struct imap_parser ps;
 static char *text; /* the heap copy being parsed */
@@ -1176,9 +1177,5 @@ static Suite *imap_parse_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(imap_parse_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return mc_check_run(imap_parse_suite());
 }

@@ -14,6 +14,7 @@
 #include "reference/imap_parse.h"
 #include "reference/imap_search.h"
 #include "reference/mailstore.h"
+#include "support_check.h"
 
 #define MSG_COUNT 6
 #define RESULT_MAX 256
@@ -731,9 +732,5 @@ static Suite *imap_search_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(imap_search_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return mc_check_run(imap_search_suite());
 }

@@ -9,6 +9,7 @@
 
 #include "lib/utf8.h"
 #include "reference/imap_utf7.h"
+#include "support_check.h"
 
 /* mutf7 decodes to utf8 and utf8 encodes back to exactly mutf7. */
 static void round_trip(const char *mutf7, const char *utf8)
@@ -228,9 +229,5 @@ static Suite *imap_utf7_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(imap_utf7_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return mc_check_run(imap_utf7_suite());
 }

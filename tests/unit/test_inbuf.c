@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "lib/inbuf.h"
+#include "support_check.h"
 
 static void add(struct mc_inbuf *b, const char *s, size_t n)
 {
@@ -146,9 +147,5 @@ int main(void)
     tcase_add_test(tc, compaction_keeps_order);
     tcase_add_test(tc, large_block_given_back);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return mc_check_run(s);
 }

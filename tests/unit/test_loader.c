@@ -16,6 +16,7 @@
 #include "engine/jsonpos.h"
 #include "engine/loader.h"
 #include "engine/loader_internal.h"
+#include "support_check.h"
 
 static char *data_path(const char *dir, const char *file)
 {
@@ -809,9 +810,5 @@ static Suite *loader_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(loader_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return mc_check_run(loader_suite());
 }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "reference/mailstore.h"
+#include "support_check.h"
 
 static struct ms_store *st;
 static struct ms_user *alice;
@@ -822,9 +823,5 @@ static Suite *mailstore_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(mailstore_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return mc_check_run(mailstore_suite());
 }

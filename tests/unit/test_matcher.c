@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "engine/matcher.h"
+#include "support_check.h"
 
 static const char *const imap_words[] = {"OK", "NO", "BAD", "PREAUTH", "BYE", "+", NULL};
 static const char *const pop3_words[] = {"+OK", "-ERR", "+", NULL};
@@ -874,9 +875,5 @@ static Suite *matcher_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(matcher_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return mc_check_run(matcher_suite());
 }

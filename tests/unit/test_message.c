@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "lib/message.h"
+#include "support_check.h"
 
 static struct mc_message_params base_params(void)
 {
@@ -354,9 +355,5 @@ static Suite *message_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(message_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return mc_check_run(message_suite());
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "lib/mime.h"
+#include "support_check.h"
 
 /* ---- helpers ---- */
 
@@ -760,9 +761,5 @@ static Suite *mime_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(mime_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return mc_check_run(mime_suite());
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "proto/protocol.h"
+#include "support_check.h"
 
 static const struct mc_protocol *P;
 static struct mc_proto_state *st;
@@ -476,9 +477,5 @@ int main(void)
     tcase_add_test(tc, test_raw_and_delivery);
     tcase_add_test(tc, test_starttls_ready);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return mc_check_run(s);
 }

@@ -32,6 +32,7 @@
 #include "reference/mailstore.h"
 #include "reference/server.h"
 #include "reference/smtp.h"
+#include "support_check.h"
 #include "support_refserver.h"
 
 enum { L_IMAP, L_IMAP_TLS_LOGIN, L_IMAPS, L_IMAP_IMPATIENT, L_LMTP, L_COUNT };
@@ -1581,9 +1582,5 @@ static Suite *suite(void)
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return mc_check_run(suite());
 }

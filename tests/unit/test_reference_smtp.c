@@ -24,6 +24,7 @@
 #include "reference/pop3.h"
 #include "reference/server.h"
 #include "reference/smtp.h"
+#include "support_check.h"
 #include "support_refserver.h"
 
 enum { L_SMTP, L_SUBMISSION, L_LMTP, L_POP3, L_SMTP_IMPATIENT, L_COUNT };
@@ -679,9 +680,5 @@ static Suite *suite(void)
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return mc_check_run(suite());
 }

@@ -25,6 +25,7 @@
 
 #include "engine/report.h"
 #include "engine/result.h"
+#include "support_check.h"
 
 /* ---- fixtures ---- */
 
@@ -790,9 +791,5 @@ static Suite *report_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(report_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return mc_check_run(report_suite());
 }

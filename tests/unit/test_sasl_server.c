@@ -14,6 +14,7 @@
 #include "lib/base64.h"
 #include "lib/sasl.h"
 #include "lib/sasl_server.h"
+#include "support_check.h"
 
 /* RFC 7677 section 3 */
 #define S256_NONCE "rOprNGfwEbeRWgbNEkqO"
@@ -806,9 +807,5 @@ static Suite *sasl_server_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(sasl_server_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return mc_check_run(sasl_server_suite());
 }

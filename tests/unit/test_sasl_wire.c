@@ -10,6 +10,7 @@
 #include "lib/base64.h"
 #include "lib/sasl.h"
 #include "lib/sasl_server.h"
+#include "support_check.h"
 
 static bool lookup(void *ctx, const char *user, struct mc_buf *password)
 {
@@ -110,9 +111,5 @@ int main(void)
     tcase_add_test(tc, cancel_and_bad_base64);
     tcase_add_test(tc, whole_exchanges);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return mc_check_run(s);
 }

@@ -16,6 +16,7 @@
 
 #include "engine/session.h"
 #include "proto/syntax.h"
+#include "support_check.h"
 
 static struct event_base *base;
 static int lfd, peer = -1;
@@ -151,9 +152,5 @@ int main(void)
     tcase_add_test(tc, literal_streams_through);
     tcase_add_test(tc, endless_reply_stops_at_cap);
     suite_add_tcase(su, tc);
-    SRunner *sr = srunner_create(su);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return mc_check_run(su);
 }

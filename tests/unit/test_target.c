@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "engine/target.h"
+#include "support_check.h"
 
 static char *write_temp(const char *text)
 {
@@ -237,9 +238,5 @@ int main(void)
     tcase_add_test(tc, profile_and_endpoint_choice);
     tcase_add_test(tc, profile_errors_have_positions);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return mc_check_run(s);
 }

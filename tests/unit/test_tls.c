@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "lib/tls.h"
+#include "support_check.h"
 
 static char dir[] = "/tmp/mc-tls-XXXXXX";
 static char cert[64], key[64];
@@ -97,9 +98,5 @@ int main(void)
     tcase_add_test(tc, self_signed_verifies_for_its_names);
     tcase_add_test(tc, server_ctx_errors);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return mc_check_run(s);
 }

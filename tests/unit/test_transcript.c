@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "engine/transcript.h"
+#include "support_check.h"
 
 static struct mc_scenario_result res;
 static struct mc_transcript_budget budget;
@@ -115,9 +116,5 @@ int main(void)
     tcase_add_test(tc, flood_stops_at_budget_with_one_marker);
     tcase_add_test(tc, huge_entry_is_cut_at_budget);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return mc_check_run(s);
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "engine/vars.h"
+#include "support_check.h"
 
 static struct mc_vars *v;
 static struct mc_buf out, err;
@@ -307,9 +308,5 @@ static Suite *vars_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(vars_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return mc_check_run(vars_suite());
 }
