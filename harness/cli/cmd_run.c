@@ -262,23 +262,6 @@ static struct mc_target *load_target(const struct run_cli *c)
     return t;
 }
 
-/* --list: how many scenarios the selection leaves out, by reason. */
-static void print_left_out(const struct run_cli *c, const struct mc_strv *why)
-{
-    fprintf(c->view.out, "not selected, by reason:\n");
-    for (size_t i = 0; i < why->count; i++) {
-        size_t n = 0;
-        bool seen = false;
-        for (size_t k = 0; k < why->count; k++) {
-            seen = seen || (k < i && strcmp(why->items[k].ptr, why->items[i].ptr) == 0);
-            n += strcmp(why->items[k].ptr, why->items[i].ptr) == 0;
-        }
-        if (!seen)
-            fprintf(c->view.out, "  %5zu  %s\n", n, why->items[i].ptr);
-    }
-    fputc('\n', c->view.out);
-}
-
 /* Loads every scenario and keeps the selected ones. A broken file stops the run before it
    starts (exit 2), and so does a selection that leaves nothing: a run that tests nothing must
    never look like a pass. */
@@ -303,7 +286,7 @@ static int load_scenarios(const struct run_cli *c, char **paths, size_t n,
         mc_scenario_free(all[i]);
     }
     if (c->list && left_out.count)
-        print_left_out(c, &left_out);
+        mc_view_not_selected(&c->view, &left_out);
     mc_strv_free(&left_out);
     if (rc != 0) {
         fprintf(stderr, "mailconform run: the scenarios have errors (nothing was run):\n%s",
@@ -393,20 +376,6 @@ static char *options_json(const struct run_cli *c)
     return text;
 }
 
-static const char *verdict_word(int exit_status)
-{
-    switch (exit_status) {
-    case MC_EXIT_OK:
-        return "pass";
-    case MC_EXIT_FAILURES:
-        return "fail";
-    case MC_EXIT_UNTESTED:
-        return "untested";
-    default:
-        return exit_status > 128 ? "interrupted" : "error";
-    }
-}
-
 /* The summary and the JSON report (from the sink the scenarios were written to as they
    finished); the exit status. */
 static int report(const struct run_cli *c, struct mc_run_result *res, struct mc_scenario **sc,
@@ -420,7 +389,7 @@ static int report(const struct run_cli *c, struct mc_run_result *res, struct mc_
     res->scenario_set_json = mc_provenance_scenario_set(sc, count, first_path);
     /* --list judges without running: it passes unless it was interrupted */
     bool listed = c->list && !res->stop_signal;
-    res->verdict = listed ? "list" : verdict_word(verdict.exit_status);
+    res->verdict = listed ? "list" : verdict.word;
     res->verdict_text = verdict.line;
     res->exit_status = listed ? MC_EXIT_OK : verdict.exit_status;
     int rc = res->exit_status;

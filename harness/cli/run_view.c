@@ -238,6 +238,17 @@ static void view_groups(const struct mc_run_view *v, const char *title, struct g
         fprintf(v->out, "  ... and %zu more (see the report)\n", n - VIEW_GROUPS_SHOWN);
 }
 
+void mc_view_not_selected(const struct mc_run_view *v, const struct mc_strv *why)
+{
+    struct group *g = NULL;
+    size_t n = 0;
+    for (size_t i = 0; i < why->count; i++)
+        group_add(&g, &n, why->items[i].ptr, NULL, NULL);
+    view_groups(v, "not selected, by reason", g, n, false);
+    fputc('\n', v->out);
+    free(g);
+}
+
 static void view_skips_and_errors(const struct mc_run_view *v, const struct mc_run_result *r)
 {
     struct group *skips = NULL, *errors = NULL;

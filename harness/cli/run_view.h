@@ -30,9 +30,12 @@ struct mc_run_view {
 /* What the run concluded, for the verdict line and the exit status (docs/cli.md). */
 struct mc_verdict {
     int exit_status;
+    const char *word; /* the report's run.verdict: "pass", "fail", "untested", "interrupted" */
     char line[512];
 };
 
+/* --list: how many scenarios the selection left out, by reason (one reason per scenario). */
+void mc_view_not_selected(const struct mc_run_view *v, const struct mc_strv *why);
 void mc_view_probed(const struct mc_run_view *v, const struct mc_run_result *r,
                     const struct mc_target *t);
 void mc_view_finished(const struct mc_run_view *v, const struct mc_scenario_result *r, size_t done,

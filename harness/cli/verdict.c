@@ -48,32 +48,38 @@ void mc_verdict_of(const struct mc_run_result *r, const struct mc_skip_limit *ma
     size_t size = sizeof v->line;
     if (r->stop_signal) {
         v->exit_status = 128 + r->stop_signal;
+        v->word = "interrupted";
         snprintf(line, size, "INTERRUPTED: %s; %zu of %zu scenarios were not run", r->stopped,
                  n[MC_OUTCOME_NOT_RUN], total);
     } else if (n[MC_OUTCOME_FAIL]) {
         v->exit_status = MC_EXIT_FAILURES;
+        v->word = "fail";
         snprintf(line, size, "FAIL: %zu scenario(s) found the server breaking a requirement",
                  n[MC_OUTCOME_FAIL]);
     } else if (n[MC_OUTCOME_ERROR]) {
         v->exit_status = MC_EXIT_UNTESTED;
+        v->word = "untested";
         snprintf(line, size,
                  "NOT TESTED: %zu scenario(s) could not test the server (set-up errors, see "
                  "above); no violation found in the %zu that ran",
                  n[MC_OUTCOME_ERROR], tested);
     } else if (tested == 0) {
         v->exit_status = MC_EXIT_UNTESTED;
+        v->word = "untested";
         snprintf(line, size,
                  "NOT TESTED: none of the %zu scenario(s) could run against this "
                  "target (see the skips above)",
                  total);
     } else if (too_many_skips(max_skip, n[MC_OUTCOME_SKIP], total)) {
         v->exit_status = MC_EXIT_UNTESTED;
+        v->word = "untested";
         snprintf(line, size,
                  "NOT TESTED ENOUGH: %zu of %zu scenarios skipped, more than "
                  "--max-skip %g%s allows",
                  n[MC_OUTCOME_SKIP], total, max_skip->value, max_skip->percent ? "%" : "");
     } else {
         v->exit_status = MC_EXIT_OK;
+        v->word = "pass";
         snprintf(line, size, "PASS: %zu of %zu scenarios tested, all passed%s", tested, total,
                  n[MC_OUTCOME_DEVIATION] ? " (known deviations included)" : "");
     }

@@ -101,12 +101,6 @@ static void probe_tls_facts(struct mc_probe *p)
 
 /* --- what the probe learns about the set-up --- */
 
-static void probe_problem(struct mc_problem *pr, enum mc_cause cause, const char *why,
-                          const char *hint)
-{
-    mc_problem_set(pr, cause, why, hint);
-}
-
 /* The first line is not this protocol's greeting but another's: the wrong port. */
 static bool probe_mismatch(struct mc_probe *p)
 {
@@ -126,7 +120,7 @@ static bool probe_mismatch(struct mc_probe *p)
                   line);
     mc_buf_printf(&hint, "point endpoint '%s' at the %s port of the server (or declare it as %s)",
                   e->name, e->proto->name, other->name);
-    probe_problem(&p->out->unusable, MC_CAUSE_PROTOCOL_MISMATCH, why.data, hint.data);
+    mc_problem_set(&p->out->unusable, MC_CAUSE_PROTOCOL_MISMATCH, why.data, hint.data);
     mc_buf_free(&why);
     mc_buf_free(&hint);
     return true;
@@ -146,15 +140,15 @@ static void probe_connection_failed(struct mc_probe *p, const char *why)
         if (cause == MC_CAUSE_TLS) {
             /* The tester does not trust the certificate: the rest (logging in, what is
                announced then) can still be learnt without TLS. */
-            probe_problem(&p->out->starttls, cause, text.data, hint.data);
+            mc_problem_set(&p->out->starttls, cause, text.data, hint.data);
             p->no_starttls = true;
         }
     } else if (p->phase == PH_GREETING && cause != MC_CAUSE_NONE) {
-        probe_problem(&p->out->unusable, cause, text.data, hint.data);
+        mc_problem_set(&p->out->unusable, cause, text.data, hint.data);
     } else if (p->phase == PH_GREETING && !p->s->greeted) {
-        probe_problem(&p->out->unusable, MC_CAUSE_REFUSED, text.data,
-                      "the server drops connections from this client before greeting it: check "
-                      "its access rules for the tester's address");
+        mc_problem_set(&p->out->unusable, MC_CAUSE_REFUSED, text.data,
+                       "the server drops connections from this client before greeting it: check "
+                       "its access rules for the tester's address");
     } else if (p->phase == PH_GREETING) {
         probe_mismatch(p);
     }
@@ -177,9 +171,9 @@ static void probe_greeting(struct mc_probe *p)
         struct mc_buf why = {0};
         mc_buf_printf(&why, "endpoint '%s' (%s port %d) refuses service in its greeting: '%s'",
                       e->name, e->host, e->port, r->status_line ? r->status_line : "");
-        probe_problem(&p->out->unusable, MC_CAUSE_REFUSED, why.data,
-                      "the server will not serve this client: check its access rules for the "
-                      "tester's address, or whether it is shutting down");
+        mc_problem_set(&p->out->unusable, MC_CAUSE_REFUSED, why.data,
+                       "the server will not serve this client: check its access rules for the "
+                       "tester's address, or whether it is shutting down");
         probe_finish(p, why.data);
         mc_buf_free(&why);
         return;
@@ -239,7 +233,7 @@ static void probe_login_refused(struct mc_probe *p)
         mc_buf_printf(&hint,
                       "check the passwords of the test users in the target profile (or the "
                       "USER:PASSWORD of the URL), and that the accounts exist on the server");
-        probe_problem(&p->out->login, MC_CAUSE_CREDENTIALS, why.data, hint.data);
+        mc_problem_set(&p->out->login, MC_CAUSE_CREDENTIALS, why.data, hint.data);
         probe_quit(p);
     }
     mc_buf_free(&why);
@@ -355,26 +349,26 @@ static void probe_timeout(evutil_socket_t fd, short what, void *arg)
                       "endpoint '%s' (%s port %d) accepted the connection but did not complete "
                       "the TLS handshake within %d ms",
                       e->name, e->host, e->port, ms);
-        probe_problem(&p->out->unusable, MC_CAUSE_NO_GREETING, why.data,
-                      "is this port really implicit TLS (993, 995, 465)? A plain-text port "
-                      "would have greeted: check the server's TLS set-up");
+        mc_problem_set(&p->out->unusable, MC_CAUSE_NO_GREETING, why.data,
+                       "is this port really implicit TLS (993, 995, 465)? A plain-text port "
+                       "would have greeted: check the server's TLS set-up");
     } else if (p->phase == PH_GREETING && !p->s->open) {
         mc_buf_printf(&why, "endpoint '%s': could not connect to %s port %d within %d ms", e->name,
                       e->host, e->port, ms);
-        probe_problem(&p->out->unusable, MC_CAUSE_UNREACHABLE, why.data,
-                      "nothing answers there (a firewall dropping packets?): check the host, "
-                      "the port and the network path");
+        mc_problem_set(&p->out->unusable, MC_CAUSE_UNREACHABLE, why.data,
+                       "nothing answers there (a firewall dropping packets?): check the host, "
+                       "the port and the network path");
     } else if (p->phase == PH_GREETING && !p->s->greeted &&
                !(p->s->conn && mc_conn_input_length(p->s->conn))) {
         mc_buf_printf(&why,
                       "endpoint '%s' (%s port %d) accepted the connection but sent no "
                       "greeting within %d ms",
                       e->name, e->host, e->port, ms);
-        probe_problem(&p->out->unusable, MC_CAUSE_NO_GREETING, why.data,
-                      e->tls == MC_TLS_IMPLICIT
-                          ? "is the server overloaded, or is this not a mail port?"
-                          : "if this port expects TLS from the first byte (993, 995, 465), "
-                            "declare it with implicit TLS (imaps://, pop3s://, smtps://)");
+        mc_problem_set(&p->out->unusable, MC_CAUSE_NO_GREETING, why.data,
+                       e->tls == MC_TLS_IMPLICIT
+                           ? "is the server overloaded, or is this not a mail port?"
+                           : "if this port expects TLS from the first byte (993, 995, 465), "
+                             "declare it with implicit TLS (imaps://, pop3s://, smtps://)");
     } else if (p->phase == PH_GREETING && probe_mismatch(p)) {
         mc_buf_append_str(&why, p->out->unusable.why);
     } else if (p->phase == PH_TLS) {
@@ -462,13 +456,15 @@ void mc_probe_start(struct mc_runner *rn, void (*done)(struct mc_runner *rn))
         rn->probes_done(rn);
 }
 
+/* Probes are made in the order of the target's endpoints: an endpoint's index is its
+   probe's. */
 const struct mc_capability_probe *mc_probe_of(const struct mc_runner *rn,
                                               const struct mc_endpoint *ep)
 {
-    for (size_t i = 0; i < rn->result->probe_count; i++)
-        if (ep && strcmp(rn->result->probes[i].endpoint, ep->name) == 0)
-            return &rn->result->probes[i];
-    return NULL;
+    const struct mc_target *t = rn->target;
+    if (!ep || ep < t->endpoints || ep >= t->endpoints + rn->result->probe_count)
+        return NULL;
+    return &rn->result->probes[ep - t->endpoints];
 }
 
 void mc_probe_free_all(struct mc_runner *rn)

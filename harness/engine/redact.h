@@ -30,7 +30,8 @@ size_t mc_redactor_mark(const struct mc_redactor *r);
 void mc_redactor_drop(struct mc_redactor *r, size_t mark);
 /* Whether `data` holds a secret. */
 bool mc_redactor_hits(const struct mc_redactor *r, const char *data, size_t len);
-/* out = data with every secret replaced by its mask (the longest secret first at each place). */
+/* out = data with every secret replaced by its mask (the longest secret first at each place);
+   with r NULL (secrets kept), a plain copy. */
 void mc_redact(const struct mc_redactor *r, const char *data, size_t len, struct mc_buf *out);
 
 #endif

@@ -76,10 +76,7 @@ static void op_fail_with_label(struct mc_srun *r, struct mc_op *op, const char *
     if (!last && op->kind == MC_OP_EXCHANGE) {
         mc_buf_append_str(&b, "while sending ");
         struct mc_buf masked = {0}; /* a failed PASS must not put the password in `why` */
-        if (r->redact)
-            mc_redact(r->redact, op->text.data, op->text.len, &masked);
-        else
-            mc_buf_append(&masked, op->text.data, op->text.len);
+        mc_redact(r->redact, op->text.data, op->text.len, &masked);
         if (masked.len < 300)
             quote_line(&b, masked.data, masked.len);
         else

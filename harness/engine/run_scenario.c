@@ -15,7 +15,6 @@
 
 #include "engine/run_internal.h"
 #include "engine/transport.h"
-#include "lib/base64.h"
 #include "lib/escape.h"
 
 double mc_now_monotonic(void)
@@ -54,8 +53,8 @@ void mc_srun_record(void *arg, struct mc_session *s, enum mc_transcript_dir dir,
     mc_transcript_add(r->res, &r->budget, t, s->index, dir, data, len);
 }
 
-/* The secrets of the scenario's users (engine/redact.h): passwords, and the SASL PLAIN
-   initial response that carries one. */
+/* The secrets of the scenario's users (engine/redact.h): each password as itself, and as
+   every protocol's login commands may write it (protocol.h, secret_forms). */
 static void redact_users(struct mc_srun *r)
 {
     if (r->runner->opts->keep_secrets)
@@ -69,25 +68,19 @@ static void redact_users(struct mc_srun *r)
         else
             snprintf(mask, sizeof mask, "${password%d}", i + 1);
         mc_redactor_add(r->redact, u->password, strlen(u->password), mask);
-        /* as a quoted string puts it on the wire (IMAP LOGIN: \" and \\ escaped) */
-        struct mc_buf quoted = {0};
-        for (const char *c = u->password; *c; c++) {
-            if (*c == '"' || *c == '\\')
-                mc_buf_append_char(&quoted, '\\');
-            mc_buf_append_char(&quoted, *c);
+        struct mc_strv as_password = {0}, encoded = {0};
+        for (const char *const *name = mc_protocol_names(); *name; name++) {
+            const struct mc_protocol *p = mc_protocol_find(*name);
+            if (p->secret_forms)
+                p->secret_forms(u->name, u->password, &as_password, &encoded);
         }
-        if (quoted.len != strlen(u->password))
-            mc_redactor_add(r->redact, quoted.data, quoted.len, mask);
-        mc_buf_free(&quoted);
-        struct mc_buf plain = {0}, b64 = {0};
-        mc_buf_append_char(&plain, '\0');
-        mc_buf_append_str(&plain, u->name);
-        mc_buf_append_char(&plain, '\0');
-        mc_buf_append_str(&plain, u->password);
-        mc_base64_encode(plain.data, plain.len, &b64);
-        mc_redactor_add(r->redact, b64.data, b64.len, "[redacted SASL PLAIN response]");
-        mc_buf_free(&plain);
-        mc_buf_free(&b64);
+        for (size_t k = 0; k < as_password.count; k++)
+            mc_redactor_add(r->redact, as_password.items[k].ptr, as_password.items[k].len, mask);
+        for (size_t k = 0; k < encoded.count; k++)
+            mc_redactor_add(r->redact, encoded.items[k].ptr, encoded.items[k].len,
+                            "[redacted SASL PLAIN response]");
+        mc_strv_free(&as_password);
+        mc_strv_free(&encoded);
     }
 }
 
@@ -209,10 +202,7 @@ static void step_begin(struct mc_srun *r)
         (st->kind == MC_STEP_SEND || st->kind == MC_STEP_SEND_RAW)) {
         const struct mc_buf *text = &r->ops[r->op_count - 1].text;
         struct mc_buf masked = {0};
-        if (r->redact)
-            mc_redact(r->redact, text->data, text->len, &masked);
-        else
-            mc_buf_append(&masked, text->data, text->len);
+        mc_redact(r->redact, text->data, text->len, &masked);
         sr->sent = mc_buf_steal(&masked);
     }
     int ms = open ? r->runner->opts->step_timeout_ms : step_timeout_ms(r, st);

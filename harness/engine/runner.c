@@ -295,14 +295,16 @@ static void gate_check(const struct mc_runner *rn, const struct mc_scenario *sc,
 
 /* --- users --- */
 
-/* Takes sc->users free users that are not retired, or none (false) if not enough are free now. */
+/* Takes sc->users free users that are not retired (unless the scenario does not use their
+   credentials), or none (false) if not enough are free now. */
 static bool take_users(struct mc_runner *rn, const struct mc_scenario *sc,
                        const struct mc_user ***users, size_t **index)
 {
     size_t need = (size_t)sc->users, got = 0;
+    bool any = !uses_credentials(sc);
     size_t *idx = mc_xcalloc(need, sizeof *idx);
     for (size_t i = 0; i < rn->target->user_count && got < need; i++)
-        if (!rn->user_busy[i] && (!rn->user_retired[i] || !uses_credentials(sc)))
+        if (!rn->user_busy[i] && (any || !rn->user_retired[i]))
             idx[got++] = i;
     if (got < need) {
         free(idx);
@@ -646,11 +648,6 @@ int mc_run(struct mc_scenario *const *scenarios, size_t count, const struct mc_r
     return 0;
 }
 
-static void problem_free(struct mc_problem *p)
-{
-    mc_problem_clear(p);
-}
-
 void mc_run_result_free(struct mc_run_result *r)
 {
     for (size_t i = 0; i < r->scenario_count; i++) {
@@ -684,9 +681,9 @@ void mc_run_result_free(struct mc_run_result *r)
         mc_strv_free(&p->after_login);
         free(p->greeting);
         free(p->error);
-        problem_free(&p->unusable);
-        problem_free(&p->starttls);
-        problem_free(&p->login);
+        mc_problem_clear(&p->unusable);
+        mc_problem_clear(&p->starttls);
+        mc_problem_clear(&p->login);
         free(p->tls_version);
         free(p->tls_subject);
         free(p->tls_expires);

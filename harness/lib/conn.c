@@ -388,8 +388,7 @@ bool mc_conn_tcp_established(const struct mc_conn *c)
         return false;
     if (c->connected)
         return true;
-    struct bufferevent *under = bufferevent_get_underlying(c->bev);
-    evutil_socket_t fd = bufferevent_getfd(under ? under : c->bev);
+    evutil_socket_t fd = bufferevent_getfd(conn_socket_bev(c));
     struct sockaddr_storage peer;
     socklen_t len = sizeof peer;
     return fd >= 0 && getpeername(fd, (struct sockaddr *)&peer, &len) == 0;
@@ -511,8 +510,8 @@ static void conn_read_cb(struct bufferevent *bev, void *arg)
 static size_t conn_unsent(struct mc_conn *c)
 {
     size_t n = evbuffer_get_length(bufferevent_get_output(c->bev));
-    struct bufferevent *under = bufferevent_get_underlying(c->bev);
-    return n + (under ? evbuffer_get_length(bufferevent_get_output(under)) : 0);
+    struct bufferevent *sock = conn_socket_bev(c);
+    return n + (sock != c->bev ? evbuffer_get_length(bufferevent_get_output(sock)) : 0);
 }
 
 #define CONN_FLUSH_POLL_MS 10 /* how often a closing TLS-filtered connection looks again */
@@ -568,8 +567,7 @@ static void conn_linger_done(evutil_socket_t fd, short what, void *arg)
    or CONN_LINGER_S (see there). Under a TLS filter the socket is the plain bufferevent's. */
 static void conn_linger_start(struct mc_conn *c)
 {
-    struct bufferevent *under = bufferevent_get_underlying(c->bev);
-    evutil_socket_t fd = bufferevent_getfd(under ? under : c->bev);
+    evutil_socket_t fd = bufferevent_getfd(conn_socket_bev(c));
     conn_tls_goodbye(c);
     if (fd < 0 || shutdown(fd, SHUT_WR) != 0) {
         conn_finish_close(c);

@@ -415,6 +415,19 @@ static void imap_append_quoted(struct mc_buf *b, const char *s)
     mc_buf_append_char(b, '"');
 }
 
+/* The password inside LOGIN's quoted string, when quoting changes it. */
+static void imap_secret_forms(const char *user, const char *password, struct mc_strv *as_password,
+                              struct mc_strv *encoded)
+{
+    (void)user;
+    (void)encoded;
+    struct mc_buf q = {0};
+    imap_append_quoted(&q, password);
+    if (q.len - 2 != strlen(password))
+        mc_strv_push(as_password, q.data + 1, q.len - 2); /* without the quotes */
+    mc_buf_free(&q);
+}
+
 static void imap_login_commands(const char *user, const char *password, struct mc_strv *out)
 {
     struct mc_buf b = {0};
@@ -509,6 +522,7 @@ const struct mc_protocol mc_proto_imap = {
     .starttls_ready = imap_starttls_ready,
     .quit_command = "LOGOUT",
     .login_commands = imap_login_commands,
+    .secret_forms = imap_secret_forms,
     .auth_command = imap_auth_command,
     .auth_initial_response = true,
     .auth_ir_capability = "SASL-IR", /* RFC 4959 3 */

@@ -171,6 +171,13 @@ struct mc_protocol {
        IMAP: LOGIN with quoted strings; SMTP: EHLO then AUTH PLAIN). Each must get a positive
        final reply. */
     void (*login_commands)(const char *user, const char *password, struct mc_strv *out);
+    /* How the password stands in those commands when not as itself, for keeping it out of
+       reports (engine/redact.h): `as_password` gets forms that are the password written
+       another way (IMAP's quoted string escapes " and \\, RFC 9051 4.3), `encoded` forms that
+       carry it among other things (SMTP's AUTH PLAIN response, RFC 4616). NULL: only as
+       itself. */
+    void (*secret_forms)(const char *user, const char *password, struct mc_strv *as_password,
+                         struct mc_strv *encoded);
     /* SASL: the command that starts mechanism `mech`, with an initial response (base64, ""
        for an empty one) when `initial` is non-NULL and the protocol carries one. */
     void (*auth_command)(const char *mech, const char *initial, struct mc_buf *out);

@@ -291,24 +291,40 @@ static void smtp_capabilities(const struct mc_reply *r, struct mc_strv *out)
 }
 
 /* Hello, then AUTH PLAIN with the initial response base64("\0user\0password") (RFC 4616 2). */
+/* The AUTH PLAIN initial response: base64("\0user\0password") (RFC 4616 2, RFC 4954 4). */
+static void smtp_plain_response(const char *user, const char *password, struct mc_buf *b64)
+{
+    struct mc_sasl *plain = mc_sasl_new("PLAIN", user, password);
+    struct mc_buf initial = {0};
+    mc_sasl_initial(plain, &initial);
+    mc_base64_encode(initial.data ? initial.data : "", initial.len, b64);
+    mc_sasl_free(plain);
+    mc_buf_free(&initial);
+}
+
+/* Hello, then AUTH PLAIN with its initial response. */
 static void smtp_login_with(const char *hello, const char *user, const char *password,
                             struct mc_strv *out)
 {
-    struct mc_buf b = {0};
+    struct mc_buf b = {0}, b64 = {0};
     mc_buf_printf(&b, "%s %s", hello, SMTP_CLIENT_NAME);
     mc_strv_push(out, b.data, b.len);
-
-    struct mc_sasl *plain = mc_sasl_new("PLAIN", user, password);
-    struct mc_buf initial = {0}, b64 = {0};
-    mc_sasl_initial(plain, &initial);
-    mc_base64_encode(initial.data ? initial.data : "", initial.len, &b64);
+    smtp_plain_response(user, password, &b64);
     mc_buf_reset(&b);
     mc_syn_auth_command(&b, "AUTH", "PLAIN", b64.data ? b64.data : "");
     mc_strv_push(out, b.data, b.len);
-    mc_sasl_free(plain);
-    mc_buf_free(&initial);
     mc_buf_free(&b64);
     mc_buf_free(&b);
+}
+
+static void smtp_secret_forms(const char *user, const char *password, struct mc_strv *as_password,
+                              struct mc_strv *encoded)
+{
+    (void)as_password;
+    struct mc_buf b64 = {0};
+    smtp_plain_response(user, password, &b64);
+    mc_strv_push(encoded, b64.data ? b64.data : "", b64.len);
+    mc_buf_free(&b64);
 }
 
 static void smtp_login_commands(const char *user, const char *password, struct mc_strv *out)
@@ -402,6 +418,7 @@ const struct mc_protocol mc_proto_smtp = {
     .schemes = smtp_schemes,
     .capability_command = "EHLO " SMTP_CLIENT_NAME,
     .login_commands = smtp_login_commands,
+    .secret_forms = smtp_secret_forms,
     .hello_verb = "EHLO",
     .delivery_commands = smtp_delivery_commands,
     .line_max = SMTP_LINE_MAX,
@@ -441,6 +458,7 @@ const struct mc_protocol mc_proto_lmtp = {
     .schemes = lmtp_schemes,
     .capability_command = "LHLO " SMTP_CLIENT_NAME,
     .login_commands = lmtp_login_commands,
+    .secret_forms = smtp_secret_forms,
     .hello_verb = "LHLO",
     .delivery_commands = lmtp_delivery_commands,
     .line_max = SMTP_LINE_MAX,

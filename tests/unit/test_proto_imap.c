@@ -430,6 +430,22 @@ START_TEST(test_starttls_ready)
 }
 END_TEST
 
+/* The password as LOGIN's quoted string writes it, for masking in reports; none when quoting
+   leaves it as it is. */
+START_TEST(test_secret_forms)
+{
+    struct mc_strv as_password = {0}, encoded = {0};
+    mc_proto_imap.secret_forms("mcx", "se\"cr\\et", &as_password, &encoded);
+    ck_assert_uint_eq(as_password.count, 1);
+    ck_assert_str_eq(as_password.items[0].ptr, "se\\\"cr\\\\et");
+    ck_assert_uint_eq(encoded.count, 0);
+    mc_strv_clear(&as_password);
+    mc_proto_imap.secret_forms("mc01", "plain-secret", &as_password, &encoded);
+    ck_assert_uint_eq(as_password.count, 0);
+    mc_strv_free(&as_password);
+}
+END_TEST
+
 START_TEST(test_raw_command)
 {
     struct mc_exchange_opts o = {.multiline = -1, .raw = true};
@@ -490,6 +506,7 @@ int main(void)
     tcase_add_test(tc, test_line_octets);
     tcase_add_test(tc, test_nul_in_literal);
     tcase_add_test(tc, test_raw_command);
+    tcase_add_test(tc, test_secret_forms);
     tcase_add_test(tc, test_starttls_ready);
     suite_add_tcase(s, tc);
     return mc_check_run(s);

@@ -429,6 +429,18 @@ START_TEST(test_starttls_ready)
 }
 END_TEST
 
+/* AUTH PLAIN carries the password in base64 (RFC 4616): the form reports must mask. */
+START_TEST(test_secret_forms)
+{
+    struct mc_strv as_password = {0}, encoded = {0};
+    mc_proto_smtp.secret_forms("mc01", "secret", &as_password, &encoded);
+    ck_assert_uint_eq(as_password.count, 0);
+    ck_assert_uint_eq(encoded.count, 1);
+    ck_assert_str_eq(encoded.items[0].ptr, "AG1jMDEAc2VjcmV0"); /* "\0mc01\0secret" */
+    mc_strv_free(&encoded);
+}
+END_TEST
+
 START_TEST(test_raw_and_delivery)
 {
     struct mc_exchange_opts o = {.multiline = -1, .raw = true};
@@ -475,6 +487,7 @@ int main(void)
     tcase_add_test(tc, test_dialogues);
     tcase_add_test(tc, test_misuse_is_an_error);
     tcase_add_test(tc, test_raw_and_delivery);
+    tcase_add_test(tc, test_secret_forms);
     tcase_add_test(tc, test_starttls_ready);
     suite_add_tcase(s, tc);
     return mc_check_run(s);
