@@ -18,6 +18,8 @@
 int mc_cmd_run(int argc, char **argv);
 int mc_cmd_lint(int argc, char **argv);
 int mc_cmd_serve(int argc, char **argv);
+int mc_cmd_report(int argc, char **argv);
+int mc_cmd_report_diff(int argc, char **argv); /* argv[0] is "diff" */
 
 enum mc_color { MC_COLOR_AUTO, MC_COLOR_ALWAYS, MC_COLOR_NEVER };
 /* Decides once whether `f` gets colour. */

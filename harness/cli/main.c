@@ -16,6 +16,8 @@ static const char usage_text[] =
     "commands:\n"
     "  run PATH...    run scenarios (files or folders) against a target, write a report\n"
     "  lint PATH...   check scenario files without running them\n"
+    "  report FILE    render a JSON report as text, JUnit, TAP or HTML; 'report diff OLD NEW'\n"
+    "                 compares two runs\n"
     "  serve --dir D  run the reference mail server until stopped (writes D/target.json)\n"
     "  help           this text; 'mailconform COMMAND --help' for a command's options\n"
     "  version        print the version\n"
@@ -39,6 +41,8 @@ int main(int argc, char **argv)
         return mc_cmd_run(argc - 1, argv + 1);
     if (strcmp(cmd, "lint") == 0)
         return mc_cmd_lint(argc - 1, argv + 1);
+    if (strcmp(cmd, "report") == 0)
+        return mc_cmd_report(argc - 1, argv + 1);
     if (strcmp(cmd, "serve") == 0)
         return mc_cmd_serve(argc - 1, argv + 1);
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {

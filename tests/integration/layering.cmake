@@ -17,11 +17,13 @@ set(lib lib/buf.h)
 set(proto proto/protocol.h)
 set(engine engine/target.h)
 set(reference reference/server.h)
+set(render render/render.h)
 set(cli cli/cli.h)
-mc_layer_test(lib mailconform_lib "${lib}" "${proto};${engine};${reference};${cli}")
-mc_layer_test(core mailconform_core "${lib};${proto};${engine}" "${reference};${cli}")
-mc_layer_test(reference mailconform_reference "${lib};${reference}" "${proto};${engine};${cli}")
-mc_layer_test(cli mailconform "${lib};${proto};${engine};${reference};${cli}" "")
+mc_layer_test(lib mailconform_lib "${lib}" "${proto};${engine};${reference};${render};${cli}")
+mc_layer_test(core mailconform_core "${lib};${proto};${engine}" "${reference};${render};${cli}")
+mc_layer_test(reference mailconform_reference "${lib};${reference}" "${proto};${engine};${render};${cli}")
+mc_layer_test(render mailconform_render "${lib};${render}" "${proto};${engine};${reference};${cli}")
+mc_layer_test(cli mailconform "${lib};${proto};${engine};${reference};${render};${cli}" "")
 
 # Include roots cannot stop a path that climbs out of its folder: there must be none.
 add_test(NAME layering.no-relative-includes
