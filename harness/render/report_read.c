@@ -4,9 +4,11 @@
 #include "render/report_read.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "lib/base64.h"
 
@@ -17,39 +19,54 @@ static json_t *refuse(json_t *doc, struct mc_buf *err, const char *path, const c
     return NULL;
 }
 
-static json_t *parse(const char *path, struct mc_buf *err)
+static json_t *parse_fd(int fd, const char *name, struct mc_buf *err)
 {
-    json_error_t je;
-    json_t *doc;
-    if (strcmp(path, "-") == 0) {
-        doc = json_loadf(stdin, JSON_REJECT_DUPLICATES, &je);
-    } else {
-        struct stat st;
-        if (stat(path, &st) != 0) {
-            mc_buf_printf(err, "%s: %s", path, strerror(errno));
-            return NULL;
-        }
-        if (!S_ISREG(st.st_mode)) {
-            mc_buf_printf(err, "%s: not a regular file", path);
-            return NULL;
-        }
-        if ((long long)st.st_size > MC_REPORT_FILE_MAX) {
-            mc_buf_printf(err, "%s: %lld bytes, more than a report may have (%lld)", path,
-                          (long long)st.st_size, MC_REPORT_FILE_MAX);
-            return NULL;
-        }
-        doc = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        mc_buf_printf(err, "%s: %s", name, strerror(errno));
+        return NULL;
     }
+    if (S_ISDIR(st.st_mode)) {
+        mc_buf_printf(err, "%s: a folder, not a report", name);
+        return NULL;
+    }
+    if (S_ISREG(st.st_mode) && (long long)st.st_size > MC_REPORT_FILE_MAX) {
+        mc_buf_printf(err, "%s: %lld bytes, more than a report may have (%lld)", name,
+                      (long long)st.st_size, MC_REPORT_FILE_MAX);
+        return NULL;
+    }
+    json_error_t je;
+    json_t *doc = json_loadfd(fd, JSON_REJECT_DUPLICATES, &je);
     if (!doc)
-        mc_buf_printf(err, "%s:%d:%d: not a JSON report: %s", path, je.line, je.column, je.text);
+        mc_buf_printf(err, "%s:%d:%d: not a JSON report: %s", name, je.line, je.column, je.text);
     return doc;
+}
+
+static json_t *check(json_t *doc, const char *path, struct mc_buf *err);
+
+json_t *mc_report_read_fd(int fd, const char *name, struct mc_buf *err)
+{
+    json_t *doc = parse_fd(fd, name, err);
+    return doc ? check(doc, name, err) : NULL;
 }
 
 json_t *mc_report_read(const char *path, struct mc_buf *err)
 {
-    json_t *doc = parse(path, err);
-    if (!doc)
+    if (strcmp(path, "-") == 0)
+        return mc_report_read_fd(STDIN_FILENO, "standard input", err);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        mc_buf_printf(err, "%s: %s", path, strerror(errno));
         return NULL;
+    }
+    json_t *doc = mc_report_read_fd(fd, path, err);
+    close(fd);
+    return doc;
+}
+
+/* What every renderer relies on; frees doc and says what is wrong otherwise. */
+static json_t *check(json_t *doc, const char *path, struct mc_buf *err)
+{
     if (!json_is_object(doc))
         return refuse(doc, err, path, "not a mailconform report (the top level is not an object)");
     const char *format = mc_rj_str(doc, "format", NULL);

@@ -27,6 +27,8 @@
 
 /* The report at `path` ("-": standard input), or NULL with "PATH: what is wrong" in err. */
 json_t *mc_report_read(const char *path, struct mc_buf *err);
+/* The same from an open descriptor (not closed); `name` is what messages call it. */
+json_t *mc_report_read_fd(int fd, const char *name, struct mc_buf *err);
 
 /* Lenient member access: the fallback when `obj` is not an object, the key is missing, or
    the value has another type. */
