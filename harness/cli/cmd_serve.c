@@ -14,6 +14,7 @@
 
 #include "cli/cli.h"
 #include "cli/embedded.h"
+#include "cli/report_browser.h"
 #include "engine/target.h"
 
 /* The usage text, around the list of listener names (the schemes of the protocol tables). */
@@ -21,6 +22,7 @@
 static const char serve_usage_head[] =
     "usage: mailconform serve --dir DIR [--users N | --users-file FILE] [--maildir MDIR]\n"
     "                         [--cert PEM --key PEM] [--host ADDR] [--port NAME=PORT]...\n"
+    "       mailconform serve --http ADDR --reports RDIR [--http-public] [--dir DIR ...]\n"
     "\n"
     "Runs the reference mail server (every listener named below) on free loopback ports\n"
     "until SIGINT or SIGTERM. DIR receives the self-signed certificate (cert.pem, also the CA\n"
@@ -39,6 +41,13 @@ static const char serve_usage_head[] =
     "  -p, --port NAME=PORT  a fixed port for listener NAME (repeatable; the others get free\n"
     "                    ports), NAME one of\n";
 static const char serve_usage_tail[] =
+    "report browser (without --dir, only the browser runs):\n"
+    "      --http ADDR   serve the reports in RDIR over HTTP at ADDR: PORT, HOST:PORT or\n"
+    "                    [V6]:PORT, numeric (port 0: a free one; the URL is printed); read-only,\n"
+    "                    lists RDIR's *.json reports, shows each as the HTML report, compares\n"
+    "                    any two\n"
+    "      --reports RDIR  the folder of reports it serves (nothing outside it)\n"
+    "      --http-public allow a non-loopback ADDR (the reports show whatever they recorded)\n"
     "  -h, --help        this text\n"
     "\n"
     "exit status: 0 stopped by a signal, 2 usage or setup error\n";
@@ -60,13 +69,17 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     event_base_loopexit(arg, NULL);
 }
 
-static int serve(const struct mc_embedded_config *cfg)
+struct web_config {
+    const char *addr, *reports;
+    bool public_ok;
+};
+
+/* Starts the reference server and writes DIR/target.json; NULL after saying why. */
+static struct mc_embedded *start_mail(struct event_base *base, const struct mc_embedded_config *cfg)
 {
     const char *dir = cfg->dir;
     struct mc_buf err = {0}, path = {0};
     struct mc_target *target = NULL;
-    struct event_base *base = event_base_new();
-    int rc = MC_EXIT_USAGE;
     mkdir(dir, 0755);
     struct mc_embedded *e = mc_embedded_start(base, cfg, &target, &err);
     if (target) { /* a process of its own, not embedded in a run */
@@ -80,24 +93,52 @@ static int serve(const struct mc_embedded_config *cfg)
     }
     mc_buf_printf(&path, "%s/target.json", dir);
     if (e && mc_target_write_profile(target, path.data, &err) == 0) {
+        printf("mailconform serve: ready; target %s\n", path.data);
+    } else {
+        fprintf(stderr, "mailconform serve: %s\n", err.data ? err.data : "cannot start");
+        mc_embedded_stop(e);
+        e = NULL;
+    }
+    mc_target_free(target);
+    mc_buf_free(&err);
+    mc_buf_free(&path);
+    return e;
+}
+
+static struct mc_report_browser *start_web(struct event_base *base, const struct web_config *web)
+{
+    struct mc_buf err = {0}, url = {0};
+    struct mc_report_browser *b =
+        mc_report_browser_start(base, web->addr, web->reports, web->public_ok, &url, &err);
+    if (b)
+        printf("mailconform serve: report browser at %s (reports in %s)\n", url.data, web->reports);
+    else
+        fprintf(stderr, "mailconform serve: %s\n", err.data ? err.data : "cannot start");
+    mc_buf_free(&err);
+    mc_buf_free(&url);
+    return b;
+}
+
+static int serve(const struct mc_embedded_config *cfg, const struct web_config *web)
+{
+    struct event_base *base = event_base_new();
+    struct mc_embedded *e = NULL;
+    struct mc_report_browser *b = NULL;
+    int rc = MC_EXIT_USAGE;
+    if ((!cfg->dir || (e = start_mail(base, cfg))) && (!web->addr || (b = start_web(base, web)))) {
         struct event *sigint = evsignal_new(base, SIGINT, on_signal, base);
         struct event *sigterm = evsignal_new(base, SIGTERM, on_signal, base);
         event_add(sigint, NULL);
         event_add(sigterm, NULL);
-        printf("mailconform serve: ready; target %s\n", path.data);
         fflush(stdout);
         event_base_dispatch(base);
         event_free(sigint);
         event_free(sigterm);
         rc = MC_EXIT_OK;
-    } else {
-        fprintf(stderr, "mailconform serve: %s\n", err.data ? err.data : "cannot start");
     }
+    mc_report_browser_stop(b);
     mc_embedded_stop(e);
-    mc_target_free(target);
     event_base_free(base);
-    mc_buf_free(&err);
-    mc_buf_free(&path);
     return rc;
 }
 
@@ -111,8 +152,12 @@ int mc_cmd_serve(int argc, char **argv)
                                              {"key", required_argument, NULL, 'k'},
                                              {"host", required_argument, NULL, 'H'},
                                              {"port", required_argument, NULL, 'p'},
+                                             {"http", required_argument, NULL, 'W'},
+                                             {"reports", required_argument, NULL, 'R'},
+                                             {"http-public", no_argument, NULL, 'P'},
                                              {"help", no_argument, NULL, 'h'},
                                              {0, 0, 0, 0}};
+    struct web_config web = {0};
     struct mc_strv ports = {0};
     struct mc_buf err = {0};
     struct mc_embedded_config cfg = {.users = 24, .ports = &ports};
@@ -138,6 +183,12 @@ int mc_cmd_serve(int argc, char **argv)
             cfg.maildir = optarg;
         else if (ch == 'u')
             users = mc_cli_number(optarg, 1, 999, &ok);
+        else if (ch == 'W')
+            web.addr = optarg;
+        else if (ch == 'R')
+            web.reports = optarg;
+        else if (ch == 'P')
+            web.public_ok = true;
         else if (ch == 'h') {
             serve_usage(stdout);
             return MC_EXIT_OK;
@@ -145,14 +196,18 @@ int mc_cmd_serve(int argc, char **argv)
             ok = false;
     }
     int rc = MC_EXIT_USAGE;
-    if (!ok || !cfg.dir || optind != argc) {
+    if (ok && optind == argc && !cfg.dir && !web.addr)
+        mc_buf_printf(&err, "give --dir (the mail server), --http (the report browser) or both");
+    else if (ok && optind == argc && !web.addr != !web.reports)
+        mc_buf_printf(&err, "--http and --reports go together");
+    if (!ok || optind != argc || err.len) {
         if (err.len)
             fprintf(stderr, "mailconform serve: %s\n", err.data);
-        fputs(!cfg.dir && ok ? "mailconform serve: --dir is required\n\n" : "\n", stderr);
+        fputs("\n", stderr);
         serve_usage(stderr);
     } else {
         cfg.users = (int)users;
-        rc = serve(&cfg);
+        rc = serve(&cfg, &web);
     }
     mc_strv_free(&ports);
     mc_buf_free(&err);
