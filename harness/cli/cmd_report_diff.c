@@ -3,6 +3,7 @@
  * saved reports (harness/render/diff.h) and exits 1 when NEW has a failure OLD did not, so CI
  * can gate a mail server's development branch on regressions (docs/cli.md, "report diff").
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +23,7 @@ static const char diff_usage[] =
     "failures, fixed ones, changed reasons, new errors and skips, new and removed scenarios,\n"
     "per protocol and level. One of the files may be '-' (standard input).\n"
     "\n"
-    "  -j, --json            print the diff as JSON (docs/report-format.md, \"The diff model\")\n"
+    "      --json            print the diff as JSON (docs/report-format.md, \"The diff model\")\n"
     "  -o, --output FILE     write to FILE, whole or not at all (default: standard output)\n"
     "      --fail-on LIST    also exit 1 for these categories (comma-separated), e.g.\n"
     "                        new_error,changed_reason; new failures always do. Categories:\n"
@@ -94,7 +95,7 @@ static int parse_args(int argc, char **argv, struct diff_args *a, int *status)
     *status = MC_EXIT_USAGE;
     int ch;
     optind = 1;
-    while ((ch = getopt_long(argc, argv, "jo:h", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
         if (ch == 'j') {
             a->json = true;
         } else if (ch == 'o') {
@@ -141,9 +142,12 @@ static int write_model(const struct diff_args *a, const json_t *model, struct mc
         return -1;
     int rc;
     if (a->json) {
-        rc = json_dumpf(model, of.f, JSON_INDENT(2)) == 0 && fputc('\n', of.f) != EOF ? 0 : -1;
+        rc = json_dumpf(model, of.f, JSON_INDENT(2)) == 0 && fputc('\n', of.f) != EOF &&
+                     fflush(of.f) == 0
+                 ? 0
+                 : -1;
         if (rc != 0)
-            mc_buf_printf(err, "%s: cannot write the diff", a->out_path);
+            mc_buf_printf(err, "writing the diff: %s", strerror(errno));
     } else {
         mc_cli_color_init(a->color, of.f);
         rc = mc_diff_print_text(of.f, model, mc_cli_color("reset")[0] != '\0', err);
