@@ -12,7 +12,7 @@
 #include "cli/cli.h"
 #include "cli/outfile.h"
 #include "render/diff.h"
-#include "render/report_read.h"
+#include "render/report_read.h" /* mc_rj_int */
 
 #define USAGE_CATEGORY_INDENT 24 /* the column where the options' texts start */
 
@@ -166,21 +166,13 @@ int mc_cmd_report_diff(int argc, char **argv)
     if (parse_args(argc, argv, &a, &status) != 0)
         return status;
     struct mc_buf err = {0};
-    json_t *old_r = mc_report_read(a.old_path, &err);
-    json_t *new_r = old_r ? mc_report_read(a.new_path, &err) : NULL;
-    json_t *model = NULL;
-    if (new_r) {
-        struct mc_diff_options opts = {a.old_path, a.new_path, a.fail_on};
-        model = mc_diff_build(old_r, new_r, &opts, &err);
-    }
+    json_t *model = mc_diff_files(a.old_path, a.new_path, a.fail_on, &err);
     status = MC_EXIT_USAGE;
     if (model && write_model(&a, model, &err) == 0)
         status = (int)mc_rj_int(model, "exit_status", MC_EXIT_USAGE);
     if (status == MC_EXIT_USAGE)
         fprintf(stderr, "mailconform report diff: %s\n", err.data ? err.data : "failed");
     json_decref(model);
-    json_decref(old_r);
-    json_decref(new_r);
     mc_buf_free(&err);
     return status;
 }

@@ -384,3 +384,18 @@ json_t *mc_diff_build(const json_t *old_report, const json_t *new_report,
     json_decref(new_index);
     return model;
 }
+
+json_t *mc_diff_files(const char *old_path, const char *new_path, unsigned fail_on,
+                      struct mc_buf *err)
+{
+    json_t *old_r = mc_report_read(old_path, err);
+    json_t *new_r = old_r ? mc_report_read(new_path, err) : NULL;
+    json_t *model = NULL;
+    if (new_r) {
+        struct mc_diff_options opts = {old_path, new_path, fail_on};
+        model = mc_diff_build(old_r, new_r, &opts, err);
+    }
+    json_decref(old_r);
+    json_decref(new_r);
+    return model;
+}

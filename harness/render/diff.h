@@ -82,6 +82,11 @@ struct mc_diff_options {
 json_t *mc_diff_build(const json_t *old_report, const json_t *new_report,
                       const struct mc_diff_options *opts, struct mc_buf *err);
 
+/* mc_report_read of both files, then mc_diff_build: the model, or NULL with "FILE: what is
+   wrong" in err. What the command line and the report browser call. */
+json_t *mc_diff_files(const char *old_path, const char *new_path, unsigned fail_on,
+                      struct mc_buf *err);
+
 /* The model as text for people: headline, warnings, one group per category with ids,
    outcomes and reasons, counts per protocol and level, the verdict line. 0, or -1 with a
    message in err on a write error. */
