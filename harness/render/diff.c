@@ -291,31 +291,47 @@ static void add_headline(json_t *model)
     mc_buf_free(&b);
 }
 
+/* Whether NEW cannot stand for the server at all (it tested nothing, or was interrupted), with
+   the verdict text saying so in b. */
+static bool new_untested(const json_t *model, struct mc_buf *b)
+{
+    const json_t *id = mc_rj_obj(model, "new"), *summary = mc_rj_obj(id, "summary");
+    const char *file = mc_rj_str(id, "file", "NEW");
+    if (mc_rj_int(summary, "tested", 0) == 0) {
+        mc_buf_printf(
+            b, "NOT TESTED: %s tested no scenario (%lld error, %lld skip, %lld not_run of %lld)",
+            file, mc_rj_int(summary, "error", 0), mc_rj_int(summary, "skip", 0),
+            mc_rj_int(summary, "not_run", 0), mc_rj_int(summary, "total", 0));
+        return true;
+    }
+    const char *verdict = mc_rj_str(id, "verdict", "");
+    if (strcmp(verdict, "interrupted") == 0) {
+        mc_buf_printf(b, "NOT TESTED: the run of %s was interrupted (%s), %lld scenario(s) not_run",
+                      file, mc_rj_str(id, "stopped", "stopped early"),
+                      mc_rj_int(summary, "not_run", 0));
+        return true;
+    }
+    return false;
+}
+
 static void add_verdict(json_t *model, unsigned gates)
 {
-    const json_t *counts = mc_rj_obj(model, "counts");
-    const json_t *new_summary = mc_rj_obj(mc_rj_obj(model, "new"), "summary");
     struct mc_buf b = {0};
     const char *verdict;
     int status;
     mc_buf_append_str(&b, "REGRESSION: ");
-    if (category_list(&b, counts, gates)) {
+    if (category_list(&b, mc_rj_obj(model, "counts"), gates)) {
         verdict = "regression", status = MC_DIFF_EXIT_REGRESSION;
-    } else if (mc_rj_int(new_summary, "tested", 0) == 0) {
-        verdict = "untested", status = MC_DIFF_EXIT_UNTESTED;
-        mc_buf_reset(&b);
-        mc_buf_printf(&b,
-                      "NOT TESTED: %s tested no scenario (%lld error, %lld skip, %lld not_run "
-                      "of %lld)",
-                      mc_rj_str(mc_rj_obj(model, "new"), "file", "NEW"),
-                      mc_rj_int(new_summary, "error", 0), mc_rj_int(new_summary, "skip", 0),
-                      mc_rj_int(new_summary, "not_run", 0), mc_rj_int(new_summary, "total", 0));
     } else {
-        verdict = "ok", status = MC_DIFF_EXIT_OK;
         mc_buf_reset(&b);
-        mc_buf_append_str(&b, "OK: no new failure");
-        if (gates != MC_DIFF_GATE_ALWAYS)
-            mc_buf_append_str(&b, ", nothing --fail-on names");
+        if (new_untested(model, &b)) {
+            verdict = "untested", status = MC_DIFF_EXIT_UNTESTED;
+        } else {
+            verdict = "ok", status = MC_DIFF_EXIT_OK;
+            mc_buf_append_str(&b, "OK: no new failure");
+            if (gates != MC_DIFF_GATE_ALWAYS)
+                mc_buf_append_str(&b, ", nothing --fail-on names");
+        }
     }
     mc_buf_printf(&b, " (exit %d)", status);
     json_object_set_new(model, "verdict", json_string(verdict));

@@ -49,7 +49,7 @@ enum mc_diff_category {
 /* Exit statuses of `report diff` (the values of cli.h's MC_EXIT_*; docs/cli.md). */
 #define MC_DIFF_EXIT_OK 0
 #define MC_DIFF_EXIT_REGRESSION 1 /* a scenario in a gating category */
-#define MC_DIFF_EXIT_UNTESTED 3   /* NEW tested no scenario at all */
+#define MC_DIFF_EXIT_UNTESTED 3   /* NEW tested no scenario at all, or was interrupted */
 
 /* "new_failure", ...; the JSON and --fail-on spelling. */
 const char *mc_diff_category_name(enum mc_diff_category c);

@@ -277,7 +277,7 @@ START_TEST(test_one_broken_scenario_gates)
 }
 END_TEST
 
-START_TEST(test_errors_gate_only_when_asked_and_nothing_tested_is_exit_3)
+START_TEST(test_errors_gate_only_when_asked_untested_is_exit_3)
 {
     json_t *old_r = three_passing("s1");
     json_t *half = report(json_pack("[o, o, o]", scen("pop3.a", "pass"),
@@ -300,6 +300,18 @@ START_TEST(test_errors_gate_only_when_asked_and_nothing_tested_is_exit_3)
     ck_assert_int_eq(count(model, "new_error"), 2);
     ck_assert_int_eq(mc_rj_int(model, "exit_status", -1), MC_DIFF_EXIT_UNTESTED);
     ck_assert_str_eq(mc_rj_str(model, "verdict", ""), "untested");
+    json_decref(model);
+
+    /* an interrupted run: what it tested is compared, but it does not pass for a green run */
+    json_t *run = mc_rj_obj(half, "run");
+    json_object_set_new(run, "verdict", json_string("interrupted"));
+    json_object_set_new(run, "stopped", json_string("interrupted by SIGINT"));
+    model = diff(old_r, half, 0);
+    ck_assert_int_eq(mc_rj_int(model, "exit_status", -1), MC_DIFF_EXIT_UNTESTED);
+    ck_assert_str_eq(mc_rj_str(model, "verdict_text", ""),
+                     "NOT TESTED: the run of new.json was interrupted (interrupted by SIGINT), 0 "
+                     "scenario(s) not_run (exit 3)");
+    ck_assert_int_eq(json_array_size(mc_rj_arr(model, "warnings")), 1);
     json_decref(model);
     json_decref(old_r);
     json_decref(half);
@@ -390,7 +402,7 @@ static Suite *diff_suite(void)
     tc = tcase_create("model");
     tcase_add_test(tc, test_self_diff_is_no_change);
     tcase_add_test(tc, test_one_broken_scenario_gates);
-    tcase_add_test(tc, test_errors_gate_only_when_asked_and_nothing_tested_is_exit_3);
+    tcase_add_test(tc, test_errors_gate_only_when_asked_untested_is_exit_3);
     tcase_add_test(tc, test_a_repeated_id_is_refused);
     tcase_add_test(tc, test_other_target_is_a_warning);
     tcase_add_test(tc, test_text_names_the_broken_scenario);
