@@ -39,6 +39,13 @@ diff_expect() {
 output_has() { grep -Eq -- "$1" "$WORK/out" || fail "the output lacks /$1/"; }
 output_lacks() { ! grep -Eq -- "$1" "$WORK/out" || fail "the output has /$1/"; }
 
+# valid FILE: FILE passes the diff model's schema (reports/schema/diff.schema.json).
+valid() {
+    "$SRC/tools/validate-report" "$1" "$SRC/reports/schema/diff.schema.json" >"$WORK/validate" 2>&1
+    local v=$?
+    [ "$v" -eq 0 ] || fail "the diff does not validate (validator exit $v): $(cat "$WORK/validate")"
+}
+
 # check_json FILE PYTHON: runs PYTHON with `d` bound to the JSON in FILE; it must not raise.
 check_json() {
     "$PY" - "$1" "$2" <<'EOF' || fail "JSON check failed: $2"
@@ -78,6 +85,7 @@ broken) # and with one scenario broken it names it and exits 1
     output_has "^REGRESSION: 1 new failure \(exit 1\)$"
     diff_expect 1 --json -o "$WORK/diff.json" "$WORK/a.json" "$WORK/c.json"
     [ -s "$WORK/out" ] && fail "with -o, nothing goes to the terminal"
+    valid "$WORK/diff.json"
     check_json "$WORK/diff.json" '
 assert d["format"] == "mailconform-diff" and d["exit_status"] == 1 and d["verdict"] == "regression"
 assert cat["'$BROKEN_ID'"] == "new_failure", cat
@@ -107,6 +115,13 @@ untested) # a run that tested nothing is not "no change"
     output_has "^NOT TESTED: .*u.json tested no scenario"
     diff_expect 1 --fail-on new_error "$WORK/a.json" "$WORK/u.json"
     output_has "^REGRESSION: [0-9]+ new errors"
+    diff_expect 3 --json -o "$WORK/diff.json" "$WORK/a.json" "$WORK/u.json"
+    valid "$WORK/diff.json"
+    check_json "$WORK/diff.json" '
+assert d["verdict"] == "untested" and d["new"]["summary"]["tested"] == 0
+assert set(cat.values()) == {"new_error", "new_skip"}, cat  # the URL target has no pop3s: a skip
+assert all(s["new"]["cause"] == "unreachable" and s["new"]["reason_key"] == "cause unreachable"
+           for s in d["scenarios"] if s["category"] == "new_error")'
     ;;
 malformed) # bad input: exit 2, the file and what is wrong
     run_pop3 "$WORK/a.json"
@@ -130,6 +145,8 @@ EOF
     output_has "give two reports"
     diff_expect 2 - -
     output_has "only one of the reports can be '-'"
+    diff_expect 2 --color sometimes "$WORK/a.json" "$WORK/a.json"
+    output_has "--color: 'sometimes' is not auto, always or never"
     diff_expect 2 --fail-on new_failur "$WORK/a.json" "$WORK/a.json"
     output_has "--fail-on: 'new_failur' is not a category"
     diff_expect 2 -o "$WORK/no/such/dir/x" "$WORK/a.json" "$WORK/a.json"
