@@ -83,7 +83,8 @@ json_t *mc_diff_build(const json_t *old_report, const json_t *new_report,
                       const struct mc_diff_options *opts, struct mc_buf *err);
 
 /* mc_report_read of both files, then mc_diff_build: the model, or NULL with "FILE: what is
-   wrong" in err. What the command line and the report browser call. */
+   wrong" in err (the command line; the report browser, which opens files its own way, reads
+   them with mc_report_read_fd and calls mc_diff_build). */
 json_t *mc_diff_files(const char *old_path, const char *new_path, unsigned fail_on,
                       struct mc_buf *err);
 
