@@ -34,7 +34,7 @@ mc_cli_test(serve-help-listeners 0 "^ +pop3 pop3s smtp submission smtps lmtp ima
 mc_cli_test(serve-bad-port-lists-listeners 2
             "NAME one of pop3 pop3s smtp submission smtps lmtp imap imaps and PORT 0..65535 "
             serve --dir ${CMAKE_CURRENT_BINARY_DIR}/serve-bad --port imapx=1)
-mc_cli_test(serve-no-dir 2 "give --dir (the mail server), --http (the report browser) or both" serve)
+mc_cli_test(serve-no-dir 2 "give --dir .the mail server., --http .the report browser. or both" serve)
 mc_cli_test(serve-bad-port 2 "expected NAME=PORT" serve --dir ${CMAKE_CURRENT_BINARY_DIR}/serve-bad
             --port pop4=1)
 mc_cli_test(serve-cert-without-key 2 "both a certificate and its key" serve
