@@ -423,8 +423,8 @@ static int report(const struct run_cli *c, struct mc_run_result *res, struct mc_
     res->exit_status = listed ? MC_EXIT_OK : verdict.exit_status;
     int rc = res->exit_status;
     if (sink && mc_report_sink_finish(sink, res, &err) != 0) {
-        fprintf(stderr, "mailconform run: cannot write the report %s: %s\n",
-                c->render.report_path, err.data ? err.data : "");
+        fprintf(stderr, "mailconform run: cannot write the report %s: %s\n", c->render.report_path,
+                err.data ? err.data : "");
         rc = MC_EXIT_USAGE;
     } else {
         if (c->report && strcmp(c->report, "-") != 0 && !c->quiet)
@@ -536,7 +536,8 @@ int mc_cmd_run(int argc, char **argv)
         if (c.jobs < 1)
             c.jobs = 1;
         bool json_to_stdout = c.report && strcmp(c.report, "-") == 0;
-        for (int k = 0; k < MC_RUN_RENDER_COUNT; k++) /* a rendering to stdout: people read stderr */
+        for (int k = 0; k < MC_RUN_RENDER_COUNT;
+             k++) /* a rendering to stdout: people read stderr */
             json_to_stdout |= c.render.out[k] && strcmp(c.render.out[k], "-") == 0;
         c.view = (struct mc_run_view){
             .out = json_to_stdout ? stderr : stdout,

@@ -157,8 +157,7 @@ static void outcome_element(struct mc_buf *b, const json_t *sc, const char *outc
         result_element(b, "failure", "violation", msg.data, body.data);
     } else if (strcmp(outcome, "error") == 0) {
         const char *cause = mc_rj_str(sc, "cause", NULL);
-        mc_buf_printf(&body, "cause: %s\nreason: %s\n", cause ? cause : "?",
-                      reason ? reason : "?");
+        mc_buf_printf(&body, "cause: %s\nreason: %s\n", cause ? cause : "?", reason ? reason : "?");
         if (mc_rj_str(sc, "hint", NULL))
             mc_buf_printf(&body, "hint: %s\n", mc_rj_str(sc, "hint", ""));
         mc_render_failure_block(sc, "", &body);

@@ -100,8 +100,7 @@ void mc_render_transcript(const json_t *scenario, const struct mc_transcript_sty
 {
     struct printer p = {.scenario = scenario,
                         .indent = style && style->indent ? style->indent : "",
-                        .width = style && style->width ? style->width
-                                                       : MC_TRANSCRIPT_WIDTH_DEFAULT,
+                        .width = style && style->width ? style->width : MC_TRANSCRIPT_WIDTH_DEFAULT,
                         .out = out};
     const json_t *entries = mc_rj_arr(scenario, "transcript");
     size_t n = json_array_size(entries), cursor = 0;
