@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2154 # tmp, port and peer_pid are set by peer-lib.sh
 # render-test.sh CASE MAILCONFORM SOURCE_DIR BADPEER — one check of the renderings of a saved
 # report (`mailconform report`, `run --junit/--tap`; docs/cli.md).
 #
@@ -258,7 +259,9 @@ outfile) # -o writes whole or not at all
     valid_junit "$W/o.xml"
     mkdir "$W/dir.xml" && touch "$W/dir.xml/x"
     expect 2 "$MC" report --format junit -o "$W/dir.xml" "$W/r.json"
-    ls "$W" | grep -q '\.tmp$' && fail "a .tmp file was left behind: $(ls "$W")"
+    for f in "$W"/*.tmp; do
+        [ -e "$f" ] && fail "a .tmp file was left behind: $f"
+    done
     ;;
 run-no-report) # run --junit/--tap without --report: a temporary report, removed afterwards
     peer_start "$BADPEER" good-pop3 60
