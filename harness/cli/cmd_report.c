@@ -24,8 +24,10 @@ static const char report_usage[] =
     "                        (JUnit XML for CI), tap (TAP 14 with YAML diagnostics), html (one\n"
     "                        self-contained page)\n"
     "  -o, --output FILE     write to FILE, whole or not at all (default: standard output)\n"
-    "      --transcript WHICH  whose transcripts text and html show: failed (default), all,\n"
-    "                        none\n"
+    "      --transcript WHICH  whose transcripts are shown (text, junit system-out, tap\n"
+    "                        YAML, html): failed (default: fail, error, deviation), all, none\n"
+    "      --tap-version N   tap: 14 (default) or 13, the same document with a TAP 13\n"
+    "                        header for TAP 13 consumers such as Perl's prove\n"
     "      --color WHEN      text: auto (default: only on a terminal), always, never\n"
     "  -h, --help            this text\n"
     "\n"
@@ -42,6 +44,16 @@ int mc_cli_parse_transcripts(const char *s, enum mc_render_transcripts *out)
         *out = MC_TRANSCRIPTS_NONE;
     else
         return -1;
+    return 0;
+}
+
+int mc_cli_parse_tap_version(const char *s, int *out)
+{
+    bool ok;
+    long v = mc_cli_number(s, MC_TAP_VERSION_COMPAT, MC_TAP_VERSION_DEFAULT, &ok);
+    if (!ok)
+        return -1;
+    *out = (int)v;
     return 0;
 }
 
@@ -76,6 +88,7 @@ int mc_cmd_report(int argc, char **argv)
                                              {"output", required_argument, NULL, 'o'},
                                              {"transcript", required_argument, NULL, 'T'},
                                              {"color", required_argument, NULL, 'C'},
+                                             {"tap-version", required_argument, NULL, 'V'},
                                              {"help", no_argument, NULL, 'h'},
                                              {0, 0, 0, 0}};
     enum mc_render_format format = MC_RENDER_TEXT;
@@ -107,6 +120,13 @@ int mc_cmd_report(int argc, char **argv)
         case 'C':
             if (mc_cli_parse_color(optarg, &color) != 0) {
                 fprintf(stderr, "mailconform report: --color: '%s' is not auto, always or never\n",
+                        optarg);
+                return MC_EXIT_USAGE;
+            }
+            break;
+        case 'V':
+            if (mc_cli_parse_tap_version(optarg, &opts.tap_version) != 0) {
+                fprintf(stderr, "mailconform report: --tap-version: '%s' is not 14 or 13\n",
                         optarg);
                 return MC_EXIT_USAGE;
             }

@@ -15,6 +15,8 @@
 #include "cli/embedded.h"
 #include "cli/interrupt.h"
 #include "cli/provenance.h"
+#include "cli/report_cmd.h"
+#include "cli/run_render.h"
 #include "cli/run_view.h"
 #include "cli/select.h"
 #include "cli/verdict.h"
@@ -63,6 +65,10 @@ static const char run_usage_tail[] =
     "output:\n"
     "  -r, --report FILE     write the JSON report to FILE ('-': standard output, and the\n"
     "                        console output goes to standard error)\n"
+    "      --junit FILE      also write JUnit XML, --tap FILE TAP 14, --html FILE the HTML\n"
+    "                        report: each rendered from the saved JSON report, as 'mailconform\n"
+    "                        report' would ('-': standard output)\n"
+    "      --tap-version N   14 (default) or 13 (the same TAP with a 13 header, for prove)\n"
     "      --keep-secrets    record passwords and SASL responses as sent (by default the\n"
     "                        report masks them: ${password}, [redacted SASL response])\n"
     "  -v, --verbose         print the transcript of failed scenarios\n"
@@ -91,6 +97,7 @@ struct run_cli {
     long jobs, step_timeout;
     bool verbose, quiet, insecure, fail_fast, list, keep_secrets, disposable;
     struct mc_skip_limit max_skip;
+    struct mc_run_render render; /* --junit, --tap, --html */
     enum mc_color color;
     struct mc_run_view view;
     struct mc_target *target; /* for the probe view */
@@ -111,6 +118,10 @@ enum {
     OPT_MAX_SKIP,
     OPT_KEEP_SECRETS,
     OPT_DISPOSABLE,
+    OPT_JUNIT,
+    OPT_TAP,
+    OPT_HTML,
+    OPT_TAP_VERSION,
 };
 
 static const struct option run_longopts[] = {
@@ -132,6 +143,10 @@ static const struct option run_longopts[] = {
     {"max-skip", required_argument, NULL, OPT_MAX_SKIP},
     {"keep-secrets", no_argument, NULL, OPT_KEEP_SECRETS},
     {"disposable-users", no_argument, NULL, OPT_DISPOSABLE},
+    {"junit", required_argument, NULL, OPT_JUNIT},
+    {"tap", required_argument, NULL, OPT_TAP},
+    {"html", required_argument, NULL, OPT_HTML},
+    {"tap-version", required_argument, NULL, OPT_TAP_VERSION},
     {"verbose", no_argument, NULL, 'v'},
     {"quiet", no_argument, NULL, 'q'},
     {"color", required_argument, NULL, OPT_COLOR},
@@ -185,6 +200,20 @@ static bool parse_option(struct run_cli *c, int ch, const char *arg, struct mc_b
         break;
     case OPT_DISPOSABLE:
         c->disposable = true;
+        break;
+    case OPT_JUNIT:
+        c->render.out[MC_RUN_RENDER_JUNIT] = arg;
+        break;
+    case OPT_TAP:
+        c->render.out[MC_RUN_RENDER_TAP] = arg;
+        break;
+    case OPT_HTML:
+        c->render.out[MC_RUN_RENDER_HTML] = arg;
+        break;
+    case OPT_TAP_VERSION:
+        ok = mc_cli_parse_tap_version(arg, &c->render.tap_version) == 0;
+        if (!ok)
+            mc_buf_append_str(err, "--tap-version takes 14 or 13");
         break;
     case 'v':
         c->verbose = true;
@@ -394,11 +423,13 @@ static int report(const struct run_cli *c, struct mc_run_result *res, struct mc_
     res->exit_status = listed ? MC_EXIT_OK : verdict.exit_status;
     int rc = res->exit_status;
     if (sink && mc_report_sink_finish(sink, res, &err) != 0) {
-        fprintf(stderr, "mailconform run: cannot write the report %s: %s\n", c->report,
+        fprintf(stderr, "mailconform run: cannot write the report %s: %s\n", c->render.report_path,
                 err.data ? err.data : "");
         rc = MC_EXIT_USAGE;
-    } else if (c->report && strcmp(c->report, "-") != 0 && !c->quiet) {
-        fprintf(c->view.out, "report: %s\n", c->report);
+    } else {
+        if (c->report && strcmp(c->report, "-") != 0 && !c->quiet)
+            fprintf(c->view.out, "report: %s\n", c->report);
+        rc = mc_run_render_finish(&c->render, rc);
     }
     mc_buf_free(&err);
     return rc;
@@ -409,10 +440,11 @@ static int report(const struct run_cli *c, struct mc_run_result *res, struct mc_
 static struct mc_report_sink *open_report(const struct run_cli *c, bool *failed)
 {
     struct mc_buf err = {0};
-    struct mc_report_sink *sink = c->report ? mc_report_sink_open(c->report, &err) : NULL;
-    *failed = c->report && !sink;
+    const char *path = c->render.report_path; /* --report, or a temporary file (run_render.h) */
+    struct mc_report_sink *sink = path ? mc_report_sink_open(path, &err) : NULL;
+    *failed = path && !sink;
     if (*failed)
-        fprintf(stderr, "mailconform run: cannot write the report %s: %s\n", c->report,
+        fprintf(stderr, "mailconform run: cannot write the report %s: %s\n", path,
                 err.data ? err.data : "");
     mc_buf_free(&err);
     return sink;
@@ -504,6 +536,9 @@ int mc_cmd_run(int argc, char **argv)
         if (c.jobs < 1)
             c.jobs = 1;
         bool json_to_stdout = c.report && strcmp(c.report, "-") == 0;
+        for (int k = 0; k < MC_RUN_RENDER_COUNT;
+             k++) /* a rendering to stdout: people read stderr */
+            json_to_stdout |= c.render.out[k] && strcmp(c.render.out[k], "-") == 0;
         c.view = (struct mc_run_view){
             .out = json_to_stdout ? stderr : stdout,
             .verbose = c.verbose,
@@ -513,8 +548,11 @@ int mc_cmd_run(int argc, char **argv)
             .insecure = c.insecure,
         };
         mc_cli_color_init(c.color, c.view.out);
-        if (load_scenarios(&c, argv + optind, (size_t)(argc - optind), &scenarios, &count) == 0)
+        c.render.user_report = c.report;
+        if (mc_run_render_prepare(&c.render) == 0 &&
+            load_scenarios(&c, argv + optind, (size_t)(argc - optind), &scenarios, &count) == 0)
             rc = run_scenarios(&c, scenarios, count, argv[optind]);
+        mc_run_render_cleanup(&c.render);
     }
     for (size_t i = 0; i < count; i++)
         mc_scenario_free(scenarios[i]);

@@ -23,9 +23,14 @@ enum mc_render_transcripts {
     MC_TRANSCRIPTS_NONE,
 };
 
+/* The TAP version the tap rendering declares (render_tap.c, docs/decisions.md). */
+#define MC_TAP_VERSION_DEFAULT 14
+#define MC_TAP_VERSION_COMPAT 13 /* the same document, for TAP 13 consumers (Perl's prove) */
+
 struct mc_render_options {
     bool color; /* text: ANSI colours */
     enum mc_render_transcripts transcripts;
+    int tap_version; /* tap: 14 or 13; 0 means MC_TAP_VERSION_DEFAULT */
 };
 
 /* "text", "junit", "tap", "html": 0 and *out set, or -1. */

@@ -1,0 +1,168 @@
+/*
+ * render_common — helpers several renderings share (render_common.h).
+ */
+#include "render/render_common.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/utf8.h"
+#include "render/report_read.h"
+
+const char *mc_render_protocol_group(const json_t *scenario)
+{
+    const char *group = NULL;
+    size_t i;
+    const json_t *session;
+    json_array_foreach(mc_rj_arr(scenario, "sessions"), i, session)
+    {
+        const char *p = mc_rj_str(session, "protocol", NULL);
+        if (!p)
+            continue;
+        if (group && strcmp(group, p) != 0)
+            return MC_RENDER_CROSS;
+        group = p;
+    }
+    return group ? group : MC_RENDER_NO_PROTOCOL;
+}
+
+bool mc_render_is_bad(const char *outcome)
+{
+    return outcome && (strcmp(outcome, "fail") == 0 || strcmp(outcome, "error") == 0 ||
+                       strcmp(outcome, "deviation") == 0);
+}
+
+bool mc_render_wants_transcript(const json_t *scenario, enum mc_render_transcripts which)
+{
+    if (which == MC_TRANSCRIPTS_NONE)
+        return false;
+    if (which == MC_TRANSCRIPTS_ALL)
+        return true;
+    return mc_render_is_bad(mc_rj_str(scenario, "outcome", NULL));
+}
+
+void mc_render_failure_at(const json_t *scenario, struct mc_buf *out)
+{
+    const json_t *f = mc_rj_obj(scenario, "failure");
+    mc_buf_append_str(out, mc_rj_str(scenario, "file", "?"));
+    long long line = mc_rj_int(f, "line", -1), column = mc_rj_int(f, "column", -1);
+    if (line >= 0)
+        mc_buf_printf(out, ":%lld", line);
+    if (line >= 0 && column >= 0)
+        mc_buf_printf(out, ":%lld", column);
+}
+
+char *mc_render_expected_json(const json_t *failure)
+{
+    const json_t *e = json_object_get(failure, "expected");
+    if (!e || json_is_null(e))
+        return NULL;
+    return json_dumps(e, JSON_COMPACT | JSON_ENCODE_ANY);
+}
+
+/* "RFC 1939 section 5 (MUST)" */
+static void required_by(const json_t *f, struct mc_buf *out)
+{
+    const json_t *refs = mc_rj_arr(f, "rfc");
+    if (json_array_size(refs))
+        mc_rj_rfc_text(refs, out);
+    else
+        mc_buf_append_str(out, "(no RFC cited)");
+    mc_buf_printf(out, " (%s)", mc_rj_str(f, "level", "?"));
+}
+
+void mc_render_failure_block(const json_t *scenario, const char *indent, struct mc_buf *out)
+{
+    const json_t *f = mc_rj_obj(scenario, "failure");
+    if (!f)
+        return;
+    long long step = mc_rj_int(f, "step", -1);
+    const char *label = mc_rj_str(f, "label", "?");
+    mc_buf_append_str(out, indent);
+    mc_render_failure_at(scenario, out);
+    if (step >= 0)
+        mc_buf_printf(out, ": step %lld (%s)\n", step + 1, label);
+    else
+        mc_buf_printf(out, ": %s\n", label);
+    char *expected = mc_render_expected_json(f);
+    if (expected)
+        mc_buf_printf(out, "%s  expected: %s\n", indent, expected);
+    free(expected);
+    const char *got = mc_rj_str(f, "got", NULL);
+    if (got)
+        mc_buf_printf(out, "%s  got:      %s\n", indent, got);
+    mc_buf_printf(out, "%s  why:      %s\n", indent, mc_rj_str(f, "why", ""));
+    mc_buf_printf(out, "%s  required by: ", indent);
+    required_by(f, out);
+    mc_buf_append_char(out, '\n');
+    const char *because = mc_rj_str(f, "rationale", NULL);
+    if (because)
+        mc_buf_printf(out, "%s  because:  %s\n", indent, because);
+}
+
+/* May code point cp stand in XML 1.0 text as it is? (XML 1.0 2.2 Char, less the
+   discouraged DEL and C1 controls.) */
+static bool xml_char_ok(uint32_t cp)
+{
+    if (cp < 0x20)
+        return cp == '\t' || cp == '\n' || cp == '\r';
+    if (cp >= 0x7f && cp <= 0x9f)
+        return false;
+    return cp != 0xfffe && cp != 0xffff;
+}
+
+void mc_render_xml_escape(struct mc_buf *out, const char *s, size_t len, bool attribute)
+{
+    size_t i = 0;
+    while (i < len) {
+        uint32_t cp = 0;
+        size_t n = mc_utf8_decode(s + i, len - i, &cp);
+        if (n == 0 || !xml_char_ok(cp)) {
+            size_t bad = n ? n : 1;
+            for (size_t k = 0; k < bad; k++)
+                mc_buf_printf(out, "\\x%02x", (unsigned char)s[i + k]);
+            i += bad;
+            continue;
+        }
+        switch (cp) {
+        case '&':
+            mc_buf_append_str(out, "&amp;");
+            break;
+        case '<':
+            mc_buf_append_str(out, "&lt;");
+            break;
+        case '>':
+            mc_buf_append_str(out, "&gt;");
+            break;
+        case '"':
+            mc_buf_append_str(out, attribute ? "&quot;" : "\"");
+            break;
+        case '\t':
+        case '\n':
+        case '\r':
+            if (attribute || cp == '\r')
+                mc_buf_printf(out, "&#%u;", (unsigned)cp);
+            else
+                mc_buf_append_char(out, (char)cp);
+            break;
+        default:
+            mc_buf_append(out, s + i, n);
+        }
+        i += n;
+    }
+}
+
+void mc_render_xml_escape_str(struct mc_buf *out, const char *s, bool attribute)
+{
+    if (s)
+        mc_render_xml_escape(out, s, strlen(s), attribute);
+}
+
+void mc_render_seconds(struct mc_buf *out, double s)
+{
+    if (!isfinite(s) || s < 0)
+        s = 0;
+    mc_buf_printf(out, "%.6f", s);
+}

@@ -1,0 +1,58 @@
+/*
+ * render_common — what several renderings of a saved report share: the scenario's protocol
+ * group (JUnit suites, summaries), whose transcript a rendering shows, the failure block
+ * ("FILE:LINE:COL: step N (LABEL)", expected, got, why, required by, because) that the text
+ * and JUnit renderings print alike, and escaping for XML 1.0 text and attributes.
+ * Everything reads the report leniently (report_read.h): a missing key is an absent line, never
+ * a crash.
+ */
+#ifndef MC_RENDER_COMMON_H
+#define MC_RENDER_COMMON_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "lib/buf.h"
+#include "render/render.h"
+
+/* The group of a scenario by its sessions' protocols: the one protocol they all use ("imap"),
+   MC_RENDER_CROSS when they use several, MC_RENDER_NO_PROTOCOL when it has no session. */
+#define MC_RENDER_CROSS "cross"
+#define MC_RENDER_NO_PROTOCOL "none"
+const char *mc_render_protocol_group(const json_t *scenario);
+
+/* Does the rendering show this scenario's transcript under `which`? (FAILED: fail, error,
+   deviation.) */
+bool mc_render_wants_transcript(const json_t *scenario, enum mc_render_transcripts which);
+
+/* fail, error or deviation: a scenario whose failure (if any) is worth showing. */
+bool mc_render_is_bad(const char *outcome);
+
+/* The failing step as lines, each starting with `indent` (the location line) or `indent`
+   plus two spaces (the rest):
+     FILE:LINE:COL: step N (LABEL)
+       expected: {"ok":true}
+       got:      -ERR no
+       why:      ...
+       required by: RFC 1939 section 5 (MUST)
+       because:  ...
+   Nothing when the scenario has no `failure`. */
+void mc_render_failure_block(const json_t *scenario, const char *indent, struct mc_buf *out);
+
+/* "FILE:LINE:COL" of the failing step (FILE alone for an implicit step), appended to out. */
+void mc_render_failure_at(const json_t *scenario, struct mc_buf *out);
+/* The failure's `expected` as compact JSON (caller frees), NULL when it has none. */
+char *mc_render_expected_json(const json_t *failure);
+
+/* Appends s[0..len) as XML 1.0 character data (attribute: also for a double-quoted
+   attribute value, with tab, CR and LF as character references so they survive attribute
+   normalisation). Characters XML 1.0 forbids (C0 controls other than tab, CR, LF; DEL and C1
+   controls, which it discourages; U+FFFE, U+FFFF) and octets that are not well-formed UTF-8
+   become the report's escaped form \xHH, so the output is always well-formed UTF-8 XML. */
+void mc_render_xml_escape(struct mc_buf *out, const char *s, size_t len, bool attribute);
+void mc_render_xml_escape_str(struct mc_buf *out, const char *s, bool attribute);
+
+/* A duration or time in seconds as a decimal ("0.005912"); negative, NaN or infinite -> 0. */
+void mc_render_seconds(struct mc_buf *out, double s);
+
+#endif
