@@ -688,6 +688,7 @@ void mc_run_result_free(struct mc_run_result *r)
         free(p->tls_subject);
         free(p->tls_expires);
         free(p->tls_verify_error);
+        mc_scenario_result_release_transcript(&p->dialogue);
     }
     for (size_t i = 0; i < r->retired_count; i++) {
         free(r->retired[i].user);
