@@ -14,6 +14,7 @@
 
 #include "cli/cli.h"
 #include "cli/embedded.h"
+#include "cli/serve_replay.h"
 #include "engine/target.h"
 
 /* The usage text, around the list of listener names (the schemes of the protocol tables). */
@@ -21,6 +22,7 @@
 static const char serve_usage_head[] =
     "usage: mailconform serve --dir DIR [--users N | --users-file FILE] [--maildir MDIR]\n"
     "                         [--cert PEM --key PEM] [--host ADDR] [--port NAME=PORT]...\n"
+    "       mailconform serve --dir DIR --replay REPORT [--cert PEM --key PEM] [--host ADDR]\n"
     "\n"
     "Runs the reference mail server (every listener named below) on free loopback ports\n"
     "until SIGINT or SIGTERM. DIR receives the self-signed certificate (cert.pem, also the CA\n"
@@ -28,6 +30,12 @@ static const char serve_usage_head[] =
     "passwords) for `mailconform run --target DIR/target.json` or any client. The mailstore\n"
     "lives in memory unless --maildir is given.\n"
     "\n"
+    "With --replay, it plays the server side of a JSON report instead: one listener per\n"
+    "recorded endpoint, each recorded dialogue (the probe's, then each scenario's) answered as\n"
+    "the server answered it, as long as the client sends what the transcript holds. A client\n"
+    "that deviates gets the protocol's goodbye; standard error says where and how.\n"
+    "\n"
+    "  -r, --replay REPORT  replay REPORT (run the client with -j1, see docs/cli.md)\n"
     "  -d, --dir DIR     where to write the certificate and target.json (created if needed)\n"
     "  -u, --users N     test users mc01..mcNN with random passwords (default 24, at most 999)\n"
     "  -f, --users-file FILE  users from FILE instead: one name:password a line, # comments\n"
@@ -111,16 +119,18 @@ int mc_cmd_serve(int argc, char **argv)
                                              {"key", required_argument, NULL, 'k'},
                                              {"host", required_argument, NULL, 'H'},
                                              {"port", required_argument, NULL, 'p'},
+                                             {"replay", required_argument, NULL, 'r'},
                                              {"help", no_argument, NULL, 'h'},
                                              {0, 0, 0, 0}};
     struct mc_strv ports = {0};
     struct mc_buf err = {0};
     struct mc_embedded_config cfg = {.users = 24, .ports = &ports};
+    const char *replay = NULL;
     long users = 24;
     bool ok = true;
     int ch;
     optind = 1;
-    while (ok && (ch = getopt_long(argc, argv, "d:u:f:m:c:k:H:p:h", longopts, NULL)) != -1) {
+    while (ok && (ch = getopt_long(argc, argv, "d:u:f:m:c:k:H:p:r:h", longopts, NULL)) != -1) {
         if (ch == 'c')
             cfg.cert = optarg;
         else if (ch == 'k')
@@ -136,6 +146,8 @@ int mc_cmd_serve(int argc, char **argv)
             cfg.users_file = optarg;
         else if (ch == 'm')
             cfg.maildir = optarg;
+        else if (ch == 'r')
+            replay = optarg;
         else if (ch == 'u')
             users = mc_cli_number(optarg, 1, 999, &ok);
         else if (ch == 'h') {
@@ -150,6 +162,10 @@ int mc_cmd_serve(int argc, char **argv)
             fprintf(stderr, "mailconform serve: %s\n", err.data);
         fputs(!cfg.dir && ok ? "mailconform serve: --dir is required\n\n" : "\n", stderr);
         serve_usage(stderr);
+    } else if (replay) {
+        struct mc_serve_replay rc_cfg = {
+            .report = replay, .dir = cfg.dir, .cert = cfg.cert, .key = cfg.key, .host = cfg.host};
+        rc = mc_serve_replay(&rc_cfg);
     } else {
         cfg.users = (int)users;
         rc = serve(&cfg);

@@ -781,8 +781,8 @@ json_t *mc_report_header(const struct mc_run_result *run)
          json_pack("{s:s, s:o}", "name", "mailconform", "version",
                    jx(json_text(run->tool_version ? run->tool_version : MC_VERSION))));
     jset(root, "target",
-         json_pack("{s:o, s:o}", "name", jx(json_text(run->target_name)), "source",
-                   jx(json_text(run->target_source))));
+         json_pack("{s:o, s:o, s:o}", "name", jx(json_text(run->target_name)), "source",
+                   jx(json_text(run->target_source)), "domain", jx(json_text(run->target_domain))));
     jset(root, "started", json_iso_time(run->started));
     jset(root, "finished", json_iso_time(run->finished));
     jset(root, "duration_s", json_seconds(run->finished - run->started));

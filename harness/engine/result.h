@@ -163,6 +163,7 @@ struct mc_run_result {
     const char *tool_version;
     char *target_name;
     char *target_source;
+    char *target_domain; /* the mail domain of its test users */
     double started, finished; /* seconds since the epoch */
     int jobs;
     struct mc_scenario_result *scenarios;
