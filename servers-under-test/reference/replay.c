@@ -422,7 +422,7 @@ static void replay_tls_done(struct rs_session *s, void *st)
 struct rp_replay *rp_replay_load(const char *path, struct mc_buf *err)
 {
     struct rp_replay *rp = mc_xcalloc(1, sizeof *rp);
-    rp->log = stderr;
+    rp->log = stderr; /* rp_replay_set_log comes after loading */
     if (rp_load(rp, path, err) != 0) {
         rp_replay_free(rp);
         return NULL;

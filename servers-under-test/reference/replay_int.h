@@ -49,6 +49,11 @@ struct rp_proto {
     const char *goodbye_format;
 };
 
+/* Whether a client line starts a SASL exchange whose server messages depend on what only that
+   run of the client knows (SCRAM, RFC 5802: the client's nonce, and a proof over the real
+   password): a replay cannot answer it honestly. */
+bool rp_sasl_unreplayable(const char *line, size_t len);
+
 const struct rp_proto *rp_proto_find(const char *name);
 
 enum rp_step_kind {

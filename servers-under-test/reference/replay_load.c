@@ -40,6 +40,7 @@ struct loader {
     struct rp_play *play;
     struct cutter *cut; /* per session of the play */
     const char *where;  /* "scenarios[3]" or "endpoints[1]" */
+    bool unreplayable;  /* the play was said to hold what cannot be replayed */
 };
 
 static int fail(struct loader *ld, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -141,6 +142,14 @@ static void cut_line(struct loader *ld, int session, size_t entry, const char *l
         else
             note_hint(ld, c, line, len);
         return;
+    }
+    if (!ld->unreplayable && rp_sasl_unreplayable(line, len)) {
+        ld->unreplayable = true;
+        fprintf(ld->rp->log,
+                "replay: %s: %s (%s): transcript[%zu] starts a SCRAM exchange, whose server "
+                "messages depend on the client's nonce and password: the replay will not answer "
+                "it as recorded\n",
+                ld->path, ld->where, ld->play->id, entry);
     }
     struct rp_step *st = add_step(ld->play, RP_EXPECT_LINE, session, entry);
     st->data = mc_xstrndup(line, len);
@@ -399,6 +408,7 @@ static int load_scenario(struct loader *ld, json_t *sc, size_t i)
     if (check_truncated(ld, sc, id) != 0)
         return -1;
     ld->play = new_play(ld->rp, id, json_array_size(sessions));
+    ld->unreplayable = false;
     ld->play->sessions[0] = mc_xstrdup("(fixtures)");
     ld->play->run_id = mc_xstrdup(str_member(sc, "run_id"));
     for (size_t k = 0; k < json_array_size(sessions); k++) {

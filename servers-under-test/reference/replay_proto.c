@@ -6,6 +6,7 @@
  * must end a session (POP3 -ERR, RFC 1939 3; IMAP BYE, RFC 9051 7.1.5; SMTP/LMTP 421,
  * RFC 5321 3.8). Line limits and idle timeouts are the reference server's own.
  */
+#define _GNU_SOURCE /* memmem */
 #include <string.h>
 #include <strings.h>
 
@@ -89,6 +90,12 @@ static const struct rp_proto rp_protos[] = {
      .body_follows = smtp_body_follows,
      .goodbye_format = "421 4.3.0 %s"},
 };
+
+bool rp_sasl_unreplayable(const char *line, size_t len)
+{
+    static const char mech[] = " SCRAM-";
+    return memmem(line, len, mech, sizeof mech - 1) != NULL;
+}
 
 const struct rp_proto *rp_proto_find(const char *name)
 {

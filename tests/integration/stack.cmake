@@ -9,4 +9,4 @@ set_tests_properties(stack.stop PROPERTIES FIXTURES_CLEANUP stack TIMEOUT 120)
 
 add_test(NAME suite.dovecot-postfix
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/suite-test.sh ${MC_CLI} ${MC_STACK_DIR} ${MC_SRC})
-set_tests_properties(suite.dovecot-postfix PROPERTIES FIXTURES_REQUIRED stack TIMEOUT 600)
+set_tests_properties(suite.dovecot-postfix PROPERTIES FIXTURES_REQUIRED stack RESOURCE_LOCK stack TIMEOUT 600)
