@@ -162,6 +162,10 @@ int mc_cmd_serve(int argc, char **argv)
             fprintf(stderr, "mailconform serve: %s\n", err.data);
         fputs(!cfg.dir && ok ? "mailconform serve: --dir is required\n\n" : "\n", stderr);
         serve_usage(stderr);
+    } else if (replay && (ports.count || cfg.maildir || cfg.users_file || users != 24)) {
+        fputs("mailconform serve: --replay serves the recorded endpoints and users: it takes no "
+              "--users, --users-file, --maildir or --port\n",
+              stderr);
     } else if (replay) {
         struct mc_serve_replay rc_cfg = {
             .report = replay, .dir = cfg.dir, .cert = cfg.cert, .key = cfg.key, .host = cfg.host};

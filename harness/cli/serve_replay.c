@@ -68,8 +68,9 @@ static void add_deviations(struct mc_target *t, const struct rp_replay *rp)
     t->deviation_count = n;
 }
 
-static struct mc_target *replay_target(const struct rp_replay *rp, const struct mc_serve_replay *cfg,
-                                       const char *cert, const char *host)
+static struct mc_target *replay_target(const struct rp_replay *rp,
+                                       const struct mc_serve_replay *cfg, const char *cert,
+                                       const char *host)
 {
     struct mc_target *t = mc_xcalloc(1, sizeof *t);
     struct mc_buf name = {0};

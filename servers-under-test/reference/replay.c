@@ -26,6 +26,7 @@ struct rp_conn {
     /* how the client's bytes are being cut (as replay_load.c cuts the recorded ones) */
     enum { LIVE_LINE, LIVE_BLOCK, LIVE_BODY } mode;
     bool body_next;
+    size_t waiting; /* a synchronizing literal's octets, until the go-ahead is sent */
     size_t block_len;
     /* units received and not yet matched */
     struct rp_unit *queue;
@@ -84,12 +85,18 @@ static void detach(struct rp_conn *c)
 }
 
 /* The client left the recorded dialogue: log where and how, end the play's sessions. */
-static void deviate(struct rp_run *run, const char *how)
+static void deviate_in(struct rp_run *run, int session, const char *how)
 {
     const struct rp_play *pl = run->play;
     const struct rp_step *st = run->cursor < pl->step_count ? &pl->steps[run->cursor] : NULL;
-    logf_(run->rp, "DEVIATION in %s, session %s, transcript[%zu]: %s", pl->id,
-          st ? pl->sessions[st->session] : "-", st ? st->entry : 0, how);
+    if (session < 0 && st)
+        session = st->session;
+    if (st)
+        logf_(run->rp, "DEVIATION in %s, session %s, transcript[%zu]: %s", pl->id,
+              session >= 0 ? pl->sessions[session] : "-", st->entry, how);
+    else
+        logf_(run->rp, "DEVIATION in %s, session %s, after its transcript: %s", pl->id,
+              session >= 0 ? pl->sessions[session] : "-", how);
     run->failed = true;
     for (size_t k = 0; k < pl->session_count; k++) {
         struct rp_conn *c = run->conns[k];
@@ -98,6 +105,18 @@ static void deviate(struct rp_run *run, const char *how)
         detach(c);
         goodbye(c, "replay: the client deviates from the recorded dialogue (see the log)");
     }
+}
+
+/* At the cursor's step. */
+static void deviate(struct rp_run *run, const char *how)
+{
+    deviate_in(run, -1, how);
+}
+
+/* Where connection `c` broke a bound. */
+static void deviate_conn(struct rp_conn *c, const char *how)
+{
+    deviate_in(c->run, c->session, how);
 }
 
 /* "expected LINE, received LINE" for the log. */
@@ -146,6 +165,8 @@ static void unit_pop(struct rp_conn *c, struct rp_unit *out)
     memmove(c->queue, c->queue + 1, c->queued * sizeof *c->queue);
 }
 
+static void read_block(struct rp_conn *c, size_t octets);
+
 /* Server bytes as the client of this run must see them: its run_id and its IMAP tag. */
 static void send_step(struct rp_run *run, struct rp_conn *c, const struct rp_step *st)
 {
@@ -165,8 +186,15 @@ static void send_step(struct rp_run *run, struct rp_conn *c, const struct rp_ste
          p += n)
         memcpy(p, to, n);
     rs_session_send_raw(c->s, out.data, out.len);
-    if (c->ep->proto->body_follows && c->ep->proto->body_follows(st->data, st->len))
+    const struct rp_proto *proto = c->ep->proto;
+    if (proto->body_follows && proto->body_follows(st->data, st->len))
         c->body_next = true;
+    int go = c->waiting && proto->go_ahead ? proto->go_ahead(st->data, st->len) : 0;
+    size_t octets = c->waiting;
+    if (go != 0)
+        c->waiting = 0;
+    if (go > 0)
+        read_block(c, octets);
     mc_buf_free(&out);
 }
 
@@ -312,22 +340,52 @@ static void enqueue(struct rp_conn *c, bool block, const char *line, size_t len,
 {
     if (!c->run)
         return;
-    if (c->queued >= RP_QUEUE_UNITS_MAX || c->queued_bytes + len > RP_QUEUE_BYTES_MAX + c->ep->line_max) {
-        deviate(c->run, "the client sent far more than the recording holds at this point");
+    if (c->queued >= RP_QUEUE_UNITS_MAX ||
+        c->queued_bytes + len > RP_QUEUE_BYTES_MAX + c->ep->line_max) {
+        deviate_conn(c, "the client sent far more than the recording holds at this point");
         return;
     }
     if (c->queued == c->queue_cap) {
         c->queue_cap = c->queue_cap ? c->queue_cap * 2 : 8;
         c->queue = mc_xrealloc(c->queue, c->queue_cap * sizeof *c->queue);
     }
-    c->queue[c->queued++] = (struct rp_unit){
-        .block = block, .line = block ? NULL : mc_xstrndup(line, len), .len = len, .bare_lf = bare_lf};
+    c->queue[c->queued++] = (struct rp_unit){.block = block,
+                                             .line = block ? NULL : mc_xstrndup(line, len),
+                                             .len = len,
+                                             .bare_lf = bare_lf};
     c->queued_bytes += block ? 0 : len;
     advance(c->run);
 }
 
+/* A block larger than any recording holds. */
+static void too_big(struct rp_conn *c, size_t octets)
+{
+    struct mc_buf how = {0};
+    mc_buf_printf(&how, "a block of %zu octets, more than any recording holds", octets);
+    if (c->run)
+        deviate_conn(c, how.data);
+    else
+        goodbye(c, "replay: block too large");
+    mc_buf_free(&how);
+}
+
+/* The client's next `octets` are a block, read (not kept) before lines resume. */
+static void read_block(struct rp_conn *c, size_t octets)
+{
+    if (!c->run)
+        return;
+    if (octets > RP_BLOCK_MAX) {
+        too_big(c, octets);
+        return;
+    }
+    c->mode = LIVE_BLOCK;
+    c->block_len = octets;
+    rs_session_read_octets(c->s, octets);
+}
+
 static void replay_line(struct rs_session *s, void *st, const char *line, size_t len, bool bare_lf)
 {
+    (void)s;
     struct rp_conn *c = st;
     if (c->mode == LIVE_LINE && c->body_next) {
         c->mode = LIVE_BODY;
@@ -336,6 +394,10 @@ static void replay_line(struct rs_session *s, void *st, const char *line, size_t
     }
     if (c->mode == LIVE_BODY) {
         c->block_len += len + (bare_lf ? 1 : 2);
+        if (c->block_len > RP_BLOCK_MAX) {
+            too_big(c, c->block_len);
+            return;
+        }
         if (len == 1 && line[0] == '.') {
             c->mode = LIVE_LINE;
             enqueue(c, true, NULL, c->block_len, false);
@@ -346,14 +408,14 @@ static void replay_line(struct rs_session *s, void *st, const char *line, size_t
     }
     size_t octets, at, digits;
     const struct rp_proto *proto = c->ep->proto;
-    bool block = proto->block_after && proto->block_after(line, len, &octets, &at, &digits) &&
-                 octets > 0;
+    bool block =
+        proto->block_after && proto->block_after(line, len, &octets, &at, &digits) && octets > 0;
+    bool waits = block && proto->block_waits && proto->block_waits(line, len);
+    if (block && waits)
+        c->waiting = octets;
     enqueue(c, false, line, len, bare_lf);
-    if (block && c->run) {
-        c->mode = LIVE_BLOCK;
-        c->block_len = octets;
-        rs_session_read_octets(s, octets);
-    }
+    if (block && !waits)
+        read_block(c, octets);
 }
 
 static void replay_octets(struct rs_session *s, void *st, const char *data, size_t len, bool last)
@@ -373,11 +435,11 @@ static bool replay_too_long(struct rs_session *s, void *st, const char *head, si
     (void)s;
     struct rp_conn *c = st;
     struct mc_buf how = {0};
-    mc_buf_printf(&how, "a line longer than any the recording holds (%zu octets): ",
-                  c->ep->line_max);
+    mc_buf_printf(&how,
+                  "a line longer than any the recording holds (%zu octets): ", c->ep->line_max);
     quote(&how, head, len);
     if (c->run)
-        deviate(c->run, how.data);
+        deviate_conn(c, how.data);
     else
         goodbye(c, "replay: line too long");
     mc_buf_free(&how);
@@ -527,8 +589,8 @@ size_t rp_replay_play_count(const struct rp_replay *rp)
     return rp->play_count;
 }
 
-int rp_replay_listen(struct rp_replay *rp, struct event_base *base, SSL_CTX *tls,
-                     const char *host, struct mc_buf *err)
+int rp_replay_listen(struct rp_replay *rp, struct event_base *base, SSL_CTX *tls, const char *host,
+                     struct mc_buf *err)
 {
     rp->server = rs_server_new(base, NULL, tls, "localhost");
     for (size_t i = 0; i < rp->endpoint_count; i++) {

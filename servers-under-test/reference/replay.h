@@ -62,7 +62,7 @@ void rp_replay_deviation(const struct rp_replay *rp, size_t i, const char **scen
 size_t rp_replay_play_count(const struct rp_replay *rp);
 
 /* Opens one listener per endpoint on host (port 0: free ports), TLS with `tls`. */
-int rp_replay_listen(struct rp_replay *rp, struct event_base *base, SSL_CTX *tls,
-                     const char *host, struct mc_buf *err);
+int rp_replay_listen(struct rp_replay *rp, struct event_base *base, SSL_CTX *tls, const char *host,
+                     struct mc_buf *err);
 
 #endif

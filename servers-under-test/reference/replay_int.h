@@ -18,6 +18,9 @@
 /* A recorded IMAP literal or BDAT chunk may be announced this much larger by a client of
    another run (its messages carry other dates and ids); more is a deviation. Harness limit. */
 #define RP_BLOCK_SLACK 4096u
+/* No recorded block is larger than a scenario's whole transcript (MC_TRANSCRIPT_BYTES_MAX,
+   16 MiB): a client announcing or sending more is deviating, and is stopped at once. */
+#define RP_BLOCK_MAX (16u * 1024u * 1024u + RP_BLOCK_SLACK)
 /* Client input taken ahead of the recording (pipelined, or sent while another session's turn
    is due): at most this many units and octets wait per connection. Harness limits, like the
    reference server's RS_OUTPUT_HIGH_WATER. */
@@ -42,6 +45,12 @@ struct rp_proto {
        true with their count and where the count's digits are in the line (matched loosely). */
     bool (*block_after)(const char *line, size_t len, size_t *octets, size_t *digits_at,
                         size_t *digits_len);
+    /* Whether the block announced at the end of the line waits for the server's go-ahead (a
+       synchronizing IMAP literal, RFC 9051 4.3: the server may refuse it instead). */
+    bool (*block_waits)(const char *line, size_t len);
+    /* For a waiting block, what a server line says: 1 send it, -1 refused (the command is
+       answered), 0 neither (untagged data). */
+    int (*go_ahead)(const char *line, size_t len);
     /* A server line after which the client sends a message body ending in "." (SMTP 354). */
     bool (*body_follows)(const char *line, size_t len);
     bool tagged; /* IMAP: a command's first word is a tag its replies repeat */
@@ -72,17 +81,17 @@ struct rp_step {
     /* SEND: bytes; EXPECT_LINE: the line; EXPECT_BLOCK: the block's first line holding the
        run_id (where the client's run_id is learnt), or NULL */
     char *data;
-    size_t len;   /* SEND / EXPECT_LINE: length; EXPECT_BLOCK: the recorded octets */
+    size_t len;      /* SEND / EXPECT_LINE: length; EXPECT_BLOCK: the recorded octets */
     size_t hint_len; /* EXPECT_BLOCK: the length of `data` */
-    bool bare_lf; /* EXPECT_LINE: it ended in a lone LF */
-    int endpoint; /* CONNECT: index into the replay's endpoints */
+    bool bare_lf;    /* EXPECT_LINE: it ended in a lone LF */
+    int endpoint;    /* CONNECT: index into the replay's endpoints */
 };
 
 /* One recorded dialogue: the probe of an endpoint, or a scenario. */
 struct rp_play {
-    char *id;          /* "probe of endpoint imap", or the scenario id */
-    char *run_id;      /* the scenario's run_id, or NULL */
-    char **sessions;   /* names: [0] the connection without a session (probe, fixtures) */
+    char *id;        /* "probe of endpoint imap", or the scenario id */
+    char *run_id;    /* the scenario's run_id, or NULL */
+    char **sessions; /* names: [0] the connection without a session (probe, fixtures) */
     size_t session_count;
     struct rp_step *steps;
     size_t step_count, step_cap;
@@ -108,9 +117,9 @@ struct rp_replay {
     struct rp_endpoint *endpoints;
     size_t endpoint_count;
     struct mc_strv users;
-    char *deliver;                  /* the endpoint fixtures went to, or NULL */
-    struct mc_strv deviation_ids;   /* the profile's known deviations, as the report lists */
-    struct mc_strv deviation_whys;  /* them, and their reasons */
+    char *deliver;                 /* the endpoint fixtures went to, or NULL */
+    struct mc_strv deviation_ids;  /* the profile's known deviations, as the report lists */
+    struct mc_strv deviation_whys; /* them, and their reasons */
     struct rp_play *plays;
     size_t play_count;
     struct rp_run *runs; /* one per play, in order */

@@ -26,9 +26,10 @@ struct cutter {
     struct mc_buf pending; /* bytes not yet making a whole line or block */
     enum { CUT_LINE, CUT_BLOCK, CUT_BODY } mode;
     size_t block_left, block_len;
-    bool body_next; /* the server said 354: a message body comes next */
-    int endpoint;   /* where the session connected, -1 before */
-    bool fresh;     /* connected, nothing else seen yet (implicit TLS's event is no step) */
+    bool body_next;     /* the server said 354: a message body comes next */
+    size_t waiting;     /* a synchronizing literal's octets, until the server's go-ahead */
+    int endpoint;       /* where the session connected, -1 before */
+    bool fresh;         /* connected, nothing else seen yet (implicit TLS's event is no step) */
     struct mc_buf hint; /* the block's first line holding the run_id */
     bool have_hint;
 };
@@ -158,6 +159,10 @@ static void cut_line(struct loader *ld, int session, size_t entry, const char *l
     size_t octets, at, digits;
     if (proto && proto->block_after && proto->block_after(line, len, &octets, &at, &digits) &&
         octets > 0) {
+        if (proto->block_waits && proto->block_waits(line, len)) {
+            c->waiting = octets;
+            return;
+        }
         c->mode = CUT_BLOCK;
         c->block_left = c->block_len = octets;
     }
@@ -226,6 +231,7 @@ static int on_connect(struct loader *ld, int session, size_t i, const char *text
     mc_buf_reset(&c->pending);
     c->mode = CUT_LINE;
     c->body_next = false;
+    c->waiting = 0;
     c->endpoint = ep;
     c->fresh = true;
     add_step(ld->play, RP_CONNECT, session, i)->endpoint = ep;
@@ -275,8 +281,7 @@ static int on_entry(struct loader *ld, json_t *e, size_t i, struct mc_buf *bytes
     if (strcmp(dir, "event") == 0)
         return on_event(ld, session, i, bytes->data ? bytes->data : "");
     if (strcmp(dir, "server") != 0 && strcmp(dir, "client") != 0)
-        return fail(ld, "%s.transcript[%zu]: 'dir' must be client, server or event", ld->where,
-                    i);
+        return fail(ld, "%s.transcript[%zu]: 'dir' must be client, server or event", ld->where, i);
     if (c->endpoint < 0)
         return fail(ld, "%s.transcript[%zu]: %s bytes before the session connected", ld->where, i,
                     dir);
@@ -291,6 +296,13 @@ static int on_entry(struct loader *ld, json_t *e, size_t i, struct mc_buf *bytes
     const struct rp_proto *proto = cutter_proto(ld, c);
     if (proto->body_follows && proto->body_follows(bytes->data, bytes->len))
         c->body_next = true;
+    int go = c->waiting && proto->go_ahead ? proto->go_ahead(bytes->data, bytes->len) : 0;
+    if (go > 0) {
+        c->mode = CUT_BLOCK;
+        c->block_left = c->block_len = c->waiting;
+    }
+    if (go != 0)
+        c->waiting = 0;
     return 0;
 }
 
@@ -358,8 +370,7 @@ static int load_endpoints(struct loader *ld, json_t *endpoints)
         ep->name = mc_xstrdup(name);
         ep->proto = rp_proto_find(proto);
         if (!ep->proto)
-            return fail(ld, "endpoints[%zu]: protocol '%s' is not one the replay speaks", i,
-                        proto);
+            return fail(ld, "endpoints[%zu]: protocol '%s' is not one the replay speaks", i, proto);
         ep->implicit_tls = strcmp(tls, "implicit") == 0;
         ep->auth_required = json_is_true(json_object_get(e, "auth_required"));
         ep->line_max = ep->proto->limits->line_max;

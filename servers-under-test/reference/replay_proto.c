@@ -51,6 +51,20 @@ static bool imap_block_after(const char *line, size_t len, size_t *octets, size_
     return true;
 }
 
+static bool imap_block_waits(const char *line, size_t len)
+{
+    return len >= 2 && line[len - 2] != '+';
+}
+
+/* "+ ..." is the go-ahead (RFC 9051 7.5); "* ..." untagged data; anything else answers the
+   command (a tagged NO or BAD): the literal is not to be sent. */
+static int imap_go_ahead(const char *line, size_t len)
+{
+    if (len >= 1 && line[0] == '+')
+        return 1;
+    return len >= 2 && line[0] == '*' && line[1] == ' ' ? 0 : -1;
+}
+
 /* "BDAT N" or "BDAT N LAST". */
 static bool smtp_block_after(const char *line, size_t len, size_t *octets, size_t *at,
                              size_t *digits)
@@ -77,6 +91,8 @@ static const struct rp_proto rp_protos[] = {
     {.name = "imap",
      .limits = &rs_imap,
      .block_after = imap_block_after,
+     .block_waits = imap_block_waits,
+     .go_ahead = imap_go_ahead,
      .tagged = true,
      .goodbye_format = "* BYE %s"},
     {.name = "smtp",
