@@ -28,6 +28,7 @@ struct rp_conn {
     bool body_next;
     size_t waiting; /* a synchronizing literal's octets, until the go-ahead is sent */
     size_t block_len;
+    size_t block_got; /* octets of the block received so far */
     /* units received and not yet matched */
     struct rp_unit *queue;
     size_t queued, queue_cap, queued_bytes;
@@ -374,12 +375,9 @@ static void read_block(struct rp_conn *c, size_t octets)
 {
     if (!c->run)
         return;
-    if (octets > RP_BLOCK_MAX) {
-        too_big(c, octets);
-        return;
-    }
-    c->mode = LIVE_BLOCK;
+    c->mode = LIVE_BLOCK; /* announcing a huge block is no deviation; sending one is */
     c->block_len = octets;
+    c->block_got = 0;
     rs_session_read_octets(c->s, octets);
 }
 
@@ -422,6 +420,11 @@ static void replay_octets(struct rs_session *s, void *st, const char *data, size
 {
     (void)s;
     struct rp_conn *c = st;
+    c->block_got += len;
+    if (c->block_got > RP_BLOCK_MAX) {
+        too_big(c, c->block_got);
+        return;
+    }
     block_piece(c, data, len);
     if (!last)
         return;
