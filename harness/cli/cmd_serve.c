@@ -15,6 +15,7 @@
 #include "cli/cli.h"
 #include "cli/embedded.h"
 #include "cli/report_browser.h"
+#include "cli/serve_replay.h"
 #include "engine/target.h"
 
 /* The usage text, around the list of listener names (the schemes of the protocol tables). */
@@ -23,6 +24,7 @@ static const char serve_usage_head[] =
     "usage: mailconform serve --dir DIR [--users N | --users-file FILE] [--maildir MDIR]\n"
     "                         [--cert PEM --key PEM] [--host ADDR] [--port NAME=PORT]...\n"
     "       mailconform serve --http ADDR --reports RDIR [--http-public] [--dir DIR ...]\n"
+    "       mailconform serve --dir DIR --replay REPORT [--cert PEM --key PEM] [--host ADDR]\n"
     "\n"
     "Runs the reference mail server (every listener named below) on free loopback ports\n"
     "until SIGINT or SIGTERM. DIR receives the self-signed certificate (cert.pem, also the CA\n"
@@ -30,6 +32,12 @@ static const char serve_usage_head[] =
     "passwords) for `mailconform run --target DIR/target.json` or any client. The mailstore\n"
     "lives in memory unless --maildir is given.\n"
     "\n"
+    "With --replay, it plays the server side of a JSON report instead: one listener per\n"
+    "recorded endpoint, each recorded dialogue (the probe's, then each scenario's) answered as\n"
+    "the server answered it, as long as the client sends what the transcript holds. A client\n"
+    "that deviates gets the protocol's goodbye; standard error says where and how.\n"
+    "\n"
+    "  -r, --replay REPORT  replay REPORT (run the client with -j1, see docs/cli.md)\n"
     "  -d, --dir DIR     where to write the certificate and target.json (created if needed)\n"
     "  -u, --users N     test users mc01..mcNN with random passwords (default 24, at most 999)\n"
     "  -f, --users-file FILE  users from FILE instead: one name:password a line, # comments\n"
@@ -155,9 +163,11 @@ int mc_cmd_serve(int argc, char **argv)
                                              {"http", required_argument, NULL, 'W'},
                                              {"reports", required_argument, NULL, 'R'},
                                              {"http-public", no_argument, NULL, 'P'},
+                                             {"replay", required_argument, NULL, 'r'},
                                              {"help", no_argument, NULL, 'h'},
                                              {0, 0, 0, 0}};
     struct web_config web = {0};
+    const char *replay = NULL;
     struct mc_strv ports = {0};
     struct mc_buf err = {0};
     struct mc_embedded_config cfg = {.users = 24, .ports = &ports};
@@ -165,7 +175,7 @@ int mc_cmd_serve(int argc, char **argv)
     bool ok = true;
     int ch;
     optind = 1;
-    while (ok && (ch = getopt_long(argc, argv, "d:u:f:m:c:k:H:p:h", longopts, NULL)) != -1) {
+    while (ok && (ch = getopt_long(argc, argv, "d:u:f:m:c:k:H:p:r:h", longopts, NULL)) != -1) {
         if (ch == 'c')
             cfg.cert = optarg;
         else if (ch == 'k')
@@ -181,6 +191,8 @@ int mc_cmd_serve(int argc, char **argv)
             cfg.users_file = optarg;
         else if (ch == 'm')
             cfg.maildir = optarg;
+        else if (ch == 'r')
+            replay = optarg;
         else if (ch == 'u')
             users = mc_cli_number(optarg, 1, 999, &ok);
         else if (ch == 'W')
@@ -205,6 +217,16 @@ int mc_cmd_serve(int argc, char **argv)
             fprintf(stderr, "mailconform serve: %s\n", err.data);
         fputs("\n", stderr);
         serve_usage(stderr);
+    } else if (replay && (ports.count || cfg.maildir || cfg.users_file || users != 24 || web.addr ||
+                          !cfg.dir)) {
+        fputs("mailconform serve: --replay serves the recorded endpoints and users into --dir: it "
+              "takes no --users, --users-file, --maildir, --port or --http (run the report "
+              "browser as a serve of its own)\n",
+              stderr);
+    } else if (replay) {
+        struct mc_serve_replay rc_cfg = {
+            .report = replay, .dir = cfg.dir, .cert = cfg.cert, .key = cfg.key, .host = cfg.host};
+        rc = mc_serve_replay(&rc_cfg);
     } else {
         cfg.users = (int)users;
         rc = serve(&cfg, &web);

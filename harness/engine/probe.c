@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "engine/run_internal.h"
+#include "engine/transcript.h"
 #include "lib/escape.h"
 
 struct mc_probe {
@@ -41,6 +42,10 @@ struct mc_probe {
     bool no_starttls;      /* STARTTLS failed the tester's checks: probe on without it */
     struct event *reopen;  /* connects again from a fresh event (never inside a callback) */
     struct event *release; /* closes the connection once the probe is over, from a fresh event */
+    /* The dialogue (out->dialogue), recorded like a scenario's transcript, secrets masked. */
+    struct mc_transcript_budget budget;
+    struct mc_redactor *redact; /* NULL: --keep-secrets */
+    double t0;
 };
 
 /* Test users the probe tries on one endpoint before it calls the login broken: one wrong
@@ -97,6 +102,37 @@ static void probe_tls_facts(struct mc_probe *p)
     o->tls_subject = f.subject[0] ? mc_xstrdup(f.subject) : NULL;
     o->tls_expires = f.expires[0] ? mc_xstrdup(f.expires) : NULL;
     o->tls_verify_error = f.verify_error[0] ? mc_xstrdup(f.verify_error) : NULL;
+}
+
+/* Appends one entry to the probe's dialogue (client bytes with the secrets masked). */
+static void probe_note(struct mc_probe *p, enum mc_transcript_dir dir, const char *data, size_t len)
+{
+    struct mc_scenario_result *d = &p->out->dialogue;
+    double t = d->transcript_truncated ? 0 : mc_now_monotonic() - p->t0;
+    if (dir == MC_DIR_CLIENT && p->redact && mc_redactor_hits(p->redact, data, len)) {
+        struct mc_buf masked = {0};
+        mc_redact(p->redact, data, len, &masked);
+        mc_transcript_add(d, &p->budget, t, -1, dir, masked.data, masked.len);
+        mc_buf_free(&masked);
+        return;
+    }
+    mc_transcript_add(d, &p->budget, t, -1, dir, data, len);
+}
+
+static void probe_note_text(struct mc_probe *p, const char *text)
+{
+    probe_note(p, MC_DIR_EVENT, text, strlen(text));
+}
+
+/* "TLS established: ...", worded as a scenario's transcript words it. */
+static void probe_note_tls(struct mc_probe *p)
+{
+    struct mc_buf d = {0};
+    mc_buf_append_str(&d, "TLS established: ");
+    if (p->s->conn)
+        mc_conn_tls_description(p->s->conn, &d);
+    probe_note_text(p, d.data);
+    mc_buf_free(&d);
 }
 
 /* --- what the probe learns about the set-up --- */
@@ -297,18 +333,22 @@ static void probe_event(void *arg, struct mc_session *s, enum mc_session_event e
         return;
     switch (ev) {
     case MC_SEV_CONNECTED:
-        if (p->s->endpoint->tls == MC_TLS_IMPLICIT)
+        if (p->s->endpoint->tls == MC_TLS_IMPLICIT) {
+            probe_note_tls(p);
             probe_tls_facts(p);
+        }
         break;
     case MC_SEV_REPLY:
         probe_reply(p);
         break;
     case MC_SEV_TLS_DONE:
+        probe_note_tls(p);
         probe_tls_facts(p);
         probe_send(p, p->s->proto->capability_command, PH_CAPS_TLS);
         break;
     case MC_SEV_CLOSED:
     case MC_SEV_FAILED:
+        probe_note_text(p, why);
         if (p->phase != PH_QUIT)
             probe_connection_failed(p, why);
         if (p->phase == PH_TLS && p->no_starttls && !p->out->error) {
@@ -322,12 +362,15 @@ static void probe_event(void *arg, struct mc_session *s, enum mc_session_event e
     }
 }
 
-/* Keeps the server's first line: the greeting, or whatever came instead of it. */
+/* Records the dialogue, and keeps the server's first line: the greeting, or whatever came
+   instead of it. */
 static void probe_record(void *arg, struct mc_session *s, enum mc_transcript_dir dir,
                          const char *data, size_t len)
 {
     (void)s;
     struct mc_probe *p = arg;
+    if (!p->finished)
+        probe_note(p, dir, data, len);
     if (dir != MC_DIR_SERVER || p->have_first_line)
         return;
     mc_buf_append(&p->first_line, data, len > 512 ? 512 : len);
@@ -416,6 +459,10 @@ static void probe_open(struct mc_probe *p)
     p->phase = PH_GREETING;
     probe_arm(p);
     struct mc_buf err = {0};
+    mc_buf_printf(&err, "connect %s:%d (%s%s)", ep->host, ep->port, ep->name,
+                  ep->tls == MC_TLS_IMPLICIT ? ", implicit TLS" : "");
+    probe_note_text(p, err.data);
+    mc_buf_reset(&err);
     if (mc_session_open(p->s, p->rn->base, p->rn->tls_ctx, t->tls_server_name, &err) != 0) {
         probe_connection_failed(p, err.data);
         probe_finish(p, err.data);
@@ -447,6 +494,13 @@ void mc_probe_start(struct mc_runner *rn, void (*done)(struct mc_runner *rn))
         for (size_t k = 0; k < ep->promised.count; k++)
             mc_strv_push_str(&p->out->promised, ep->promised.items[k].ptr);
         p->s = mc_session_new(-1, ep->name, ep->proto, ep, NULL, t->domain);
+        p->t0 = mc_now_monotonic();
+        if (!rn->opts->keep_secrets) { /* the probe may log in as any of the first users */
+            p->redact = mc_redactor_new();
+            for (size_t u = 0; u < t->user_count; u++)
+                mc_redactor_add_user(p->redact, t->users[u].name, t->users[u].password,
+                                     "${password}");
+        }
         p->deadline = evtimer_new(rn->base, probe_timeout, p);
         p->reopen = evtimer_new(rn->base, probe_reopen, p);
         p->release = evtimer_new(rn->base, probe_release, p);
@@ -470,6 +524,9 @@ const struct mc_capability_probe *mc_probe_of(const struct mc_runner *rn,
 void mc_probe_free_all(struct mc_runner *rn)
 {
     for (size_t i = 0; i < rn->probe_count; i++) {
+        if (rn->probes[i].out)
+            mc_transcript_close(&rn->probes[i].out->dialogue, &rn->probes[i].budget);
+        mc_redactor_free(rn->probes[i].redact);
         mc_strv_free(&rn->probes[i].login);
         mc_buf_free(&rn->probes[i].first_line);
         mc_session_free(rn->probes[i].s);

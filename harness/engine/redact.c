@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proto/protocol.h"
+
 struct secret {
     char *text;
     size_t len;
@@ -91,4 +93,23 @@ void mc_redact(const struct mc_redactor *r, const char *data, size_t len, struct
             mc_buf_append_char(out, data[i++]);
         }
     }
+}
+
+void mc_redactor_add_user(struct mc_redactor *r, const char *user, const char *password,
+                          const char *mask)
+{
+    mc_redactor_add(r, password, strlen(password), mask);
+    struct mc_strv as_password = {0}, encoded = {0};
+    for (const char *const *name = mc_protocol_names(); *name; name++) {
+        const struct mc_protocol *p = mc_protocol_find(*name);
+        if (p->secret_forms)
+            p->secret_forms(user, password, &as_password, &encoded);
+    }
+    for (size_t k = 0; k < as_password.count; k++)
+        mc_redactor_add(r, as_password.items[k].ptr, as_password.items[k].len, mask);
+    for (size_t k = 0; k < encoded.count; k++)
+        mc_redactor_add(r, encoded.items[k].ptr, encoded.items[k].len,
+                        "[redacted SASL PLAIN response]");
+    mc_strv_free(&as_password);
+    mc_strv_free(&encoded);
 }

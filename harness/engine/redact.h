@@ -25,6 +25,11 @@ struct mc_redactor *mc_redactor_new(void);
 void mc_redactor_free(struct mc_redactor *r);
 /* Adds a secret and the text that stands for it. */
 void mc_redactor_add(struct mc_redactor *r, const char *secret, size_t len, const char *mask);
+/* Adds a test user's password as itself and as every protocol's login commands may write it
+   (protocol.h, secret_forms), masked by `mask`; its SASL PLAIN forms by
+   "[redacted SASL PLAIN response]". */
+void mc_redactor_add_user(struct mc_redactor *r, const char *user, const char *password,
+                          const char *mask);
 /* Removes the secrets added since `mark` (mc_redactor_mark), e.g. an exchange's responses. */
 size_t mc_redactor_mark(const struct mc_redactor *r);
 void mc_redactor_drop(struct mc_redactor *r, size_t mark);

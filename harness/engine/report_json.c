@@ -683,7 +683,8 @@ static json_t *problem_json(const char *aspect, const struct mc_problem *p)
                      "why", jx(json_text(p->why)), "hint", jx(json_text(p->hint)));
 }
 
-/* What each endpoint is, whether it could be used, and its TLS as the probe saw it. */
+/* What each endpoint is, whether it could be used, its TLS as the probe saw it, and the
+   probe's dialogue with it. */
 static json_t *endpoints_json(const struct mc_run_result *run)
 {
     json_t *arr = jx(json_array());
@@ -712,6 +713,13 @@ static json_t *endpoints_json(const struct mc_run_result *run)
         if (p->login.cause)
             jpush(problems, problem_json("login", &p->login));
         jset(o, "problems", problems);
+        /* The probe's dialogue, for a replay to answer the probe as the server did. */
+        const struct mc_scenario_result *d = &p->dialogue;
+        json_t *dialogue = jx(json_array());
+        for (size_t k = 0; k < d->transcript_count; k++)
+            jpush(dialogue, mc_report_transcript_entry(d, k));
+        jset(o, "transcript_truncated", json_boolean(d->transcript_truncated));
+        jset(o, "transcript", dialogue);
         jpush(arr, o);
     }
     return arr;
@@ -773,8 +781,8 @@ json_t *mc_report_header(const struct mc_run_result *run)
          json_pack("{s:s, s:o}", "name", "mailconform", "version",
                    jx(json_text(run->tool_version ? run->tool_version : MC_VERSION))));
     jset(root, "target",
-         json_pack("{s:o, s:o}", "name", jx(json_text(run->target_name)), "source",
-                   jx(json_text(run->target_source))));
+         json_pack("{s:o, s:o, s:o}", "name", jx(json_text(run->target_name)), "source",
+                   jx(json_text(run->target_source)), "domain", jx(json_text(run->target_domain))));
     jset(root, "started", json_iso_time(run->started));
     jset(root, "finished", json_iso_time(run->finished));
     jset(root, "duration_s", json_seconds(run->finished - run->started));

@@ -138,6 +138,10 @@ struct mc_capability_probe {
     char *tls_subject;      /* the server certificate's subject, one line */
     char *tls_expires;      /* its notAfter, RFC 3339 */
     char *tls_verify_error; /* why it did not verify, or NULL */
+    /* The probe's dialogue with the endpoint, every byte as a scenario's transcript keeps it
+       (secrets masked, within the same budget), so that a replay can answer the probe too.
+       Only the transcript fields of this result are used; its entries have no session (-1). */
+    struct mc_scenario_result dialogue;
 };
 
 /* A test user the run stopped handing out (its reset or its login failed). */
@@ -159,6 +163,7 @@ struct mc_run_result {
     const char *tool_version;
     char *target_name;
     char *target_source;
+    char *target_domain; /* the mail domain of its test users */
     double started, finished; /* seconds since the epoch */
     int jobs;
     struct mc_scenario_result *scenarios;

@@ -53,8 +53,7 @@ void mc_srun_record(void *arg, struct mc_session *s, enum mc_transcript_dir dir,
     mc_transcript_add(r->res, &r->budget, t, s->index, dir, data, len);
 }
 
-/* The secrets of the scenario's users (engine/redact.h): each password as itself, and as
-   every protocol's login commands may write it (protocol.h, secret_forms). */
+/* The secrets of the scenario's users (engine/redact.h). */
 static void redact_users(struct mc_srun *r)
 {
     if (r->runner->opts->keep_secrets)
@@ -67,20 +66,7 @@ static void redact_users(struct mc_srun *r)
             snprintf(mask, sizeof mask, "${password}");
         else
             snprintf(mask, sizeof mask, "${password%d}", i + 1);
-        mc_redactor_add(r->redact, u->password, strlen(u->password), mask);
-        struct mc_strv as_password = {0}, encoded = {0};
-        for (const char *const *name = mc_protocol_names(); *name; name++) {
-            const struct mc_protocol *p = mc_protocol_find(*name);
-            if (p->secret_forms)
-                p->secret_forms(u->name, u->password, &as_password, &encoded);
-        }
-        for (size_t k = 0; k < as_password.count; k++)
-            mc_redactor_add(r->redact, as_password.items[k].ptr, as_password.items[k].len, mask);
-        for (size_t k = 0; k < encoded.count; k++)
-            mc_redactor_add(r->redact, encoded.items[k].ptr, encoded.items[k].len,
-                            "[redacted SASL PLAIN response]");
-        mc_strv_free(&as_password);
-        mc_strv_free(&encoded);
+        mc_redactor_add_user(r->redact, u->name, u->password, mask);
     }
 }
 

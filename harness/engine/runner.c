@@ -585,6 +585,7 @@ static void result_init(struct mc_runner *rn, struct mc_scenario *const *scenari
     out->tool_version = MC_VERSION;
     out->target_name = mc_xstrdup(o->target->name);
     out->target_source = mc_xstrdup(o->target->source);
+    out->target_domain = mc_xstrdup(o->target->domain);
     out->jobs = o->jobs;
     out->started = mc_now_wall();
     out->scenarios = mc_xcalloc(count + 1, sizeof *out->scenarios);
@@ -688,6 +689,7 @@ void mc_run_result_free(struct mc_run_result *r)
         free(p->tls_subject);
         free(p->tls_expires);
         free(p->tls_verify_error);
+        mc_scenario_result_release_transcript(&p->dialogue);
     }
     for (size_t i = 0; i < r->retired_count; i++) {
         free(r->retired[i].user);
@@ -706,5 +708,6 @@ void mc_run_result_free(struct mc_run_result *r)
     free(r->scenarios);
     free(r->target_name);
     free(r->target_source);
+    free(r->target_domain);
     memset(r, 0, sizeof *r);
 }

@@ -60,6 +60,10 @@ static void session_on_closed(void *arg, bool error, const char *why)
             mc_buf_printf(&b, "%s before the reply was complete", why);
             s->cb(s->cb_arg, s, MC_SEV_FAILED, b.data);
             mc_buf_free(&b);
+        } else if (s->record) {
+            /* The close came with the last reply, which completed it: the owner hears no
+               event, but the transcript says the server closed (a replay closes there too). */
+            s->record(s->cb_arg, s, MC_DIR_EVENT, why, strlen(why));
         }
         return;
     }

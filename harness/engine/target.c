@@ -639,7 +639,18 @@ int mc_target_write_profile(const struct mc_target *t, const char *path, struct 
         json_object_set_new(root, "fixtures", json_pack("{s:s}", "deliver", t->deliver_endpoint));
     if (t->disposable_users)
         json_object_set_new(root, "disposable_users", json_true());
-    json_object_set_new(root, "deviations", json_array());
+    if (t->reset_command) {
+        json_t *argv = json_array();
+        for (char **a = t->reset_command; *a; a++)
+            json_array_append_new(argv, json_string(*a));
+        json_object_set_new(root, "reset", argv);
+    }
+    json_t *deviations = json_array();
+    for (size_t i = 0; i < t->deviation_count; i++)
+        json_array_append_new(deviations,
+                              json_pack("{s:s, s:s}", "scenario", t->deviations[i].scenario,
+                                        "reason", t->deviations[i].reason));
+    json_object_set_new(root, "deviations", deviations);
     struct mc_buf tmp = {0};
     mc_buf_printf(&tmp, "%s.tmp", path);
     int rc = json_dump_file(root, tmp.data, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

@@ -77,6 +77,7 @@ struct rs_listener_config {
     /* IMAP: no plaintext LOGIN/AUTHENTICATE before STARTTLS; announced as LOGINDISABLED
        (RFC 3501 6.2.3, RFC 9051 6.2.3). */
     bool login_requires_tls;
+    void *arg; /* the protocol module's own data for this listener (the replay's), or NULL */
 };
 
 struct rs_server *rs_server_new(struct event_base *base, struct ms_store *store, SSL_CTX *tls,

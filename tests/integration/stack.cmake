@@ -9,4 +9,12 @@ set_tests_properties(stack.stop PROPERTIES FIXTURES_CLEANUP stack TIMEOUT 120)
 
 add_test(NAME suite.dovecot-postfix
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/suite-test.sh ${MC_CLI} ${MC_STACK_DIR} ${MC_SRC})
-set_tests_properties(suite.dovecot-postfix PROPERTIES FIXTURES_REQUIRED stack TIMEOUT 600)
+set_tests_properties(suite.dovecot-postfix PROPERTIES FIXTURES_REQUIRED stack RESOURCE_LOCK stack TIMEOUT 600)
+
+# A recorded run against the stack, served with `serve --replay`, gives the same outcomes
+# (replay.cmake has the replay's other tests). It needs the stack to itself while it records.
+add_test(NAME replay.dovecot-postfix-same-outcomes
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/replay-test.sh ${MC_CLI} ${MC_STACK_DIR} ${MC_SRC}
+                 ${CMAKE_CURRENT_BINARY_DIR}/replay-stack)
+set_tests_properties(replay.dovecot-postfix-same-outcomes PROPERTIES
+                     FIXTURES_REQUIRED stack RESOURCE_LOCK stack TIMEOUT 900)
