@@ -37,8 +37,9 @@ extern const char *const mc_html_outcomes[];
    nothing. */
 void mc_html_text(FILE *f, const char *s);
 void mc_html_textn(FILE *f, const char *s, size_t n);
-/* Bytes from the wire: every octet kept, unprintable ones and ill-formed UTF-8 as \xHH
-   (lib/escape.c, the convention of the report's `got`), then escaped for HTML. */
+/* Bytes from the wire, every octet kept: printable text as it is (a backslash too, so IMAP's
+   \Seen reads as on the wire), each unprintable octet or octet of ill-formed UTF-8 as
+   <span class="esc">\xHH</span>, set apart by its style so it is never taken for text. */
 void mc_html_wire(FILE *f, const char *s, size_t n);
 /* A filter token (data-* attributes, option values, the URL fragment): s percent-encoded as
    JavaScript's encodeURIComponent does, so that tokens never hold a space or a comma. */

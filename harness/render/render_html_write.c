@@ -6,9 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/escape.h"
+#include "lib/utf8.h"
 #include "render/html.h"
 #include "render/report_read.h"
+
+#define WIRE_PRINTABLE_FIRST 0x20 /* SP: the first printable US-ASCII character */
+#define WIRE_PRINTABLE_END 0x7f   /* DEL: a control, like everything below SP */
+#define WIRE_C1_END 0xa0u         /* U+0080..U+009F are the C1 controls, invisible too */
 
 const char *const mc_html_outcomes[] = {"pass",      "fail",    "skip", "error",
                                         "deviation", "not_run", NULL};
@@ -53,12 +57,32 @@ void mc_html_text(FILE *f, const char *s)
         mc_html_textn(f, s, strlen(s));
 }
 
+/* Length of the printable character at s: printable US-ASCII, or well-formed UTF-8 that is not
+   a C1 control (as lib/escape.c); 0 for an octet to show as \xHH. */
+static size_t printable_at(const char *s, size_t len)
+{
+    unsigned char c = (unsigned char)s[0];
+    if (c >= WIRE_PRINTABLE_FIRST && c < WIRE_PRINTABLE_END)
+        return 1;
+    uint32_t cp;
+    size_t n = mc_utf8_decode(s, len, &cp);
+    return n > 1 && cp >= WIRE_C1_END ? n : 0;
+}
+
 void mc_html_wire(FILE *f, const char *s, size_t n)
 {
-    struct mc_buf shown = {0};
-    mc_escape_append(&shown, s, n, MC_ESCAPE_KEEP_UTF8);
-    mc_html_textn(f, shown.data ? shown.data : "", shown.len);
-    mc_buf_free(&shown);
+    size_t start = 0; /* first octet of the printable run not written yet */
+    for (size_t i = 0; i < n;) {
+        size_t k = printable_at(s + i, n - i);
+        if (k) {
+            i += k;
+            continue;
+        }
+        mc_html_textn(f, s + start, i - start);
+        fprintf(f, "<span class=\"esc\">\\x%02x</span>", (unsigned char)s[i]);
+        start = ++i;
+    }
+    mc_html_textn(f, s + start, n - start);
 }
 
 /* What encodeURIComponent leaves as it is (ECMA-262 "uriUnreserved"). */

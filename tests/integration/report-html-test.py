@@ -36,7 +36,7 @@ HOSTILE_TITLE = "<img src=x onerror=alert(1)> & \"quoted\" 'single'"
 HOSTILE_LINE = "<script>alert(1)</script>"
 HOSTILE_GOT = "</pre><script>alert(2)</script>"
 HOSTILE_TAG = "<t> a,b"
-BINARY_LINE = b"\x00\xff<b>x</b>\x1b[31m"
+BINARY_LINE = b"\x00\xff<b>x</b>\x1b[31m \\Seen"
 
 
 def fail(msg):
@@ -101,7 +101,7 @@ def render(report_path, html_path, *extra):
 
 
 def shown_wire(raw):
-    """A line of bytes as the page shows it: \\xHH for what is not printable (lib/escape.c)."""
+    """A line of bytes as the page shows it: \\xHH for what is not printable."""
     out = []
     for ch in raw.decode("utf-8", errors="surrogateescape"):
         code = ord(ch)
@@ -109,14 +109,16 @@ def shown_wire(raw):
             out.append("\\x%02x" % (code - 0xDC00))
         elif code < 0x20 or code == 0x7F:
             out.append("\\x%02x" % code)
-        elif ch == "\\":
-            out.append("\\\\")
         else:
             out.append(ch)
     return "".join(out)
 
 
 def check_escaping(page):
+    # an escaped octet is a <span class="esc">\xHH</span>: read the text without those spans
+    text = re.sub(r'<span class="esc">(\\x[0-9a-f]{2})</span>', r"\1", page)
+    if text == page:
+        fail("no octet shown as <span class=\"esc\">\\xHH</span>")
     scripts = re.findall(r"<script\b", page, re.I)
     if len(scripts) != 1:
         fail(f"{len(scripts)} <script> elements in the page, expected the page's own only")
@@ -125,9 +127,9 @@ def check_escaping(page):
     for needle in ("&lt;script&gt;alert(1)&lt;/script&gt;",
                    "&lt;/pre&gt;&lt;script&gt;alert(2)&lt;/script&gt;",
                    "&lt;img src=x onerror=alert(1)&gt; &amp; &quot;quoted&quot; &#39;single&#39;",
-                   "\\x00\\xff&lt;b&gt;x&lt;/b&gt;\\x1b[31m",
+                   "\\x00\\xff&lt;b&gt;x&lt;/b&gt;\\x1b[31m \\Seen",
                    "%3Ct%3E%20a%2Cb"):
-        if needle not in page:
+        if needle not in text:
             fail(f"the page lacks the escaped form {needle!r}")
     if re.search(r"<[a-z]+[^>]*\ssrc=|<link\b|@import|url\(", page, re.I):
         fail("the page refers to something a browser would load")
