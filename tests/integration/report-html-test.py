@@ -11,7 +11,9 @@ are not text in a base64 entry) before rendering.
 
   escaping  the page as text: every hostile string is escaped, no element or attribute comes
             from the report, the only script and style are the page's own (and the policy
-            names their hashes), nothing is loaded from anywhere.
+            names their hashes), nothing is loaded from anywhere; and a scenario that floods
+            (40,000 entries and a 100 KiB one) before its failing step is cut with visible
+            marks, the page stays bounded, and the failing line is still shown highlighted.
   browser   the page in Debian's chromium, headless, from a file:// URL with the network off
             (`unshare -n` when root, a host resolver that resolves nothing, and the page's own
             Content-Security-Policy): the counts shown equal the report's summary; a filter
@@ -36,6 +38,10 @@ HOSTILE_TITLE = "<img src=x onerror=alert(1)> & \"quoted\" 'single'"
 HOSTILE_LINE = "<script>alert(1)</script>"
 HOSTILE_GOT = "</pre><script>alert(2)</script>"
 HOSTILE_TAG = "<t> a,b"
+BOUNDED_GOT = "A1 BAD after the flood"
+FLOOD_ENTRIES = 40000  # ~2 MiB of markup if nothing were cut
+HUGE_ENTRY = 100 * 1024
+PAGE_MAX = 1536 * 1024  # the run's page is ~0.3 MiB; the flood may add its two budgets
 BINARY_LINE = b"\x00\xff<b>x</b>\x1b[31m \\Seen"
 
 
@@ -294,14 +300,44 @@ def check_counts(dom, doc):
             fail(f"{n} scenarios marked {o} on the page, the report counts {s[o]}")
 
 
+def bounded_scenario(template):
+    """A failed scenario whose first step floods (many small entries, one huge one) before the
+    failing step: the page must cut the flood, say so, and still show the failing line."""
+    sc = json.loads(json.dumps(template))
+    flood = [{"t": 0.1, "session": "a", "dir": "server", "text": "* 1 EXISTS\r\n"}] * FLOOD_ENTRIES
+    flood.insert(0, {"t": 0.1, "session": "a", "dir": "server", "text": "x" * HUGE_ENTRY + "\r\n"})
+    tail = [{"t": 0.2, "session": "a", "dir": "client", "text": "A1 NOOP\r\n"},
+            {"t": 0.3, "session": "a", "dir": "server", "text": BOUNDED_GOT + "\r\n"}]
+    step = dict(sc["steps"][0], outcome="pass", transcript=[0, len(flood)], why=None)
+    failing = dict(step, outcome="fail", transcript=[len(flood), 2], got=BOUNDED_GOT, why="no")
+    sc.update(id="html.bounded", outcome="fail", sessions=[dict(sc["sessions"][0], name="a")],
+              transcript=flood + tail, steps=[step, failing],
+              failure=dict(sc["failure"], position=1, got=BOUNDED_GOT))
+    return sc
+
+
+def check_bounded(page):
+    for mark in ("more octet(s) of this entry not shown", "further entries"):
+        if mark not in page:
+            fail(f"a cut transcript lacks the mark {mark!r}")
+    got = re.search(r'<mark class="l s" id="sc-html\.bounded/got"[^>]*>(.*?)</mark>', page)
+    if not got or BOUNDED_GOT not in got.group(1):
+        fail("the failing line after a flood is not shown highlighted")
+    if len(page) > PAGE_MAX:
+        fail(f"the page is {len(page)} characters, more than {PAGE_MAX}: the flood was not cut")
+
+
 def case_escaping(work):
     doc = run_scenarios(work)
-    make_hostile(doc)
+    hostile_id = make_hostile(doc)
+    doc["scenarios"].append(bounded_scenario(next(s for s in doc["scenarios"] if s["id"] == hostile_id)))
     hostile = os.path.join(work, "hostile.json")
     with open(hostile, "w", encoding="utf-8") as f:
         json.dump(doc, f)
     check_escaping(render(hostile, os.path.join(work, "hostile.html")))
-    check_escaping(render(hostile, os.path.join(work, "all.html"), "--transcript", "all"))
+    page = render(hostile, os.path.join(work, "all.html"), "--transcript", "all")
+    check_escaping(page)
+    check_bounded(page)
 
 
 def case_browser(work):
