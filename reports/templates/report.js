@@ -4,7 +4,7 @@
  * the page's Content-Security-Policy; it fetches nothing. Without it the page still shows
  * everything: the filter form stays hidden and every scenario is listed.
  *
- * Each scenario is a <details class="scenario"> carrying data-outcome, data-level,
+ * Each scenario is a details element of class "scenario" carrying data-outcome, data-level,
  * data-protocols and data-tags (space-separated tokens, percent-encoded as
  * encodeURIComponent does). The filters select values per group (outcome, protocol, level,
  * tag): a scenario is shown when, in every group that restricts anything, one of its values is

@@ -13,7 +13,8 @@ are not text in a base64 entry) before rendering.
             from the report, the only script and style are the page's own (and the policy
             names their hashes), nothing is loaded from anywhere; and a scenario that floods
             (40,000 entries and a 100 KiB one) before its failing step is cut with visible
-            marks, the page stays bounded, and the failing line is still shown highlighted.
+            marks, the page stays bounded, and the failing line is still shown highlighted;
+            without its script the page lists every scenario.
   browser   the page in Debian's chromium, headless, from a file:// URL with the network off
             (`unshare -n` when root, a host resolver that resolves nothing, and the page's own
             Content-Security-Policy): the counts shown equal the report's summary; a filter
@@ -300,6 +301,19 @@ def check_counts(dom, doc):
             fail(f"{n} scenarios marked {o} on the page, the report counts {s[o]}")
 
 
+def check_without_script(page, doc):
+    """Without JavaScript the page shows everything: no scenario hidden, the count is the
+    total, and only the filter form (useless without the script) waits for it."""
+    details = re.findall(r"<details\b[^>]*>", page)
+    if len(details) != len(doc["scenarios"]) or any(" hidden" in d for d in details):
+        fail("without the script, not every scenario is on the page and visible")
+    total = len(doc["scenarios"])
+    if f'<output id="shown-count">{total}</output>' not in page:
+        fail("without the script, the count shown is not the total")
+    if not re.search(r'<form class="filters" id="filters" hidden', page):
+        fail("the filter form is shown although it needs the script")
+
+
 def bounded_scenario(template):
     """A failed scenario whose first step floods (many small entries, one huge one) before the
     failing step: the page must cut the flood, say so, and still show the failing line."""
@@ -337,6 +351,7 @@ def case_escaping(work):
     check_escaping(render(hostile, os.path.join(work, "hostile.html")))
     page = render(hostile, os.path.join(work, "all.html"), "--transcript", "all")
     check_escaping(page)
+    check_without_script(page, doc)
     check_bounded(page)
 
 
