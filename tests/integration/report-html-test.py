@@ -95,6 +95,9 @@ def make_hostile(doc):
     step = sc["steps"][sc["failure"]["position"]]
     step["transcript"] = [step["transcript"][0], first + len(extra) - step["transcript"][0]]
     step["got"] = sc["failure"]["got"] = HOSTILE_GOT
+    doc["deviations"].append({"scenario": sc["id"], "reason": "<u>deviation</u>", "applied": 0,
+                              "passed": 0, "stale": False})
+    doc["retired_users"].append({"user": "<u>user</u>", "cause": "reset", "why": "<u>why</u>"})
     return sc["id"]
 
 
@@ -129,13 +132,14 @@ def check_escaping(page):
     scripts = re.findall(r"<script\b", page, re.I)
     if len(scripts) != 1:
         fail(f"{len(scripts)} <script> elements in the page, expected the page's own only")
-    if re.search(r"<img\b|<b>|<[a-z]+[^>]*\sonerror=", page, re.I):
+    if re.search(r"<img\b|<b>|<u>|<[a-z]+[^>]*\sonerror=", page, re.I):
         fail("markup from the report reached the page unescaped")
     for needle in ("&lt;script&gt;alert(1)&lt;/script&gt;",
                    "&lt;/pre&gt;&lt;script&gt;alert(2)&lt;/script&gt;",
                    "&lt;img src=x onerror=alert(1)&gt; &amp; &quot;quoted&quot; &#39;single&#39;",
                    "\\x00\\xff&lt;b&gt;x&lt;/b&gt;\\x1b[31m \\Seen",
-                   "%3Ct%3E%20a%2Cb"):
+                   "%3Ct%3E%20a%2Cb", "&lt;u&gt;deviation&lt;/u&gt;", "&lt;u&gt;user&lt;/u&gt;",
+                   "&lt;u&gt;why&lt;/u&gt;"):
         if needle not in text:
             fail(f"the page lacks the escaped form {needle!r}")
     if re.search(r"<[a-z]+[^>]*\ssrc=|<link\b|@import|url\(", page, re.I):
