@@ -370,8 +370,9 @@ def case_browser(work):
         "outcome=fail": lambda s: s["outcome"] == "fail",
         "outcome=fail,error&protocol=imap":
             lambda s: s["outcome"] in ("fail", "error") and "imap" in protocols_of(s),
-        "level=SHOULD&protocol=pop3": lambda s: s["level"] == "SHOULD" and "pop3" in protocols_of(s),
-        "tag=state": lambda s: "state" in s["tags"],
+        "level=MUST&protocol=pop3&tag=state,auth":
+            lambda s: s["level"] == "MUST" and "pop3" in protocols_of(s)
+            and ({"state", "auth"} & set(s["tags"])),
     }
     for fragment, wanted in views.items():
         check_view(chromium_dump(page, fragment, work), doc, fragment, wanted)
