@@ -250,7 +250,10 @@ def chromium_dump(page_path, fragment, work):
     r = subprocess.run(cmd + [url], capture_output=True, text=True, timeout=120)
     if r.returncode != 0 or "</html>" not in r.stdout:
         fail(f"chromium exited {r.returncode} on {url}: {r.stderr[-3000:]}")
-    console = [line for line in r.stderr.splitlines() if ":CONSOLE" in line]
+    # chromium's own pages (chrome://...) may log too, e.g. "Slow network is detected" when
+    # a built-in page misses its web font: only messages of other sources are the page's
+    console = [line for line in r.stderr.splitlines()
+               if ":CONSOLE" in line and "source: chrome://" not in line]
     if console:
         fail(f"console messages on {url}:\n" + "\n".join(console))
     dom = Dom()
