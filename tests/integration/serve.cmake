@@ -8,3 +8,8 @@ set_tests_properties(serve.maildir-survives-restart PROPERTIES TIMEOUT 120)
 add_test(NAME serve.tls-close-notify
          COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/serve-close-notify.sh ${MC_CLI} ${MC_SRC})
 set_tests_properties(serve.tls-close-notify PROPERTIES TIMEOUT 60)
+
+# The report browser (serve --http --reports): listing, rendering, confinement, with curl.
+add_test(NAME serve.report-browser
+         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/browser-test.sh ${MC_CLI} ${MC_SRC})
+set_tests_properties(serve.report-browser PROPERTIES TIMEOUT 120)
