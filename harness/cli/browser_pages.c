@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "render/diff.h"
 #include "render/render.h"
 #include "render/report_read.h"
 
@@ -352,12 +353,47 @@ int mc_browser_page_report(struct mc_buf *out, int fd, const char *name, struct 
     return rc;
 }
 
+struct diff_page {
+    const json_t *model;
+    struct mc_diff_html_links links;
+};
+
+static int render_diff_html(FILE *f, void *arg, struct mc_buf *err)
+{
+    const struct diff_page *d = arg;
+    return mc_diff_print_html(f, d->model, &d->links, err);
+}
+
+/* "/report/NAME" with NAME percent-encoded, as an href. */
+static char *report_page(const char *name)
+{
+    char *enc = evhttp_encode_uri(name);
+    struct mc_buf b = {0};
+    mc_buf_printf(&b, "/report/%s", enc);
+    free(enc);
+    return mc_buf_steal(&b);
+}
+
 int mc_browser_page_diff(struct mc_buf *out, int old_fd, const char *old_name, int new_fd,
                          const char *new_name, struct mc_buf *err)
 {
-    (void)out, (void)old_fd, (void)old_name, (void)new_fd, (void)new_name;
-    mc_buf_printf(err, "comparing reports is not available yet");
-    return -1;
+    json_t *old_r = mc_report_read_fd(old_fd, old_name, err);
+    json_t *new_r = old_r ? mc_report_read_fd(new_fd, new_name, err) : NULL;
+    json_t *model = NULL;
+    if (new_r) {
+        struct mc_diff_options opts = {.old_file = old_name, .new_file = new_name};
+        model = mc_diff_build(old_r, new_r, &opts, err);
+    }
+    json_decref(old_r);
+    json_decref(new_r);
+    if (!model)
+        return -1;
+    struct diff_page d = {model, {report_page(old_name), report_page(new_name)}};
+    int rc = render_to_buf(out, err, render_diff_html, &d);
+    free((char *)d.links.old_page);
+    free((char *)d.links.new_page);
+    json_decref(model);
+    return rc;
 }
 
 void mc_browser_page_problem(struct mc_buf *out, int code, const char *reason, const char *message)

@@ -24,6 +24,7 @@ static const char diff_usage[] =
     "per protocol and level. One of the files may be '-' (standard input).\n"
     "\n"
     "      --json            print the diff as JSON (docs/report-format.md, \"The diff model\")\n"
+    "      --html            print the diff as one HTML page (what the report browser shows)\n"
     "  -o, --output FILE     write to FILE, whole or not at all (default: standard output)\n"
     "      --fail-on LIST    also exit 1 for these categories (comma-separated), e.g.\n"
     "                        new_error,changed_reason; new failures always do. Categories:\n"
@@ -79,7 +80,7 @@ static int parse_fail_on(const char *list, unsigned *set)
 
 struct diff_args {
     const char *old_path, *new_path, *out_path;
-    bool json;
+    bool json, html;
     unsigned fail_on;
     enum mc_color color;
 };
@@ -87,10 +88,13 @@ struct diff_args {
 /* -1: exit with *status (help, usage error); 0: go on. */
 static int parse_args(int argc, char **argv, struct diff_args *a, int *status)
 {
-    static const struct option longopts[] = {
-        {"json", no_argument, NULL, 'j'},          {"output", required_argument, NULL, 'o'},
-        {"fail-on", required_argument, NULL, 'F'}, {"color", required_argument, NULL, 'C'},
-        {"help", no_argument, NULL, 'h'},          {0, 0, 0, 0}};
+    static const struct option longopts[] = {{"json", no_argument, NULL, 'j'},
+                                             {"html", no_argument, NULL, 'H'},
+                                             {"output", required_argument, NULL, 'o'},
+                                             {"fail-on", required_argument, NULL, 'F'},
+                                             {"color", required_argument, NULL, 'C'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {0, 0, 0, 0}};
     *a = (struct diff_args){.out_path = "-", .color = MC_COLOR_AUTO};
     *status = MC_EXIT_USAGE;
     int ch;
@@ -98,6 +102,8 @@ static int parse_args(int argc, char **argv, struct diff_args *a, int *status)
     while ((ch = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
         if (ch == 'j') {
             a->json = true;
+        } else if (ch == 'H') {
+            a->html = true;
         } else if (ch == 'o') {
             a->out_path = optarg;
         } else if (ch == 'F') {
@@ -124,6 +130,10 @@ static int parse_args(int argc, char **argv, struct diff_args *a, int *status)
         print_usage(stderr);
         return -1;
     }
+    if (a->json && a->html) {
+        fputs("mailconform report diff: --json or --html, not both\n", stderr);
+        return -1;
+    }
     a->old_path = argv[optind];
     a->new_path = argv[optind + 1];
     if (strcmp(a->old_path, "-") == 0 && strcmp(a->new_path, "-") == 0) {
@@ -148,6 +158,8 @@ static int write_model(const struct diff_args *a, const json_t *model, struct mc
                  : -1;
         if (rc != 0)
             mc_buf_printf(err, "writing the diff: %s", strerror(errno));
+    } else if (a->html) {
+        rc = mc_diff_print_html(of.f, model, NULL, err);
     } else {
         mc_cli_color_init(a->color, of.f);
         rc = mc_diff_print_text(of.f, model, mc_cli_color("reset")[0] != '\0', err);

@@ -92,5 +92,19 @@ json_t *mc_diff_files(const char *old_path, const char *new_path, unsigned fail_
    outcomes and reasons, counts per protocol and level, the verdict line. 0, or -1 with a
    message in err on a write error. */
 int mc_diff_print_text(FILE *out, const json_t *model, bool color, struct mc_buf *err);
+/* What one side of a scenario entry says went wrong, appended to b ("step 2 'send STAT'
+   (line 12): why", a skip's reason, "cause: reason"); nothing for pass and absent. */
+void mc_diff_describe_side(const json_t *side, struct mc_buf *b);
+
+/* Where the HTML of the diff links a scenario to: the pages of the two reports (NULL: no
+   link), each scenario at its anchor "#sc-ID" (render_html.c). */
+struct mc_diff_html_links {
+    const char *old_page, *new_page;
+};
+/* The model as one HTML page (the report browser's /diff, `report diff --html`): the two
+   reports, warnings, the headline, counts per category, protocol and level, and a table per
+   category that changed with both sides of each scenario. 0, or -1 on a write error. */
+int mc_diff_print_html(FILE *out, const json_t *model, const struct mc_diff_html_links *links,
+                       struct mc_buf *err);
 
 #endif

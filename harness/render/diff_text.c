@@ -67,8 +67,7 @@ static void print_identity(const struct printer *p, const char *which, const jso
     fputc('\n', p->out);
 }
 
-/* What a side says went wrong ("" for pass, unchanged and absent). */
-static void describe_side(const json_t *side, struct mc_buf *b)
+void mc_diff_describe_side(const json_t *side, struct mc_buf *b)
 {
     const char *outcome = mc_rj_str(side, "outcome", "");
     const json_t *failure = mc_rj_obj(side, "failure");
@@ -92,7 +91,7 @@ static void describe_side(const json_t *side, struct mc_buf *b)
 static void print_side(const struct printer *p, const char *label, const json_t *side)
 {
     struct mc_buf b = {0};
-    describe_side(side, &b);
+    mc_diff_describe_side(side, &b);
     if (b.len)
         fprintf(p->out, "      %s%s%s %s\n", ansi(p, DIM), label, ansi(p, RESET), b.data);
     mc_buf_free(&b);

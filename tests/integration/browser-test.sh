@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # browser-test.sh MAILCONFORM SOURCE_DIR — the report browser (`serve --http ADDR --reports DIR`),
 # checked with curl: it lists the reports of its folder with the counts of each report's
-# summary, serves a report's JSON byte for byte and its HTML rendering, answers only GET/HEAD,
+# summary, serves a report's JSON byte for byte and its HTML rendering, compares two reports
+# (one scenario broken in the second: one new failure, named), answers only GET/HEAD,
 # only under a loopback Host name, never a file outside its folder (.., encoded slashes, a
 # symbolic link, a hidden or non-JSON name), and refuses a non-loopback address unless told.
+# Then in headless chromium (when installed; CI installs it): the list and a report page load
+# with their script run under the browser's own security headers, and the counts show.
 set -u
 MC=$1 SRC=$2
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/mc-browser.XXXXXX") || exit 1
 REPORT=$WORK/run.json
 pid=
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$WORK"' EXIT
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$WORK"' EXIT
 failures=0
 fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
 ok() { echo "ok: $*"; }
@@ -19,6 +22,19 @@ ok() { echo "ok: $*"; }
     { cat "$WORK/run.out" >&2; echo "FAIL: the run for the report failed" >&2; exit 1; }
 mkdir -p "$WORK/reports/sub" "$WORK/outside"
 cp "$REPORT" "$WORK/reports/run-a.json"
+# run-b: the same run with its first passing scenario turned into a failure.
+broken=$(/usr/bin/python3 - "$REPORT" "$WORK/reports/run-b.json" <<'PYEOF'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+sc = next(s for s in doc["scenarios"] if s["outcome"] == "pass")
+sc["outcome"] = "fail"
+step = next(i for i, st in enumerate(sc["steps"]) if st["index"] >= 0)
+sc["steps"][step].update(outcome="fail", why="expected +OK, got -ERR", got="-ERR broken")
+sc["failure"] = dict(sc["steps"][step], position=step, step=sc["steps"][step]["index"])
+json.dump(doc, open(sys.argv[2], "w"), indent=2)
+print(sc["id"])
+PYEOF
+)
 echo '{"not": "a report"}' >"$WORK/reports/broken.json"
 echo '{"token": "TOPSECRET-4711"}' >"$WORK/outside/secret.json"
 ln -s "$WORK/outside/secret.json" "$WORK/reports/link.json"
@@ -55,6 +71,17 @@ grep -qi '<html' "$WORK/body" || fail "report/run-a.json is not HTML"
 [ "$(code "${url}report/broken.json")" = 422 ] || fail "report/broken.json is not refused as no report"
 ok "raw and rendered reports"
 
+# The comparison: run-a against itself, then against run-b.
+[ "$(code "${url}diff?old=run-a.json&new=run-a.json")" = 200 ] || fail "diff a a did not answer 200"
+grep -q 'no change' "$WORK/body" || fail "diff a a does not say no change"
+[ "$(code "${url}diff?old=run-a.json&new=run-b.json")" = 200 ] || fail "diff a b did not answer 200"
+grep -q 'data-count="new_failure">1<' "$WORK/body" || fail "diff a b does not count one new failure"
+grep -q "data-category=\"new_failure\"><td><code>$broken<" "$WORK/body" || fail "diff a b does not name $broken"
+grep -q 'href="/report/run-b.json#sc-' "$WORK/body" || fail "diff a b does not link into the report"
+[ "$(code "${url}diff?old=run-a.json&new=..%2foutside%2fsecret.json")" = 404 ] || fail "diff reached outside"
+[ "$(code "${url}diff?old=run-a.json")" = 400 ] || [ "$(code "${url}diff?old=run-a.json")" = 404 ] || fail "diff without new answered"
+ok "the comparison names the broken scenario ($broken)"
+
 # Confinement.
 for path in "report/..%2foutside%2fsecret.json" "report/%2e%2e/outside/secret.json" \
     "raw/../outside/secret.json" "raw/link.json" "raw/.hidden.json" "raw/secret.json" \
@@ -75,6 +102,32 @@ c=$(code -X POST "$url")
 headers=$(curl -sI "$url")
 printf '%s' "$headers" | grep -qi "^Content-Security-Policy: default-src 'none'" || fail "no CSP header"
 ok "methods, Host and headers"
+
+# In a real browser: the pages load, the report's script runs despite the server's policy
+# header, and the counts are the report's. No name resolves but 127.0.0.1.
+chromium_dump() { # URL -> DOM on stdout
+    local extra=()
+    [ "$(id -u)" = 0 ] && extra+=(--no-sandbox)
+    timeout 120 chromium --headless --disable-gpu --no-first-run --disable-extensions \
+        --disable-sync --disable-background-networking --disable-component-update \
+        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1" --user-data-dir="$WORK/chromium" \
+        --virtual-time-budget=5000 --dump-dom "${extra[@]}" "$1" 2>"$WORK/chromium.log"
+}
+if command -v chromium >/dev/null; then
+    before=$failures
+    total=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["summary"]["total"])' "$REPORT")
+    chromium_dump "$url" >"$WORK/list.dom" || fail "chromium could not load the list"
+    grep -q 'id="report-count">3<' "$WORK/list.dom" || fail "chromium: the list does not count its 3 files"
+    chromium_dump "${url}report/run-a.json#outcome=pass" >"$WORK/report.dom" || fail "chromium could not load a report"
+    grep -q 'data-script="ready"' "$WORK/report.dom" || fail "chromium: the report's script did not run (policy?)"
+    grep -q "id=\"total-count\">$total<" "$WORK/report.dom" || fail "chromium: the report does not show $total scenarios"
+    grep -q "id=\"shown-count\">$total<" "$WORK/report.dom" || fail "chromium: the pass filter does not show all $total"
+    chromium_dump "${url}diff?old=run-a.json&new=run-b.json" >"$WORK/diff.dom" || fail "chromium could not load the diff"
+    grep -q "$broken" "$WORK/diff.dom" || fail "chromium: the diff does not name $broken"
+    [ "$failures" = "$before" ] && ok "in chromium: list, report (script ran, counts) and diff"
+else
+    echo "note: chromium is not installed; the browser part was not run (tools/install-deps test-tools)"
+fi
 
 # Addresses.
 "$MC" serve --http 0.0.0.0:0 --reports "$WORK/reports" >"$WORK/public" 2>&1

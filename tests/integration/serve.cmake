@@ -9,7 +9,9 @@ add_test(NAME serve.tls-close-notify
          COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/serve-close-notify.sh ${MC_CLI} ${MC_SRC})
 set_tests_properties(serve.tls-close-notify PROPERTIES TIMEOUT 60)
 
-# The report browser (serve --http --reports): listing, rendering, confinement, with curl.
+# The report browser (serve --http --reports): listing, rendering, diff, confinement, with curl
+# and in headless chromium.
 add_test(NAME serve.report-browser
          COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/browser-test.sh ${MC_CLI} ${MC_SRC})
-set_tests_properties(serve.report-browser PROPERTIES TIMEOUT 120)
+# It starts chromium (when installed) three times: alone, so timing tests are not starved.
+set_tests_properties(serve.report-browser PROPERTIES TIMEOUT 180 RUN_SERIAL TRUE)
