@@ -71,7 +71,9 @@ static const char run_usage_tail[] =
     "      --tap-version N   14 (default) or 13 (the same TAP with a 13 header, for prove)\n"
     "      --keep-secrets    record passwords and SASL responses as sent (by default the\n"
     "                        report masks them: ${password}, [redacted SASL response])\n"
-    "  -v, --verbose         print the transcript of failed scenarios\n"
+    "      --transcript WHICH  print transcripts step by step: all (passing scenarios too),\n"
+    "                        failed (failures and errors), none (default)\n"
+    "  -v, --verbose         the same as --transcript failed\n"
     "  -q, --quiet           print only problems and the summary\n"
     "      --color WHEN      auto (default: only on a terminal), always, never\n"
     "  -h, --help            this text\n"
@@ -95,6 +97,7 @@ struct run_cli {
     struct mc_selection sel;
     const char *report, *ca_file;
     long jobs, step_timeout;
+    int transcripts; /* --transcript: enum mc_transcripts, -1 not given */
     bool verbose, quiet, insecure, fail_fast, list, keep_secrets, disposable;
     struct mc_skip_limit max_skip;
     struct mc_run_render render; /* --junit, --tap, --html */
@@ -124,6 +127,7 @@ enum {
     OPT_TAP,
     OPT_HTML,
     OPT_TAP_VERSION,
+    OPT_TRANSCRIPT,
 };
 
 static const struct option run_longopts[] = {
@@ -149,11 +153,27 @@ static const struct option run_longopts[] = {
     {"tap", required_argument, NULL, OPT_TAP},
     {"html", required_argument, NULL, OPT_HTML},
     {"tap-version", required_argument, NULL, OPT_TAP_VERSION},
+    {"transcript", required_argument, NULL, OPT_TRANSCRIPT},
     {"verbose", no_argument, NULL, 'v'},
     {"quiet", no_argument, NULL, 'q'},
     {"color", required_argument, NULL, OPT_COLOR},
     {"help", no_argument, NULL, 'h'},
     {0, 0, 0, 0}};
+
+static int parse_transcripts(const char *arg, int *out, struct mc_buf *err)
+{
+    static const char *const names[] = {[MC_TRANSCRIPTS_NONE] = "none",
+                                        [MC_TRANSCRIPTS_FAILED] = "failed",
+                                        [MC_TRANSCRIPTS_ALL] = "all"};
+    for (int i = 0; i < (int)(sizeof names / sizeof names[0]); i++) {
+        if (strcmp(arg, names[i]) == 0) {
+            *out = i;
+            return 0;
+        }
+    }
+    mc_buf_printf(err, "--transcript takes all, failed or none, not '%s'", arg);
+    return -1;
+}
 
 /* One option; false (with a message in err) when its value is bad. */
 static bool parse_option(struct run_cli *c, int ch, const char *arg, struct mc_buf *err)
@@ -217,6 +237,8 @@ static bool parse_option(struct run_cli *c, int ch, const char *arg, struct mc_b
         if (!ok)
             mc_buf_append_str(err, "--tap-version takes 14 or 13");
         break;
+    case OPT_TRANSCRIPT:
+        return parse_transcripts(arg, &c->transcripts, err) == 0;
     case 'v':
         c->verbose = true;
         break;
@@ -429,7 +451,8 @@ static int run_scenarios(struct run_cli *c)
 int mc_cmd_run(int argc, char **argv)
 {
     struct run_cli c = {.jobs = sysconf(_SC_NPROCESSORS_ONLN),
-                        .step_timeout = MC_STEP_TIMEOUT_DEFAULT_MS};
+                        .step_timeout = MC_STEP_TIMEOUT_DEFAULT_MS,
+                        .transcripts = -1};
     int rc = MC_EXIT_USAGE;
     if (parse_args(argc, argv, &c) != 0) {
         fputs("\n", stderr);
@@ -443,7 +466,10 @@ int mc_cmd_run(int argc, char **argv)
             json_to_stdout |= c.render.out[k] && strcmp(c.render.out[k], "-") == 0;
         c.view = (struct mc_run_view){
             .out = json_to_stdout ? stderr : stdout,
-            .verbose = c.verbose,
+            /* an explicit --transcript wins over -v, whatever their order */
+            .transcripts = c.transcripts >= 0 ? (enum mc_transcripts)c.transcripts
+                           : c.verbose        ? MC_TRANSCRIPTS_FAILED
+                                              : MC_TRANSCRIPTS_NONE,
             .quiet = c.quiet,
             .progress = isatty(fileno(stderr)) && !c.quiet,
             .list = c.list,
