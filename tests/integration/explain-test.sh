@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2154 # tmp and port are set by peer-lib.sh
 # explain-test.sh CASE MAILCONFORM SOURCE_DIR BADPEER — one check of `mailconform explain` and
 # of `run --transcript` (issue 9, "for learners").
 #
@@ -7,7 +8,6 @@
 # the exit status exactly and that the output has (output_has) or lacks (output_lacks) what
 # the case expects. Registered by explain.cmake.
 set -u
-# shellcheck disable=SC2154 # tmp and port are set by peer-lib.sh
 case_name=$1 MC=$2 SRC=$3 BADPEER=$4
 # shellcheck source=peer-lib.sh
 . "$(dirname "$0")/peer-lib.sh" mc-explain
