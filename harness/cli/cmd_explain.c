@@ -176,8 +176,6 @@ static void on_probed(void *arg, const struct mc_run_result *r)
 static void on_finished(void *arg, const struct mc_scenario_result *r, size_t done, size_t total)
 {
     struct explain_cli *c = arg;
-    (void)done;
-    (void)total;
     mc_explain_print_result(c->view.out, r);
     if (done < total)
         fprintf(c->view.out, "\n");

@@ -12,6 +12,7 @@
 
 #define EXPLAIN_LABEL_WIDTH 12  /* "  sessions: " */
 #define EXPLAIN_HEADING_TEXT 60 /* octets of a step's command in its heading */
+#define EXPLAIN_GOT_SHOWN 60    /* octets of a passing reply repeated in its result line */
 #define EXPLAIN_RFC_URL "https://www.rfc-editor.org/rfc/rfc"
 
 static const char *c(const char *name)
@@ -223,8 +224,12 @@ static void verdict_line(FILE *out, const struct mc_scenario_result *r,
     switch (st->outcome) {
     case MC_OUTCOME_PASS:
         fprintf(out, "  %-*s%spass%s", EXPLAIN_LABEL_WIDTH - 2, "result:", c("green"), c("reset"));
-        if (st->got)
-            fprintf(out, " %s(the reply: %s)%s", c("dim"), st->got, c("reset"));
+        if (st->got) { /* the whole reply is on the wire above: its start is enough */
+            size_t n = strlen(st->got);
+            fprintf(out, " %s(the reply: %.*s%s)%s", c("dim"),
+                    (int)(n > EXPLAIN_GOT_SHOWN ? EXPLAIN_GOT_SHOWN : n), st->got,
+                    n > EXPLAIN_GOT_SHOWN ? "..." : "", c("reset"));
+        }
         fputc('\n', out);
         break;
     case MC_OUTCOME_FAIL:
@@ -268,6 +273,12 @@ static void live_step(void *arg, FILE *out, const struct mc_scenario_result *r, 
         step_words(out, l->x, sc, (size_t)st->index, false);
     } else if (st->session >= 0) {
         open_words(out, l->x, sc, (size_t)st->session, false);
+        if (r->session_adapted && r->session_adapted[st->session]) {
+            struct mc_buf b = {0};
+            mc_buf_printf(&b, "the session runs %s", r->session_adapted[st->session]);
+            labelled(out, "this run:", b.data);
+            mc_buf_free(&b);
+        }
     } else {
         fixtures_words(out, sc);
     }
