@@ -110,6 +110,9 @@ transcript-none) # none, even for a failure; failed (and -v) shows the failure's
 cuts) # a long line, a long body, a transcript over its budget: each cut says what it left out
     mc 0 run "$CUTS" "$FLOOD" --transcript all -j 1 --step-timeout 60000
     output_has '^ +[0-9.]+ C: NOOP x{190,200} \[\.\.\. [0-9]+ more bytes\]$'
+    # 5 + 97 two-octet characters = 199 octets: the 98th would be split at 200, so it is not shown
+    output_has '^ +[0-9.]+ C: NOOP (é){97} \[\.\.\. 106 more bytes\]$'
+    output_lacks '\\xc3'
     output_has '^ +C: \[\.\.\. [0-9]+ lines \([0-9]+ bytes\) left out\]$'
     output_has '^ +C: \.$'
     output_has '-- transcript truncated: [0-9]+ further byte\(s\) not recorded'
