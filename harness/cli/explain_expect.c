@@ -395,8 +395,9 @@ static void describe_var(const struct mc_scenario *sc, size_t i, const char *nam
         if (strncmp(name, user_vars[k].prefix, n) != 0)
             continue;
         if (name[n] == '\0' && st->session >= 0) {
-            mc_buf_printf(b, "the %s of the session's user (test user %d), from the target",
-                          user_vars[k].what, sc->sessions[st->session].user);
+            mc_buf_printf(b, "the %s of the session's user (test user %d), from the target%s",
+                          user_vars[k].what, sc->sessions[st->session].user,
+                          k == 1 ? "; reports and transcripts mask it" : "");
             return;
         }
         if (name[n] >= '1' && name[n] <= '9' &&
@@ -431,8 +432,12 @@ void mc_explain_vars(const struct mc_scenario *sc, size_t i, struct mc_strv *lin
 {
     const struct mc_step *st = &sc->steps[i];
     struct mc_strv names = {0};
-    if (st->kind != MC_STEP_AUTH && st->kind != MC_STEP_CLOSE)
+    if (st->kind == MC_STEP_LOGIN || st->kind == MC_STEP_AUTH) { /* the commands use them */
+        collect_name("user", 4, &names);
+        collect_name("password", 8, &names);
+    } else if (st->kind != MC_STEP_CLOSE) {
         collect_text(st->text, &names);
+    }
     for (size_t k = 0; k < st->raw_count; k++)
         collect_text(st->raw[k].text, &names); /* up to a NUL: what the loader checked */
     collect_text(st->message.subject, &names);
