@@ -9,3 +9,6 @@ foreach(case static live-embedded live-badpeer transcript-all transcript-none cu
 endforeach()
 add_test(NAME explain.lint-data COMMAND ${MC_CLI} lint ${MC_SRC}/tests/data/scenarios-explain)
 set_tests_properties(explain.lint-data PROPERTIES TIMEOUT 60 LABELS explain)
+# explain.cuts pushes a 17 MiB APPEND through the sanitizer build: run alone, so that it does
+# not eat into the wall-clock bounds of the peer.*.bounded tests running beside it.
+set_tests_properties(explain.cuts PROPERTIES RUN_SERIAL TRUE)
