@@ -97,7 +97,8 @@ struct run_cli {
     struct mc_selection sel;
     const char *report, *ca_file;
     long jobs, step_timeout;
-    int transcripts; /* --transcript: enum mc_transcripts, -1 not given */
+    enum mc_render_transcripts transcripts; /* --transcript, when given */
+    bool transcripts_given;
     bool verbose, quiet, insecure, fail_fast, list, keep_secrets, disposable;
     struct mc_skip_limit max_skip;
     struct mc_run_render render; /* --junit, --tap, --html */
@@ -159,21 +160,6 @@ static const struct option run_longopts[] = {
     {"color", required_argument, NULL, OPT_COLOR},
     {"help", no_argument, NULL, 'h'},
     {0, 0, 0, 0}};
-
-static int parse_transcripts(const char *arg, int *out, struct mc_buf *err)
-{
-    static const char *const names[] = {[MC_TRANSCRIPTS_NONE] = "none",
-                                        [MC_TRANSCRIPTS_FAILED] = "failed",
-                                        [MC_TRANSCRIPTS_ALL] = "all"};
-    for (int i = 0; i < (int)(sizeof names / sizeof names[0]); i++) {
-        if (strcmp(arg, names[i]) == 0) {
-            *out = i;
-            return 0;
-        }
-    }
-    mc_buf_printf(err, "--transcript takes all, failed or none, not '%s'", arg);
-    return -1;
-}
 
 /* One option; false (with a message in err) when its value is bad. */
 static bool parse_option(struct run_cli *c, int ch, const char *arg, struct mc_buf *err)
@@ -238,7 +224,11 @@ static bool parse_option(struct run_cli *c, int ch, const char *arg, struct mc_b
             mc_buf_append_str(err, "--tap-version takes 14 or 13");
         break;
     case OPT_TRANSCRIPT:
-        return parse_transcripts(arg, &c->transcripts, err) == 0;
+        c->transcripts_given = true;
+        ok = mc_cli_parse_transcripts(arg, &c->transcripts) == 0;
+        if (!ok)
+            mc_buf_printf(err, "--transcript takes all, failed or none, not '%s'", arg);
+        break;
     case 'v':
         c->verbose = true;
         break;
@@ -451,8 +441,7 @@ static int run_scenarios(struct run_cli *c)
 int mc_cmd_run(int argc, char **argv)
 {
     struct run_cli c = {.jobs = sysconf(_SC_NPROCESSORS_ONLN),
-                        .step_timeout = MC_STEP_TIMEOUT_DEFAULT_MS,
-                        .transcripts = -1};
+                        .step_timeout = MC_STEP_TIMEOUT_DEFAULT_MS};
     int rc = MC_EXIT_USAGE;
     if (parse_args(argc, argv, &c) != 0) {
         fputs("\n", stderr);
@@ -467,9 +456,9 @@ int mc_cmd_run(int argc, char **argv)
         c.view = (struct mc_run_view){
             .out = json_to_stdout ? stderr : stdout,
             /* an explicit --transcript wins over -v, whatever their order */
-            .transcripts = c.transcripts >= 0 ? (enum mc_transcripts)c.transcripts
-                           : c.verbose        ? MC_TRANSCRIPTS_FAILED
-                                              : MC_TRANSCRIPTS_NONE,
+            .transcripts = c.transcripts_given ? c.transcripts
+                           : c.verbose         ? MC_TRANSCRIPTS_FAILED
+                                               : MC_TRANSCRIPTS_NONE,
             .quiet = c.quiet,
             .progress = isatty(fileno(stderr)) && !c.quiet,
             .list = c.list,

@@ -316,7 +316,7 @@ void mc_explain_print_result(FILE *out, const struct mc_scenario_result *r)
     }
     struct live l = {mc_explainer_new(r->scenario), r};
     print_header(out, r->scenario);
-    struct mc_transcript_style style = {.indent = "    ", .step = live_step, .arg = &l};
+    struct mc_tv_style style = {.indent = "    ", .step = live_step, .arg = &l};
     mc_transcript_print(out, r, &style);
     outcome_line(out, r);
     mc_explainer_free(l.x);

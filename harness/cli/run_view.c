@@ -111,7 +111,7 @@ static bool wants_transcript(const struct mc_run_view *v, const struct mc_scenar
 
 static void print_transcript(const struct mc_run_view *v, const struct mc_scenario_result *r)
 {
-    struct mc_transcript_style style = {.indent = "      ", .times = true};
+    struct mc_tv_style style = {.indent = "      ", .times = true};
     mc_transcript_print(v->out, r, &style);
 }
 

@@ -18,19 +18,13 @@
 
 #include "engine/result.h"
 #include "engine/target.h"
-
-/* Whose transcripts are printed after their scenario's line (--transcript, -v). */
-enum mc_transcripts {
-    MC_TRANSCRIPTS_NONE,
-    MC_TRANSCRIPTS_FAILED, /* failed, deviation and error (-v) */
-    MC_TRANSCRIPTS_ALL,    /* every scenario that ran (passing ones too) */
-};
+#include "render/render.h"
 
 struct mc_run_view {
     FILE *out;
-    enum mc_transcripts transcripts;
-    bool quiet;    /* only problems and the summary */
-    bool progress; /* a progress counter on standard error (a terminal) */
+    enum mc_render_transcripts transcripts; /* whose transcripts follow their line */
+    bool quiet;                             /* only problems and the summary */
+    bool progress;                          /* a progress counter on standard error (a terminal) */
     bool list;     /* --list: scenarios are not run, only judged by their gate */
     bool insecure; /* --insecure was given */
 };

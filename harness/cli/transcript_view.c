@@ -76,8 +76,8 @@ static void split_run(const struct mc_scenario_result *r, size_t a, size_t b, tv
 
 struct tv_printer {
     FILE *out;
-    const struct mc_transcript_style *style;
-    const char *who; /* "a", "fixture", or NULL when the scenario has one session */
+    const struct mc_tv_style *style;
+    const char *who; /* the session's name, or "fixture" */
     const char *dir; /* "C:", "S:" */
     double t;
     size_t lines;     /* in the run (first pass) */
@@ -100,14 +100,13 @@ static size_t line_end_len(enum tv_end end)
 
 static void print_prefix(struct tv_printer *p, bool first)
 {
-    const struct mc_transcript_style *s = p->style;
+    const struct mc_tv_style *s = p->style;
     fputs(s->indent, p->out);
     if (s->times && first)
         fprintf(p->out, "%s%8.3f%s ", c("dim"), p->t, c("reset"));
     else if (s->times)
         fprintf(p->out, "%9s", "");
-    if (p->who)
-        fprintf(p->out, "%-8s ", p->who);
+    fprintf(p->out, "%-8.8s ", p->who);
 }
 
 /* Writes escaped text (lib/escape.h) with each doubled backslash made single again where what
@@ -158,7 +157,7 @@ static void print_line(void *ctx, const struct tv_line *l, enum tv_end end)
     }
     if (p->cut_lines) { /* the first line of the tail: say what was left out before it */
         print_prefix(p, false);
-        fprintf(p->out, "%s %s[... %zu lines (%zu bytes) left out]%s\n", p->dir, c("yellow"),
+        fprintf(p->out, "%s %s[... %zu line(s) (%zu octet(s)) left out]%s\n", p->dir, c("yellow"),
                 p->cut_lines, p->cut_bytes, c("reset"));
         p->cut_lines = 0;
     }
@@ -167,9 +166,9 @@ static void print_line(void *ctx, const struct tv_line *l, enum tv_end end)
             l->len ? " " : "");
     size_t more = print_head(p->out, l);
     if (more)
-        fprintf(p->out, " %s[... %zu more bytes]%s", c("yellow"), more, c("reset"));
+        fprintf(p->out, " %s[... %zu more octet(s) cut]%s", c("yellow"), more, c("reset"));
     if (end == TV_END_LF)
-        fprintf(p->out, " %s[bare LF]%s", c("yellow"), c("reset"));
+        fprintf(p->out, " %s[LF without CR]%s", c("yellow"), c("reset"));
     else if (end == TV_END_NONE)
         fprintf(p->out, " %s[no line end]%s", c("yellow"), c("reset"));
     fputc('\n', p->out);
@@ -183,11 +182,10 @@ static const char *who_of(const struct mc_scenario_result *r, int session)
 /* An event is the harness's own text (it quotes peer bytes already escaped): shown as it is,
    but for control octets, and cut like a line. */
 static void print_event(FILE *out, const struct mc_scenario_result *r,
-                        const struct mc_transcript_entry *e, const struct mc_transcript_style *s,
-                        bool multi)
+                        const struct mc_transcript_entry *e, const struct mc_tv_style *s)
 {
     struct tv_printer p = {.out = out, .style = s, .t = e->t};
-    p.who = multi ? who_of(r, e->session) : NULL;
+    p.who = who_of(r, e->session);
     print_prefix(&p, true);
     fprintf(out, "%s-- ", c("dim"));
     size_t n = e->len < MC_TV_LINE_BYTES ? e->len : MC_TV_LINE_BYTES;
@@ -199,16 +197,16 @@ static void print_event(FILE *out, const struct mc_scenario_result *r,
             fputc(ch, out);
     }
     if (n < e->len)
-        fprintf(out, " [... %zu more bytes]", e->len - n);
+        fprintf(out, " [... %zu more octet(s) cut]", e->len - n);
     fprintf(out, "%s\n", c("reset"));
 }
 
 static void print_run(FILE *out, const struct mc_scenario_result *r, size_t a, size_t b,
-                      const struct mc_transcript_style *s, bool multi)
+                      const struct mc_tv_style *s)
 {
     const struct mc_transcript_entry *e = &r->transcript[a];
     struct tv_printer p = {.out = out, .style = s, .t = e->t};
-    p.who = multi ? who_of(r, e->session) : NULL;
+    p.who = who_of(r, e->session);
     p.dir = e->dir == MC_DIR_CLIENT ? "C:" : "S:";
     split_run(r, a, b, count_line, &p);
     split_run(r, a, b, print_line, &p);
@@ -216,32 +214,21 @@ static void print_run(FILE *out, const struct mc_scenario_result *r, size_t a, s
 
 /* The entries [a, b), run by run. */
 static void print_range(FILE *out, const struct mc_scenario_result *r, size_t a, size_t b,
-                        const struct mc_transcript_style *s, bool multi)
+                        const struct mc_tv_style *s)
 {
     while (a < b) {
         const struct mc_transcript_entry *e = &r->transcript[a];
         if (e->dir == MC_DIR_EVENT) {
-            print_event(out, r, e, s, multi);
+            print_event(out, r, e, s);
             a++;
             continue;
         }
         size_t k = a + 1;
         while (k < b && r->transcript[k].dir == e->dir && r->transcript[k].session == e->session)
             k++;
-        print_run(out, r, a, k, s, multi);
+        print_run(out, r, a, k, s);
         a = k;
     }
-}
-
-/* Whether lines must name their session: several sessions, or a fixture connection. */
-static bool names_sessions(const struct mc_scenario_result *r)
-{
-    if (r->scenario->session_count > 1)
-        return true;
-    for (size_t i = 0; i < r->transcript_count; i++)
-        if (r->transcript[i].session < 0)
-            return true;
-    return false;
 }
 
 static const char *outcome_color(enum mc_outcome o)
@@ -253,58 +240,56 @@ static const char *outcome_color(enum mc_outcome o)
 }
 
 void mc_transcript_print_boundary(FILE *out, const struct mc_scenario_result *r, size_t step,
-                                  const struct mc_transcript_style *style)
+                                  const struct mc_tv_style *style)
 {
     const struct mc_step_result *st = &r->steps[step];
-    fprintf(out, "%s%s---%s ", style->indent, c("bold"), c("reset"));
+    fprintf(out, "%s%s----%s ", style->indent, c("bold"), c("reset"));
     if (st->index >= 0)
         fprintf(out, "step %d: ", st->index + 1);
-    fputs(st->label, out);
-    if (st->index >= 0 && st->session >= 0 && r->scenario->session_count > 1)
-        fprintf(out, " (session %s)", r->scenario->sessions[st->session].name);
-    fprintf(out, ": %s%s%s\n", c(outcome_color(st->outcome)), mc_outcome_name(st->outcome),
-            c("reset"));
+    else
+        fputs("implicit step: ", out);
+    fprintf(out, "%s [%s%s%s]\n", st->label, c(outcome_color(st->outcome)),
+            mc_outcome_name(st->outcome), c("reset"));
 }
 
 static void print_step(FILE *out, const struct mc_scenario_result *r, size_t i, size_t *pos,
-                       const struct mc_transcript_style *s, bool multi)
+                       const struct mc_tv_style *s)
 {
     const struct mc_step_result *st = &r->steps[i];
     size_t first = st->transcript_first, end = first + st->transcript_count;
     first = first < *pos ? *pos : first > r->transcript_count ? r->transcript_count : first;
     end = end < first ? first : end > r->transcript_count ? r->transcript_count : end;
     if (first > *pos) { /* what came between steps (unsolicited data), where it came */
-        fprintf(out, "%s%s--- outside any step%s\n", s->indent, c("dim"), c("reset"));
-        print_range(out, r, *pos, first, s, multi);
+        fprintf(out, "%s%s---- outside any step%s\n", s->indent, c("dim"), c("reset"));
+        print_range(out, r, *pos, first, s);
     }
     if (s->step)
         s->step(s->arg, out, r, i, false);
     else
         mc_transcript_print_boundary(out, r, i, s);
-    print_range(out, r, first, end, s, multi);
+    print_range(out, r, first, end, s);
     if (s->step)
         s->step(s->arg, out, r, i, true);
     *pos = end;
 }
 
 void mc_transcript_print(FILE *out, const struct mc_scenario_result *r,
-                         const struct mc_transcript_style *style)
+                         const struct mc_tv_style *style)
 {
     if (r->transcript_released) {
         fprintf(out, "%s(the transcript was not kept)\n", style->indent);
         return;
     }
-    bool multi = names_sessions(r);
     size_t pos = 0;
     for (size_t i = 0; i < r->step_count; i++)
-        print_step(out, r, i, &pos, style, multi);
+        print_step(out, r, i, &pos, style);
     if (pos < r->transcript_count) {
-        fprintf(out, "%s%s--- after the last step%s\n", style->indent, c("dim"), c("reset"));
-        print_range(out, r, pos, r->transcript_count, style, multi);
+        fprintf(out, "%s%s---- after the last step%s\n", style->indent, c("dim"), c("reset"));
+        print_range(out, r, pos, r->transcript_count, style);
     }
     if (r->transcript_truncated)
         fprintf(out,
-                "%s%s[transcript truncated: the harness kept the first %u MiB of this scenario's "
-                "dialogue (transcript_truncated in the report); the rest was not recorded]%s\n",
+                "%s%s[transcript truncated: it reached the harness's budget (%u MiB); later bytes "
+                "were not recorded]%s\n",
                 style->indent, c("yellow"), MC_TRANSCRIPT_BYTES_MAX / (1024u * 1024u), c("reset"));
 }

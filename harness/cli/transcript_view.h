@@ -2,19 +2,23 @@
  * transcript_view — a scenario's transcript for people, in RFC style and step by step.
  *
  * It prints the transcript of one finished scenario (the engine's struct mc_scenario_result,
- * before its transcript is freed) as `C:` / `S:` lines, naming the session when the scenario
- * has several (or a fixture connection), grouped by step: a boundary line per step with its
- * number, label and outcome, then the lines that crossed the wire while it ran. Bytes the
- * transcript holds outside every step (unsolicited data between steps) are shown where they
- * came. `run --transcript` and `explain` use it; explain puts its own words around each step
- * through the `step` hook.
+ * before its transcript is freed) as `C:` / `S:` lines, each naming its session ("fixture" for
+ * the fixtures' connection), grouped by step: a boundary line per step with its number, label
+ * and outcome, then the lines that crossed the wire while it ran. Bytes the transcript holds
+ * outside every step (unsolicited data between steps) are shown where they came. `run
+ * --transcript` and `explain` use it; explain puts its own words around each step through the
+ * `step` hook. The layout is the one render/render_transcript.c gives a saved report (`report
+ * --format text`), so a transcript reads the same live and re-read; the two differ in what they
+ * read (this one the engine's memory, that one the JSON) and in the run-of-lines cut below,
+ * which a saved report leaves to its reader.
  *
  * Nothing is cut silently. Every octet is shown as lib/escape.h writes it (a NUL as \x00); a
- * line longer than MC_TV_LINE_BYTES octets is cut with "[... N more bytes]"; a run of more than
- * MC_TV_BLOCK_LINES lines from one side of one session (a message body, a long literal, a
- * multi-line reply) keeps its head and tail with "[... N lines (M bytes) left out]" between;
- * a line that ends in a bare LF, or does not end, says so; and a transcript the harness cut at
- * its budget (the report's transcript_truncated) ends with a line that says so.
+ * line longer than MC_TV_LINE_BYTES octets is cut with "[... N more octet(s) cut]"; a run of more
+ * than MC_TV_BLOCK_LINES lines from one side of one session (a message body, a long literal, a
+ * multi-line reply) keeps its head and tail with "[... N line(s) (M octet(s)) left out]"
+ * between; a line that ends in a bare LF ("[LF without CR]"), or does not end, says so; and a
+ * transcript the harness cut at its budget (the report's transcript_truncated) ends with a line
+ * that says so.
  */
 #ifndef MC_CLI_TRANSCRIPT_VIEW_H
 #define MC_CLI_TRANSCRIPT_VIEW_H
@@ -34,7 +38,7 @@
 #define MC_TV_BLOCK_HEAD 18
 #define MC_TV_BLOCK_TAIL 4
 
-struct mc_transcript_style {
+struct mc_tv_style {
     const char *indent; /* before every line */
     bool times;         /* seconds since the scenario started, before the first line of a run */
     /* Called for each step result (index into r->steps): before its lines (after == false) and
@@ -45,9 +49,9 @@ struct mc_transcript_style {
 
 /* The whole transcript, step by step. Prints one line saying so when it was not kept. */
 void mc_transcript_print(FILE *out, const struct mc_scenario_result *r,
-                         const struct mc_transcript_style *style);
+                         const struct mc_tv_style *style);
 /* The default boundary line of step result `step`: "--- step 2 (send STAT): pass". */
 void mc_transcript_print_boundary(FILE *out, const struct mc_scenario_result *r, size_t step,
-                                  const struct mc_transcript_style *style);
+                                  const struct mc_tv_style *style);
 
 #endif

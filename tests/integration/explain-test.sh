@@ -73,7 +73,7 @@ live-embedded) # runs against the embedded server: the real replies under each s
 live-badpeer) # a server that answers STAT with -ERR: the failing step, expected vs got, why
     peer_start "$BADPEER" wrong-status 40
     mc 1 explain "$STAT" --target "pop3://u:p@127.0.0.1:$port" --step-timeout 2000
-    output_has '^    S: -ERR nope$'
+    output_has '^    a +S: -ERR nope$'
     output_has '^  result: +FAIL$'
     output_has '^  expected: \{"ok":true,"match":'
     output_has '^  got: +-ERR nope$'
@@ -84,39 +84,39 @@ live-badpeer) # a server that answers STAT with -ERR: the failing step, expected
 transcript-all) # passing scenarios' transcripts too, step by step
     mc 0 run "$DELE" --transcript all
     output_has '^PASS +pop3\.update\.dele-without-quit-keeps-mail'
-    output_has '^      --- deliver fixtures: pass$'
-    output_has "^      --- open session 'a' \(connect, greeting\): pass$"
-    output_has '^      --- step 2: send STAT \(session a\): pass$'
+    output_has '^      ---- implicit step: deliver fixtures \[pass\]$'
+    output_has "^      ---- implicit step: open session 'a' \(connect, greeting\) \[pass\]$"
+    output_has '^      ---- step 2: send STAT \[pass\]$'
     output_has '^ +[0-9]+\.[0-9]{3} b +S: \+OK [0-9]+ [0-9]+$'
     # -v is --transcript failed: nothing for a pass; an explicit --transcript wins over -v
     mc 0 run "$DELE" -v
-    output_lacks '--- step'
+    output_lacks '---- step'
     mc 0 run "$DELE" -v --transcript all
-    output_has '--- step 2: send STAT'
+    output_has '---- step 2: send STAT'
     ;;
 transcript-none) # none, even for a failure; failed (and -v) shows the failure's
     peer_start "$BADPEER" wrong-status 40
     mc 1 run "$STAT" --target "pop3://u:p@127.0.0.1:$port" --transcript none --step-timeout 2000
-    output_lacks '--- step'
+    output_lacks '---- step'
     output_lacks 'S: -ERR nope'
     output_has 'got: +-ERR nope'
     mc 1 run "$STAT" --target "pop3://u:p@127.0.0.1:$port" --transcript failed --step-timeout 2000
-    output_has '^      --- step 2: send STAT: fail$'
-    output_has '^      --- step 3: close quit: not_run$'
+    output_has '^      ---- step 2: send STAT \[fail\]$'
+    output_has '^      ---- step 3: close quit \[not_run\]$'
     output_has 'S: -ERR nope$'
     mc 2 run "$STAT" --transcript some
     output_has "--transcript takes all, failed or none, not 'some'"
     ;;
 cuts) # a long line, a long body, a transcript over its budget: each cut says what it left out
     mc 0 run "$CUTS" "$FLOOD" --transcript all -j 1 --step-timeout 60000
-    output_has '^ +[0-9.]+ C: NOOP x{190,200} \[\.\.\. [0-9]+ more bytes\]$'
+    output_has '^ +[0-9.]+ s +C: NOOP x{190,200} \[\.\.\. [0-9]+ more octet\(s\) cut\]$'
     # 5 + 97 two-octet characters = 199 octets: the 98th would be split at 200, so it is not shown
-    output_has '^ +[0-9.]+ C: NOOP (é){97} \[\.\.\. 106 more bytes\]$'
+    output_has '^ +[0-9.]+ s +C: NOOP (é){97} \[\.\.\. 106 more octet\(s\) cut\]$'
     output_lacks '\\xc3'
-    output_has '^ +C: \[\.\.\. [0-9]+ lines \([0-9]+ bytes\) left out\]$'
-    output_has '^ +C: \.$'
+    output_has '^ +s +C: \[\.\.\. [0-9]+ line\(s\) \([0-9]+ octet\(s\)\) left out\]$'
+    output_has '^ +s +C: \.$'
     output_has '-- transcript truncated: [0-9]+ further byte\(s\) not recorded'
-    output_has '^      \[transcript truncated: the harness kept the first 16 MiB'
+    output_has '^      \[transcript truncated: it reached the harness.s budget \(16 MiB\)'
     ;;
 bad-args) # the loader's FILE:LINE:COLUMN error, exit 2, nothing run
     mc 2 explain "$SRC/tests/data/scenarios-bad/bad-values.json"
