@@ -17,6 +17,7 @@
 
 int mc_cmd_run(int argc, char **argv);
 int mc_cmd_lint(int argc, char **argv);
+int mc_cmd_explain(int argc, char **argv);
 int mc_cmd_serve(int argc, char **argv);
 int mc_cmd_report(int argc, char **argv);
 int mc_cmd_report_diff(int argc, char **argv); /* argv[0] is "diff" */

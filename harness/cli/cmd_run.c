@@ -12,8 +12,8 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "cli/embedded.h"
 #include "cli/interrupt.h"
+#include "cli/plan.h"
 #include "cli/provenance.h"
 #include "cli/report_cmd.h"
 #include "cli/run_render.h"
@@ -71,7 +71,9 @@ static const char run_usage_tail[] =
     "      --tap-version N   14 (default) or 13 (the same TAP with a 13 header, for prove)\n"
     "      --keep-secrets    record passwords and SASL responses as sent (by default the\n"
     "                        report masks them: ${password}, [redacted SASL response])\n"
-    "  -v, --verbose         print the transcript of failed scenarios\n"
+    "      --transcript WHICH  print transcripts step by step: all (passing scenarios too),\n"
+    "                        failed (failures and errors), none (default)\n"
+    "  -v, --verbose         the same as --transcript failed\n"
     "  -q, --quiet           print only problems and the summary\n"
     "      --color WHEN      auto (default: only on a terminal), always, never\n"
     "  -h, --help            this text\n"
@@ -95,13 +97,17 @@ struct run_cli {
     struct mc_selection sel;
     const char *report, *ca_file;
     long jobs, step_timeout;
+    enum mc_render_transcripts transcripts; /* --transcript, when given */
+    bool transcripts_given;
     bool verbose, quiet, insecure, fail_fast, list, keep_secrets, disposable;
     struct mc_skip_limit max_skip;
     struct mc_run_render render; /* --junit, --tap, --html */
     enum mc_color color;
     struct mc_run_view view;
-    struct mc_target *target; /* for the probe view */
-    struct mc_runner *runner; /* while running: to stop it on a signal */
+    struct mc_scenario **scenarios; /* selected, in plan order */
+    size_t count;
+    const char *first_path; /* for the scenario set's provenance */
+    struct mc_plan plan;
 };
 
 enum {
@@ -122,6 +128,7 @@ enum {
     OPT_TAP,
     OPT_HTML,
     OPT_TAP_VERSION,
+    OPT_TRANSCRIPT,
 };
 
 static const struct option run_longopts[] = {
@@ -147,6 +154,7 @@ static const struct option run_longopts[] = {
     {"tap", required_argument, NULL, OPT_TAP},
     {"html", required_argument, NULL, OPT_HTML},
     {"tap-version", required_argument, NULL, OPT_TAP_VERSION},
+    {"transcript", required_argument, NULL, OPT_TRANSCRIPT},
     {"verbose", no_argument, NULL, 'v'},
     {"quiet", no_argument, NULL, 'q'},
     {"color", required_argument, NULL, OPT_COLOR},
@@ -215,6 +223,12 @@ static bool parse_option(struct run_cli *c, int ch, const char *arg, struct mc_b
         if (!ok)
             mc_buf_append_str(err, "--tap-version takes 14 or 13");
         break;
+    case OPT_TRANSCRIPT:
+        c->transcripts_given = true;
+        ok = mc_cli_parse_transcripts(arg, &c->transcripts) == 0;
+        if (!ok)
+            mc_buf_printf(err, "--transcript takes all, failed or none, not '%s'", arg);
+        break;
     case 'v':
         c->verbose = true;
         break;
@@ -266,31 +280,6 @@ static int parse_args(int argc, char **argv, struct run_cli *c)
     return 0;
 }
 
-static struct mc_target *load_target(const struct run_cli *c)
-{
-    struct mc_target *t = NULL;
-    struct mc_buf err = {0};
-    for (size_t i = 0; i < c->targets.count; i++) {
-        const char *spec = c->targets.items[i].ptr;
-        if (strstr(spec, "://")) {
-            if (mc_target_add_url(&t, spec, &err) != 0)
-                break;
-        } else if (t) {
-            mc_buf_printf(&err, "%s: a profile cannot be combined with other targets\n", spec);
-            break;
-        } else if (!(t = mc_target_load_profile(spec, &err))) {
-            break;
-        }
-    }
-    if (err.len) {
-        fprintf(stderr, "mailconform run: bad target:\n%s", err.data);
-        mc_target_free(t);
-        t = NULL;
-    }
-    mc_buf_free(&err);
-    return t;
-}
-
 /* Loads every scenario and keeps the selected ones. A broken file stops the run before it
    starts (exit 2), and so does a selection that leaves nothing: a run that tests nothing must
    never look like a pass. */
@@ -332,17 +321,12 @@ static int load_scenarios(const struct run_cli *c, char **paths, size_t n,
     return rc;
 }
 
-/* --- the runner's callbacks --- */
-
-static void on_started(void *arg, struct mc_runner *rn)
-{
-    ((struct run_cli *)arg)->runner = rn;
-}
+/* --- the plan's callbacks --- */
 
 static void on_probed(void *arg, const struct mc_run_result *r)
 {
     struct run_cli *c = arg;
-    mc_view_probed(&c->view, r, c->target);
+    mc_view_probed(&c->view, r, c->plan.target);
 }
 
 static void on_finished(void *arg, const struct mc_scenario_result *r, size_t done, size_t total)
@@ -351,19 +335,13 @@ static void on_finished(void *arg, const struct mc_scenario_result *r, size_t do
     mc_view_finished(&c->view, r, done, total);
 }
 
-static void on_signal(void *arg, int sig)
+static void on_interrupted(void *arg, const char *why, int sig)
 {
     struct run_cli *c = arg;
-    if (!c->runner)
-        return;
-    struct mc_buf why = {0};
-    mc_buf_printf(&why, "interrupted by %s", mc_interrupt_name(sig));
     mc_view_clear_progress(&c->view);
     fprintf(c->view.out, "%s: stopping (the report will be written; %s again to quit at once)\n",
-            why.data, mc_interrupt_name(sig));
+            why, mc_interrupt_name(sig));
     fflush(c->view.out);
-    mc_run_stop(c->runner, why.data, sig);
-    mc_buf_free(&why);
 }
 
 static json_t *strv_array(const struct mc_strv *v)
@@ -407,15 +385,15 @@ static char *options_json(const struct run_cli *c)
 
 /* The summary and the JSON report (from the sink the scenarios were written to as they
    finished); the exit status. */
-static int report(const struct run_cli *c, struct mc_run_result *res, struct mc_scenario **sc,
-                  size_t count, const char *first_path, struct mc_report_sink *sink)
+static int conclude(void *arg, struct mc_run_result *res, struct mc_report_sink *sink)
 {
+    const struct run_cli *c = arg;
     struct mc_buf err = {0};
     struct mc_verdict verdict;
     mc_verdict_of(res, &c->max_skip, &verdict);
     mc_view_summary(&c->view, res, &verdict);
     res->options_json = options_json(c);
-    res->scenario_set_json = mc_provenance_scenario_set(sc, count, first_path);
+    res->scenario_set_json = mc_provenance_scenario_set(c->scenarios, c->count, c->first_path);
     /* --list judges without running: it passes unless it was interrupted */
     bool listed = c->list && !res->stop_signal;
     res->verdict = listed ? "list" : verdict.word;
@@ -435,91 +413,29 @@ static int report(const struct run_cli *c, struct mc_run_result *res, struct mc_
     return rc;
 }
 
-/* The report's sink, opened before the run so that each scenario is written (and its
-   transcript freed) as soon as it finished; NULL without --report, or on failure (said). */
-static struct mc_report_sink *open_report(const struct run_cli *c, bool *failed)
-{
-    struct mc_buf err = {0};
-    const char *path = c->render.report_path; /* --report, or a temporary file (run_render.h) */
-    struct mc_report_sink *sink = path ? mc_report_sink_open(path, &err) : NULL;
-    *failed = path && !sink;
-    if (*failed)
-        fprintf(stderr, "mailconform run: cannot write the report %s: %s\n", path,
-                err.data ? err.data : "");
-    mc_buf_free(&err);
-    return sink;
-}
-
-static struct mc_target *start_target(struct run_cli *c, struct event_base *base,
-                                      struct mc_embedded **embedded)
-{
-    struct mc_target *target = NULL;
-    struct mc_buf err = {0};
-    if (c->targets.count == 0) {
-        /* Enough users that no parallel scenario waits for one (8 at most each). */
-        int users = c->jobs * 8 > 256 ? 256 : (int)c->jobs * 8;
-        struct mc_embedded_config cfg = {.users = users < 24 ? 24 : users};
-        if (!(*embedded = mc_embedded_start(base, &cfg, &target, &err)))
-            fprintf(stderr, "mailconform run: cannot start the embedded reference server: %s\n",
-                    err.data ? err.data : "");
-    } else {
-        target = load_target(c);
-    }
-    if (target && c->disposable)
-        target->disposable_users = true;
-    if (target && c->ca_file) {
-        free(target->ca_file);
-        target->ca_file = mc_xstrdup(c->ca_file);
-    }
-    mc_buf_free(&err);
-    return target;
-}
-
 /* Starts the target (the embedded server unless --target), runs, reports. The exit status. */
-static int run_scenarios(struct run_cli *c, struct mc_scenario **scenarios, size_t count,
-                         const char *first_path)
+static int run_scenarios(struct run_cli *c)
 {
-    struct event_base *base = event_base_new();
-    struct mc_embedded *embedded = NULL;
-    struct mc_buf err = {0};
-    int rc = MC_EXIT_USAGE;
-    c->target = start_target(c, base, &embedded);
-    struct mc_run_options o = {.target = c->target,
-                               .jobs = (int)c->jobs,
-                               .step_timeout_ms = (int)c->step_timeout,
-                               .insecure = c->insecure,
-                               .fail_fast = c->fail_fast,
-                               .keep_secrets = c->keep_secrets,
-                               .dry_run = c->list,
-                               .base = base,
-                               .reset_user = embedded ? mc_embedded_reset_user : NULL,
-                               .reset_arg = embedded,
-                               .started = on_started,
-                               .probed = on_probed,
-                               .finished = on_finished,
-                               .arg = c};
-    struct mc_run_result res = {0};
-    bool sink_failed = false;
-    if (c->target)
-        o.report = open_report(c, &sink_failed);
-    mc_interrupt_install(base, on_signal, c, c->view.progress);
-    if (!c->target || sink_failed) {
-        /* said already */
-    } else if (mc_run(scenarios, count, &o, &res, &err) != 0) {
-        fprintf(stderr, "mailconform run: %s\n", err.data ? err.data : "cannot start");
-        mc_report_sink_free(o.report);
-    } else {
-        rc = report(c, &res, scenarios, count, first_path, o.report);
-    }
-    mc_interrupt_remove();
-    c->runner = NULL;
-    mc_run_result_free(&res);
-    mc_embedded_stop(embedded);
-    mc_target_free(c->target);
-    c->target = NULL;
-    event_base_free(base);
-    mc_buf_free(&err);
-    return rc;
+    c->plan = (struct mc_plan){
+        .command = "run",
+        .targets = &c->targets,
+        .ca_file = c->ca_file,
+        .disposable = c->disposable,
+        .report = c->render.report_path, /* --report, or a temporary file (run_render.h) */
+        .progress_line = c->view.progress,
+        .options = {.jobs = (int)c->jobs,
+                    .step_timeout_ms = (int)c->step_timeout,
+                    .insecure = c->insecure,
+                    .fail_fast = c->fail_fast,
+                    .keep_secrets = c->keep_secrets,
+                    .dry_run = c->list,
+                    .probed = on_probed,
+                    .finished = on_finished,
+                    .arg = c},
+        .conclude = conclude,
+        .interrupted = on_interrupted,
+    };
+    return mc_plan_execute(&c->plan, c->scenarios, c->count);
 }
 
 int mc_cmd_run(int argc, char **argv)
@@ -527,8 +443,6 @@ int mc_cmd_run(int argc, char **argv)
     struct run_cli c = {.jobs = sysconf(_SC_NPROCESSORS_ONLN),
                         .step_timeout = MC_STEP_TIMEOUT_DEFAULT_MS};
     int rc = MC_EXIT_USAGE;
-    struct mc_scenario **scenarios = NULL;
-    size_t count = 0;
     if (parse_args(argc, argv, &c) != 0) {
         fputs("\n", stderr);
         run_usage(stderr);
@@ -541,7 +455,10 @@ int mc_cmd_run(int argc, char **argv)
             json_to_stdout |= c.render.out[k] && strcmp(c.render.out[k], "-") == 0;
         c.view = (struct mc_run_view){
             .out = json_to_stdout ? stderr : stdout,
-            .verbose = c.verbose,
+            /* an explicit --transcript wins over -v, whatever their order */
+            .transcripts = c.transcripts_given ? c.transcripts
+                           : c.verbose         ? MC_TRANSCRIPTS_FAILED
+                                               : MC_TRANSCRIPTS_NONE,
             .quiet = c.quiet,
             .progress = isatty(fileno(stderr)) && !c.quiet,
             .list = c.list,
@@ -549,14 +466,15 @@ int mc_cmd_run(int argc, char **argv)
         };
         mc_cli_color_init(c.color, c.view.out);
         c.render.user_report = c.report;
+        c.first_path = argv[optind];
         if (mc_run_render_prepare(&c.render) == 0 &&
-            load_scenarios(&c, argv + optind, (size_t)(argc - optind), &scenarios, &count) == 0)
-            rc = run_scenarios(&c, scenarios, count, argv[optind]);
+            load_scenarios(&c, argv + optind, (size_t)(argc - optind), &c.scenarios, &c.count) == 0)
+            rc = run_scenarios(&c);
         mc_run_render_cleanup(&c.render);
     }
-    for (size_t i = 0; i < count; i++)
-        mc_scenario_free(scenarios[i]);
-    free(scenarios);
+    for (size_t i = 0; i < c.count; i++)
+        mc_scenario_free(c.scenarios[i]);
+    free(c.scenarios);
     mc_strv_free(&c.targets);
     mc_selection_free(&c.sel);
     return rc;

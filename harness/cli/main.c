@@ -18,14 +18,16 @@ static const char usage_text[] =
     "  lint PATH...   check scenario files without running them\n"
     "  report FILE    render a JSON report as text, JUnit, TAP or HTML; 'report diff OLD NEW'\n"
     "                 compares two runs\n"
+    "  explain SCENARIO...  tell a scenario step by step (what is sent, what must come back\n"
+    "                 and which RFC says so), then run it live and show the real replies\n"
     "  serve          until stopped: the reference mail server (--dir D, writes D/target.json),\n"
     "                 a report's server side replayed (--replay R), or a browser of reports\n"
     "                 (--http ADDR --reports DIR)\n"
     "  help           this text; 'mailconform COMMAND --help' for a command's options\n"
     "  version        print the version\n"
     "\n"
-    "exit status (run): 0 all tested passed, 1 a violation, 2 usage error or nothing selected,\n"
-    "3 the target could not be tested, 130/143 interrupted (docs/cli.md)\n"
+    "exit status (run, explain): 0 all tested passed, 1 a violation, 2 usage error or nothing\n"
+    "selected, 3 the target could not be tested, 130/143 interrupted (docs/cli.md)\n"
     "documentation: docs/cli.md, docs/scenario-format.md, docs/report-format.md\n";
 
 int main(int argc, char **argv)
@@ -41,6 +43,8 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (strcmp(cmd, "run") == 0)
         return mc_cmd_run(argc - 1, argv + 1);
+    if (strcmp(cmd, "explain") == 0)
+        return mc_cmd_explain(argc - 1, argv + 1);
     if (strcmp(cmd, "lint") == 0)
         return mc_cmd_lint(argc - 1, argv + 1);
     if (strcmp(cmd, "report") == 0)

@@ -7,9 +7,9 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/transcript_view.h"
 #include "proto/protocol.h"
 
-#define VIEW_LINE_MAX 300    /* octets of one transcript line shown */
 #define VIEW_GROUPS_SHOWN 12 /* skip reasons / error causes listed in the summary */
 
 /* Hints already printed: a dead endpoint errs every scenario with the same one. */
@@ -100,18 +100,19 @@ static const char *outcome_color(enum mc_outcome o)
     }
 }
 
+static bool wants_transcript(const struct mc_run_view *v, const struct mc_scenario_result *r)
+{
+    bool bad = r->outcome == MC_OUTCOME_FAIL || r->outcome == MC_OUTCOME_DEVIATION ||
+               r->outcome == MC_OUTCOME_ERROR;
+    bool ran = r->step_count > 0 || r->transcript_count > 0;
+    return ran && (v->transcripts == MC_TRANSCRIPTS_ALL ||
+                   (v->transcripts == MC_TRANSCRIPTS_FAILED && bad));
+}
+
 static void print_transcript(const struct mc_run_view *v, const struct mc_scenario_result *r)
 {
-    for (size_t i = 0; i < r->transcript_count; i++) {
-        const struct mc_transcript_entry *e = &r->transcript[i];
-        const char *who = e->session >= 0 ? r->scenario->sessions[e->session].name : "fixture";
-        const char *dir = e->dir == MC_DIR_CLIENT ? "C:" : e->dir == MC_DIR_SERVER ? "S:" : "--";
-        size_t n = e->len;
-        while (n && (e->data[n - 1] == '\n' || e->data[n - 1] == '\r'))
-            n--;
-        fprintf(v->out, "      %s%8.3f %-8s %s %.*s%s\n", c("dim"), e->t, who, dir,
-                (int)(n > VIEW_LINE_MAX ? VIEW_LINE_MAX : n), e->data, c("reset"));
-    }
+    struct mc_tv_style style = {.indent = "      ", .times = true};
+    mc_transcript_print(v->out, r, &style);
 }
 
 static void print_failure(const struct mc_run_view *v, const struct mc_scenario_result *r)
@@ -183,8 +184,7 @@ void mc_view_finished(const struct mc_run_view *v, const struct mc_scenario_resu
         }
         if (r->outcome == MC_OUTCOME_FAIL || r->outcome == MC_OUTCOME_DEVIATION)
             print_failure(v, r);
-        if (v->verbose && (r->outcome == MC_OUTCOME_FAIL || r->outcome == MC_OUTCOME_DEVIATION ||
-                           r->outcome == MC_OUTCOME_ERROR))
+        if (wants_transcript(v, r))
             print_transcript(v, r);
         fflush(v->out);
     }

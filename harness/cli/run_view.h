@@ -4,7 +4,8 @@
  * expected and what came, the RFC, and the hint for an error), a progress counter on a
  * terminal, and the summary: counts by outcome, level and protocol, skips grouped by reason,
  * errors grouped by cause with what to fix, retired users, stale deviations, unverified TLS,
- * and the verdict line with the exit status. Nothing here decides an outcome or the status.
+ * and the verdict line with the exit status. Transcripts (--transcript, -v) are printed by
+ * transcript_view.c. Nothing here decides an outcome or the status.
  *
  * Human output goes to `out`: standard output, or standard error when the JSON report is
  * written to standard output (`--report -`), so that the JSON can be piped.
@@ -17,12 +18,13 @@
 
 #include "engine/result.h"
 #include "engine/target.h"
+#include "render/render.h"
 
 struct mc_run_view {
     FILE *out;
-    bool verbose;  /* transcripts of failed scenarios */
-    bool quiet;    /* only problems and the summary */
-    bool progress; /* a progress counter on standard error (a terminal) */
+    enum mc_render_transcripts transcripts; /* whose transcripts follow their line */
+    bool quiet;                             /* only problems and the summary */
+    bool progress;                          /* a progress counter on standard error (a terminal) */
     bool list;     /* --list: scenarios are not run, only judged by their gate */
     bool insecure; /* --insecure was given */
 };
