@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "render/diff.h"
+#include "render/render_common.h"
 #include "render/render.h"
 #include "render/report_read.h"
 
@@ -47,29 +48,12 @@ struct mc_browser_cache {
     size_t count;
 };
 
+/* Text for element content and quoted attribute values (render_common.c's XML escaping,
+   which is HTML's too). */
 static void html_text(struct mc_buf *out, const char *s)
 {
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '<':
-            mc_buf_append_str(out, "&lt;");
-            break;
-        case '>':
-            mc_buf_append_str(out, "&gt;");
-            break;
-        case '&':
-            mc_buf_append_str(out, "&amp;");
-            break;
-        case '"':
-            mc_buf_append_str(out, "&quot;");
-            break;
-        case '\'':
-            mc_buf_append_str(out, "&#39;");
-            break;
-        default:
-            mc_buf_append_char(out, *s);
-        }
-    }
+    if (s)
+        mc_render_xml_escape_str(out, s, true);
 }
 
 /* A report name as a URL path segment or query value, escaped for an attribute. */

@@ -450,8 +450,8 @@ int mc_cmd_run(int argc, char **argv)
         if (c.jobs < 1)
             c.jobs = 1;
         bool json_to_stdout = c.report && strcmp(c.report, "-") == 0;
-        for (int k = 0; k < MC_RUN_RENDER_COUNT;
-             k++) /* a rendering to stdout: people read stderr */
+        /* a rendering to stdout: people read stderr */
+        for (int k = 0; k < MC_RUN_RENDER_COUNT; k++)
             json_to_stdout |= c.render.out[k] && strcmp(c.render.out[k], "-") == 0;
         c.view = (struct mc_run_view){
             .out = json_to_stdout ? stderr : stdout,
@@ -466,6 +466,8 @@ int mc_cmd_run(int argc, char **argv)
         };
         mc_cli_color_init(c.color, c.view.out);
         c.render.user_report = c.report;
+        /* the renderings show failed transcripts unless --transcript says otherwise */
+        c.render.transcripts = c.transcripts_given ? c.transcripts : MC_TRANSCRIPTS_FAILED;
         c.first_path = argv[optind];
         if (mc_run_render_prepare(&c.render) == 0 &&
             load_scenarios(&c, argv + optind, (size_t)(argc - optind), &c.scenarios, &c.count) == 0)

@@ -119,8 +119,7 @@ int mc_run_render_finish(const struct mc_run_render *r, int verdict_status)
     if (!mc_run_render_wanted(r))
         return verdict_status;
     bool failed = r->tmpdir && r->user_report && copy_to_stdout(r->report_path) != 0;
-    struct mc_render_options opts = {.transcripts = MC_TRANSCRIPTS_FAILED,
-                                     .tap_version = r->tap_version};
+    struct mc_render_options opts = {.transcripts = r->transcripts, .tap_version = r->tap_version};
     for (int k = 0; k < MC_RUN_RENDER_COUNT; k++) {
         if (!r->out[k])
             continue;

@@ -21,11 +21,12 @@
 enum { MC_RUN_RENDER_JUNIT, MC_RUN_RENDER_TAP, MC_RUN_RENDER_HTML, MC_RUN_RENDER_COUNT };
 
 struct mc_run_render {
-    const char *out[MC_RUN_RENDER_COUNT]; /* the output files asked for, or NULL */
-    int tap_version;                      /* --tap-version; 0: the default */
-    const char *user_report;              /* --report as given, or NULL */
-    char *tmpdir;                         /* the temporary report's folder, or NULL */
-    char *report_path;                    /* where the run writes its report, or NULL */
+    const char *out[MC_RUN_RENDER_COUNT];   /* the output files asked for, or NULL */
+    int tap_version;                        /* --tap-version; 0: the default */
+    enum mc_render_transcripts transcripts; /* whose transcripts the renderings show */
+    const char *user_report;                /* --report as given, or NULL */
+    char *tmpdir;                           /* the temporary report's folder, or NULL */
+    char *report_path;                      /* where the run writes its report, or NULL */
 };
 
 /* Any rendering asked for? */
