@@ -3,8 +3,9 @@
  * (servers-under-test/reference/replay.h) as a process of its own. It loads the report, listens
  * for each recorded endpoint on a free loopback port, and writes DIR/target.json, a profile the
  * harness can run the same scenarios against: the recorded endpoints, names and TLS modes;
- * the reference certificate as CA; the recorded users with passwords of its own (the report
- * masks the real ones, and the replay takes any password where the recording masked it); a
+ * the reference certificate as CA; the recorded users with the replay's passwords (the report
+ * masks the real ones; the replay takes any password where the recording masked it, and checks
+ * SCRAM proofs against its own); a
  * reset command that does nothing (emptying accounts over IMAP would be traffic the recording
  * does not hold); the recorded known deviations; fixtures through the recorded endpoint.
  */
@@ -42,14 +43,15 @@ static void add_endpoints(struct mc_target *t, const struct rp_replay *rp, const
     }
 }
 
-/* The recorded users; each password is "replay-NAME" (any would do, see above). */
+/* The recorded users, each with the replay's password for it (rp_replay_password): any would do
+   where the recording masked a password, and a SCRAM proof is checked against it. */
 static void add_users(struct mc_target *t, const struct rp_replay *rp)
 {
     const struct mc_strv *users = rp_replay_users(rp);
     for (size_t i = 0; i < users->count; i++) {
         struct mc_user *u = mc_target_add_user(t);
         struct mc_buf pw = {0};
-        mc_buf_printf(&pw, "replay-%s", users->items[i].ptr);
+        rp_replay_password(users->items[i].ptr, &pw);
         u->name = mc_xstrdup(users->items[i].ptr);
         u->password = mc_buf_steal(&pw);
     }

@@ -8,6 +8,8 @@
  * A connection is given to the first play in report order whose cursor waits for a connect
  * to its endpoint (docs/decisions.md: a replay is exact when the client runs the same plan
  * one scenario at a time, -j1). What a client sends before its turn waits in a bounded queue.
+ * A SCRAM exchange's client messages go to the connection's SCRAM server (replay_scram.c),
+ * which computes the challenges sent in place of the recorded server-first and server-final.
  */
 #define _GNU_SOURCE /* memmem */
 #include <stdarg.h>
@@ -34,6 +36,7 @@ struct rp_conn {
     size_t queued, queue_cap, queued_bytes;
     struct mc_buf tag_from, tag_to; /* the last IMAP tag the client used instead of the recorded */
     struct mc_buf carry;            /* the partial line of a block (RP_HINT_LINE_MAX at most) */
+    struct rp_scram_live scram;     /* the SCRAM exchange going on, if any */
 };
 
 struct rp_unit {
@@ -139,6 +142,28 @@ static void describe(struct mc_buf *how, const struct rp_step *st, const struct 
         quote(how, u->line, u->len);
 }
 
+/* The replay's passwords (rp_replay_password) for the recorded users; others are unknown. */
+static bool replay_password_lookup(void *ctx, const char *user, struct mc_buf *password)
+{
+    const struct rp_replay *rp = ctx;
+    for (size_t i = 0; i < rp->users.count; i++)
+        if (strcmp(rp->users.items[i].ptr, user) == 0) {
+            rp_replay_password(user, password);
+            return true;
+        }
+    return false;
+}
+
+/* A matched client line of a SCRAM exchange goes to the connection's SCRAM server. */
+static void scram_client_line(struct rp_conn *c, const struct rp_step *st, const struct rp_unit *u)
+{
+    struct rp_sasl_start cmd;
+    if (st->sasl == RP_SASL_START && rp_proto_sasl_start(c->ep->proto, u->line, u->len, &cmd))
+        rp_scram_begin(&c->scram, st->scram, cmd.ir, cmd.ir_len, replay_password_lookup, c->ep->rp);
+    else if (st->sasl == RP_SASL_RESPONSE)
+        rp_scram_response(&c->scram, u->line, u->len);
+}
+
 static bool unit_matches(struct rp_run *run, struct rp_conn *c, const struct rp_step *st,
                          const struct rp_unit *u)
 {
@@ -155,6 +180,7 @@ static bool unit_matches(struct rp_run *run, struct rp_conn *c, const struct rp_
         mc_buf_append(&c->tag_from, run->match.tag_from.data, run->match.tag_from.len);
         mc_buf_append(&c->tag_to, run->match.tag_to.data, run->match.tag_to.len);
     }
+    scram_client_line(c, st, u);
     return true;
 }
 
@@ -199,6 +225,31 @@ static void send_step(struct rp_run *run, struct rp_conn *c, const struct rp_ste
     mc_buf_free(&out);
 }
 
+/* A challenge the SCRAM server computed, framed as the recording framed that challenge; false
+   (a deviation, logged) when the client's messages earned none: a wrong proof, say. */
+static bool send_scram_step(struct rp_run *run, struct rp_conn *c)
+{
+    struct mc_buf b64 = {0}, why = {0}, how = {0};
+    bool ok = rp_scram_challenge(&c->scram, &b64, &why);
+    if (ok) {
+        rs_session_send_raw(c->s, c->ep->proto->challenge_prefix,
+                            strlen(c->ep->proto->challenge_prefix));
+        rs_session_send_raw(c->s, b64.data, b64.len);
+        rs_session_send_raw(c->s, "\r\n", 2);
+    } else {
+        mc_buf_printf(&how,
+                      "the recorded server answered with a SCRAM challenge here, but the "
+                      "client's SCRAM messages earn none: %s (the replay checks proofs against "
+                      "the passwords its target.json gives)",
+                      why.data);
+        deviate(run, how.data);
+    }
+    mc_buf_free(&b64);
+    mc_buf_free(&why);
+    mc_buf_free(&how);
+    return ok;
+}
+
 static void run_finished(struct rp_run *run)
 {
     run->done = true;
@@ -239,6 +290,9 @@ static void advance(struct rp_run *run)
             }
             free(u.line);
             if (!ok)
+                return;
+        } else if (c && st->kind == RP_SEND && st->sasl == RP_SASL_COMPUTED) {
+            if (!send_scram_step(run, c))
                 return;
         } else if (c && st->kind == RP_SEND) {
             send_step(run, c, st);
@@ -471,6 +525,7 @@ static void replay_close(struct rs_session *s, void *st)
     mc_buf_free(&c->tag_from);
     mc_buf_free(&c->tag_to);
     mc_buf_free(&c->carry);
+    rp_scram_end(&c->scram);
     free(c);
     if (run && !run->rp->stopping)
         advance(run); /* a client step of that session is now a deviation */
@@ -532,6 +587,11 @@ void rp_replay_free(struct rp_replay *rp)
     free(rp->domain);
     free(rp->path);
     free(rp);
+}
+
+void rp_replay_password(const char *user, struct mc_buf *out)
+{
+    mc_buf_printf(out, "replay-%s", user);
 }
 
 void rp_replay_set_log(struct rp_replay *rp, FILE *log)

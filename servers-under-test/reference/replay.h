@@ -52,6 +52,10 @@ void rp_replay_endpoint(const struct rp_replay *rp, size_t i, struct rp_endpoint
 /* The test users the recording used (login names, in the order the profile listed them as far
    as the report shows). */
 const struct mc_strv *rp_replay_users(const struct rp_replay *rp);
+/* The password the replay gives `user` (appended to out): "replay-USER". A report masks the
+   real ones; the replay accepts any text where it masked a password, and checks a SCRAM
+   client's proof against this one (the profile serve --replay writes carries it). */
+void rp_replay_password(const char *user, struct mc_buf *out);
 /* The endpoint the recording delivered fixtures through (SMTP or LMTP), or NULL. */
 const char *rp_replay_deliver_endpoint(const struct rp_replay *rp);
 /* The known deviations of the recorded profile (the report's deviations[]). */

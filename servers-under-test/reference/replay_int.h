@@ -1,8 +1,8 @@
 /*
  * replay_int — what the replay's files share: the recorded dialogues as steps
  * (replay_load.c makes them from the report), the little each protocol has to say
- * (replay_proto.c), loose matching of a client's line (replay_match.c), and the player
- * (replay.c).
+ * (replay_proto.c), loose matching of a client's line (replay_match.c), SCRAM exchanges
+ * answered for real (replay_scram.c), and the player (replay.c).
  */
 #ifndef RS_REPLAY_INT_H
 #define RS_REPLAY_INT_H
@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "lib/buf.h"
+#include "lib/sasl_server.h"
 #include "reference/replay.h"
 #include "reference/server.h"
 
@@ -54,16 +55,27 @@ struct rp_proto {
     /* A server line after which the client sends a message body ending in "." (SMTP 354). */
     bool (*body_follows)(const char *line, size_t len);
     bool tagged; /* IMAP: a command's first word is a tag its replies repeat */
+    /* The command that starts a SASL exchange ("AUTH", "AUTHENTICATE"), and the prefix of a
+       server challenge ("+ ", "334 "); NULL where the protocol has no SASL. */
+    const char *sasl_command;
+    const char *challenge_prefix;
     /* The protocol's honest goodbye with a reason (POP3 -ERR, IMAP * BYE, SMTP 421). */
     const char *goodbye_format;
 };
 
-/* Whether a client line starts a SASL exchange whose server messages depend on what only that
-   run of the client knows (SCRAM, RFC 5802: the client's nonce, and a proof over the real
-   password): a replay cannot answer it honestly. */
-bool rp_sasl_unreplayable(const char *line, size_t len);
-
 const struct rp_proto *rp_proto_find(const char *name);
+
+/* A client line that starts a SASL exchange: its mechanism, and its initial response (NULL
+   when it has none; "=" is an empty one), both pointing into the line. */
+struct rp_sasl_start {
+    const char *mech, *ir;
+    size_t mech_len, ir_len;
+};
+bool rp_proto_sasl_start(const struct rp_proto *proto, const char *line, size_t len,
+                         struct rp_sasl_start *out);
+/* Whether server bytes are one challenge line (prefix, base64, CRLF): its base64. */
+bool rp_proto_challenge(const struct rp_proto *proto, const char *line, size_t len,
+                        const char **b64, size_t *b64_len);
 
 enum rp_step_kind {
     RP_CONNECT,      /* a client connects to `endpoint` for `session` */
@@ -74,10 +86,29 @@ enum rp_step_kind {
     RP_CLOSE,        /* the server closes the connection */
 };
 
+/* A step's part in a SCRAM exchange the replay answers for real (replay_scram.c). */
+enum rp_sasl_part {
+    RP_SASL_NONE,
+    RP_SASL_START,    /* EXPECT_LINE: the command that starts it (the step's `scram` is set) */
+    RP_SASL_RESPONSE, /* EXPECT_LINE: a client response, fed to the replay's SCRAM server */
+    RP_SASL_COMPUTED, /* SEND: a challenge the replay computes (server-first, server-final) */
+};
+
+/* What the recording shows of one SCRAM exchange: its mechanism and its server-first-message's
+   nonce (the client's part and the server's), salt and iteration count (RFC 5802 section 7). */
+struct rp_scram_rec {
+    char *mech;
+    char *nonce;
+    char *salt_b64;
+    int iterations;
+};
+
 struct rp_step {
     enum rp_step_kind kind;
-    int session;  /* index into the play's sessions */
-    size_t entry; /* the transcript entry it comes from */
+    enum rp_sasl_part sasl;
+    struct rp_scram_rec *scram; /* RP_SASL_START: owned */
+    int session;                /* index into the play's sessions */
+    size_t entry;               /* the transcript entry it comes from */
     /* SEND: bytes; EXPECT_LINE: the line; EXPECT_BLOCK: the block's first line holding the
        run_id (where the client's run_id is learnt), or NULL */
     char *data;
@@ -127,6 +158,33 @@ struct rp_replay {
     FILE *log;
     bool stopping; /* being freed: closing connections is no deviation */
 };
+
+/* replay_scram.c, when loading: finds the play's SCRAM exchanges that reached a server-first
+   and marks their steps; -1 with "where: what" in err for one that cannot be replayed (its
+   messages recorded unmasked, a mechanism or parameters the replay's SCRAM server lacks). */
+int rp_scram_mark(struct rp_play *pl, const struct rp_endpoint *endpoints, const char *where,
+                  struct mc_buf *err);
+void rp_scram_rec_free(struct rp_scram_rec *rec);
+
+/* replay_scram.c, when playing: one live exchange, answered by lib/sasl_server.c with the
+   recorded salt, iteration count and server nonce part, and the replay's passwords. */
+struct rp_scram_live {
+    const struct rp_scram_rec *rec; /* NULL: no exchange */
+    mc_sasl_password_lookup lookup; /* the replay's passwords */
+    void *ctx;
+    struct mc_sasl_server *server; /* NULL until the client's first message */
+    struct mc_buf challenge;       /* the next computed challenge (base64), if `ready` */
+    bool ready;
+    struct mc_buf why; /* why there is none: what the client did wrong */
+};
+/* The command step matched: `ir` is the live initial response (NULL: none). */
+void rp_scram_begin(struct rp_scram_live *x, const struct rp_scram_rec *rec, const char *ir,
+                    size_t ir_len, mc_sasl_password_lookup lookup, void *ctx);
+/* A response step matched: the live line (base64). */
+void rp_scram_response(struct rp_scram_live *x, const char *line, size_t len);
+/* The computed challenge due now (base64), or false with why the client gets none. */
+bool rp_scram_challenge(struct rp_scram_live *x, struct mc_buf *b64, struct mc_buf *why);
+void rp_scram_end(struct rp_scram_live *x);
 
 /* replay_load.c */
 int rp_load(struct rp_replay *rp, const char *path, struct mc_buf *err);

@@ -3,9 +3,10 @@
  * for each endpoint its probe's transcript, for each scenario its transcript, each cut into
  * steps (connect, server bytes, client lines and blocks, TLS, close). The client's recorded
  * bytes are cut with the same rules as a live client's (replay_proto.c), so a recorded line
- * and a live line are compared one for one. A report that is not one, or that the replay
- * cannot honour (a truncated transcript, an endpoint it does not know, a protocol it does not
- * speak), is refused with the file, where in it, and what is wrong.
+ * and a live line are compared one for one; SCRAM exchanges are marked for replay_scram.c. A
+ * report that is not one, or that the replay cannot honour (a truncated transcript, an endpoint
+ * it does not know, a protocol it does not speak, a SCRAM exchange it cannot answer), is
+ * refused with the file, where in it, and what is wrong.
  */
 #define _GNU_SOURCE /* memmem */
 #include <jansson.h>
@@ -41,7 +42,6 @@ struct loader {
     struct rp_play *play;
     struct cutter *cut; /* per session of the play */
     const char *where;  /* "scenarios[3]" or "endpoints[1]" */
-    bool unreplayable;  /* the play was said to hold what cannot be replayed */
 };
 
 static int fail(struct loader *ld, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -143,14 +143,6 @@ static void cut_line(struct loader *ld, int session, size_t entry, const char *l
         else
             note_hint(ld, c, line, len);
         return;
-    }
-    if (!ld->unreplayable && rp_sasl_unreplayable(line, len)) {
-        ld->unreplayable = true;
-        fprintf(ld->rp->log,
-                "replay: %s: %s (%s): transcript[%zu] starts a SCRAM exchange, whose server "
-                "messages depend on the client's nonce and password: the replay will not answer "
-                "it as recorded\n",
-                ld->path, ld->where, ld->play->id, entry);
     }
     struct rp_step *st = add_step(ld->play, RP_EXPECT_LINE, session, entry);
     st->data = mc_xstrndup(line, len);
@@ -325,6 +317,10 @@ static int load_transcript(struct loader *ld, json_t *transcript)
     free(ld->cut);
     ld->cut = NULL;
     mc_buf_free(&bytes);
+    struct mc_buf why = {0};
+    if (rc == 0 && rp_scram_mark(ld->play, ld->rp->endpoints, ld->where, &why) != 0)
+        rc = fail(ld, "%s", why.data);
+    mc_buf_free(&why);
     return rc;
 }
 
@@ -419,7 +415,6 @@ static int load_scenario(struct loader *ld, json_t *sc, size_t i)
     if (check_truncated(ld, sc, id) != 0)
         return -1;
     ld->play = new_play(ld->rp, id, json_array_size(sessions));
-    ld->unreplayable = false;
     ld->play->sessions[0] = mc_xstrdup("(fixtures)");
     ld->play->run_id = mc_xstrdup(str_member(sc, "run_id"));
     for (size_t k = 0; k < json_array_size(sessions); k++) {
@@ -496,8 +491,10 @@ void rp_plays_free(struct rp_replay *rp)
 {
     for (size_t i = 0; i < rp->play_count; i++) {
         struct rp_play *pl = &rp->plays[i];
-        for (size_t k = 0; k < pl->step_count; k++)
+        for (size_t k = 0; k < pl->step_count; k++) {
             free(pl->steps[k].data);
+            rp_scram_rec_free(pl->steps[k].scram);
+        }
         for (size_t k = 0; k < pl->session_count; k++)
             free(pl->sessions[k]);
         free(pl->sessions);

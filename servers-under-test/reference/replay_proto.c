@@ -4,9 +4,12 @@
  * "BDAT N", RFC 3030 2), when a message body follows (after SMTP's 354, RFC 5321 4.1.1.4),
  * whether commands carry tags (IMAP, RFC 9051 2.2.1), and how the server says goodbye when it
  * must end a session (POP3 -ERR, RFC 1939 3; IMAP BYE, RFC 9051 7.1.5; SMTP/LMTP 421,
- * RFC 5321 3.8). Line limits and idle timeouts are the reference server's own.
+ * RFC 5321 3.8), and how a SASL exchange looks on the wire: the command that starts it with its
+ * mechanism and optional initial response (POP3 "AUTH", RFC 5034 4; SMTP "AUTH", RFC 4954 4;
+ * IMAP "TAG AUTHENTICATE", RFC 9051 6.2.2 and RFC 4959) and the prefix of a server challenge
+ * (POP3 and IMAP "+ ", SMTP "334 "). Line limits and idle timeouts are the reference server's
+ * own.
  */
-#define _GNU_SOURCE /* memmem */
 #include <string.h>
 #include <strings.h>
 
@@ -87,30 +90,80 @@ static bool smtp_body_follows(const char *line, size_t len)
 }
 
 static const struct rp_proto rp_protos[] = {
-    {.name = "pop3", .limits = &rs_pop3, .goodbye_format = "-ERR %s"},
+    {.name = "pop3",
+     .limits = &rs_pop3,
+     .sasl_command = "AUTH",
+     .challenge_prefix = "+ ",
+     .goodbye_format = "-ERR %s"},
     {.name = "imap",
      .limits = &rs_imap,
      .block_after = imap_block_after,
      .block_waits = imap_block_waits,
      .go_ahead = imap_go_ahead,
      .tagged = true,
+     .sasl_command = "AUTHENTICATE",
+     .challenge_prefix = "+ ",
      .goodbye_format = "* BYE %s"},
     {.name = "smtp",
      .limits = &rs_smtp,
      .block_after = smtp_block_after,
      .body_follows = smtp_body_follows,
+     .sasl_command = "AUTH",
+     .challenge_prefix = "334 ",
      .goodbye_format = "421 4.3.0 %s"},
     {.name = "lmtp",
      .limits = &rs_lmtp,
      .block_after = smtp_block_after,
      .body_follows = smtp_body_follows,
+     .sasl_command = "AUTH",
+     .challenge_prefix = "334 ",
      .goodbye_format = "421 4.3.0 %s"},
 };
 
-bool rp_sasl_unreplayable(const char *line, size_t len)
+/* The next space-separated word of [*p, end): false when there is none. */
+static bool next_word(const char **p, const char *end, const char **word, size_t *len)
 {
-    static const char mech[] = " SCRAM-";
-    return memmem(line, len, mech, sizeof mech - 1) != NULL;
+    const char *q = *p;
+    if (q >= end || *q == ' ')
+        return false;
+    const char *sp = memchr(q, ' ', (size_t)(end - q));
+    *word = q;
+    *len = (size_t)((sp ? sp : end) - q);
+    *p = sp ? sp + 1 : end;
+    return true;
+}
+
+bool rp_proto_sasl_start(const struct rp_proto *proto, const char *line, size_t len,
+                         struct rp_sasl_start *out)
+{
+    const char *p = line, *end = line + len, *word;
+    size_t n;
+    if (!proto->sasl_command)
+        return false;
+    if (proto->tagged && !next_word(&p, end, &word, &n))
+        return false;
+    if (!next_word(&p, end, &word, &n) || n != strlen(proto->sasl_command) ||
+        strncasecmp(word, proto->sasl_command, n) != 0)
+        return false;
+    if (!next_word(&p, end, &out->mech, &out->mech_len))
+        return false;
+    /* The rest is the initial response: one base64 word on the wire, and in a report the
+       mask that stands for it ("[redacted SASL response]", spaces included). */
+    out->ir = p < end ? p : NULL;
+    out->ir_len = (size_t)(end - p);
+    return true;
+}
+
+bool rp_proto_challenge(const struct rp_proto *proto, const char *line, size_t len,
+                        const char **b64, size_t *b64_len)
+{
+    size_t plen = proto->challenge_prefix ? strlen(proto->challenge_prefix) : 0;
+    if (!plen || len < plen + 2 || memcmp(line, proto->challenge_prefix, plen) != 0 ||
+        memcmp(line + len - 2, "\r\n", 2) != 0)
+        return false;
+    *b64 = line + plen;
+    *b64_len = len - plen - 2;
+    return memchr(*b64, '\n', *b64_len) == NULL; /* one line */
 }
 
 const struct rp_proto *rp_proto_find(const char *name)
