@@ -124,10 +124,13 @@ function(mc_peer_bounded_test name mode scenario exit_status why truncated rss_m
            COMMAND bash ${MC_PEER_BOUNDED_SCRIPT} ${MC_CLI} $<TARGET_FILE:badpeer> ${mode}
                    ${MC_PEER_SCENARIOS}/${scenario} ${exit_status} "${why}" ${truncated}
                    ${rss_mib} ${wall_s})
-  set_tests_properties(peer.${name} PROPERTIES TIMEOUT 120 LABELS peer)
+  set_tests_properties(peer.${name} PROPERTIES TIMEOUT 240 LABELS peer)
 endfunction()
 
+# The wall-clock bound is a hang check, not a speed test (tools/bench-imap-* measure speed):
+# alone such a run takes ~15 s, but CI runs it among 160 others on two cores with sanitizers,
+# where 40 s proved too tight; an unbounded harness never ends at all.
 mc_peer_test(good-imap.login-noop good-imap imap-login-noop.json 0 -)
 mc_peer_bounded_test(imap-flood.bounded imap-flood imap-login-noop.json 1 MC_SYN_REPLY_MEMORY_MAX
-                     true 384 40)
-mc_peer_bounded_test(imap-literal.intact imap-literal imap-big-literal.json 0 - true 448 40)
+                     true 384 90)
+mc_peer_bounded_test(imap-literal.intact imap-literal imap-big-literal.json 0 - true 448 90)
