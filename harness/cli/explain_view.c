@@ -8,12 +8,14 @@
 
 #include "cli/cli.h"
 #include "cli/explain_words.h"
-#include "cli/transcript_view.h"
+#include "engine/report.h"
+#include "render/render_transcript.h"
 
 #define EXPLAIN_LABEL_WIDTH 12  /* "  sessions: " */
 #define EXPLAIN_HEADING_TEXT 60 /* octets of a step's command in its heading */
 #define EXPLAIN_GOT_SHOWN 60    /* octets of a passing reply repeated in its result line */
 #define EXPLAIN_RFC_URL "https://www.rfc-editor.org/rfc/rfc"
+#define EXPLAIN_WIRE_INDENT "    " /* the transcript's lines under a step's words */
 
 static const char *c(const char *name)
 {
@@ -214,6 +216,7 @@ void mc_explain_print(FILE *out, const struct mc_scenario *sc)
 /* --- with a live run --- */
 
 struct live {
+    FILE *out;
     struct mc_explainer *x;
     const struct mc_scenario_result *r;
 };
@@ -256,11 +259,19 @@ static void verdict_line(FILE *out, const struct mc_scenario_result *r,
     }
 }
 
-static void live_step(void *arg, FILE *out, const struct mc_scenario_result *r, size_t i,
-                      bool after)
+/* The transcript printer's step hook: the step's words before its lines, its verdict after.
+   `pos` is the step's place in the report's `steps`, which are r->steps in order. */
+static void live_step(void *arg, struct mc_buf *wire, const json_t *step, size_t pos, bool after)
 {
     struct live *l = arg;
-    const struct mc_step_result *st = &r->steps[i];
+    const struct mc_scenario_result *r = l->r;
+    FILE *out = l->out;
+    (void)step;
+    fwrite(wire->data ? wire->data : "", 1, wire->len, out); /* the lines so far, in order */
+    mc_buf_reset(wire);
+    if (pos >= r->step_count)
+        return;
+    const struct mc_step_result *st = &r->steps[pos];
     const struct mc_scenario *sc = r->scenario;
     if (after) {
         verdict_line(out, r, st);
@@ -306,6 +317,29 @@ static void outcome_line(FILE *out, const struct mc_scenario_result *r)
         labelled(out, "hint:", r->hint);
 }
 
+/* The steps with their words, the lines that crossed the wire (the scenario's report object,
+   built while its transcript is still held, printed by the renderings' transcript printer) and
+   their verdicts. */
+static void print_wire(FILE *out, const struct mc_scenario_result *r, struct live *l)
+{
+    struct mc_buf err = {0}, wire = {0};
+    json_t *sc = mc_report_scenario_json(r, &err);
+    if (!sc) {
+        fprintf(out, "%s(no transcript: %s)\n", EXPLAIN_WIRE_INDENT, err.data);
+    } else {
+        struct mc_transcript_style style = {.indent = EXPLAIN_WIRE_INDENT,
+                                            .hide_times = true,
+                                            .color = mc_cli_color("reset")[0] != '\0',
+                                            .step = live_step,
+                                            .arg = l};
+        mc_render_transcript(sc, &style, &wire);
+        fwrite(wire.data ? wire.data : "", 1, wire.len, out);
+    }
+    json_decref(sc);
+    mc_buf_free(&wire);
+    mc_buf_free(&err);
+}
+
 void mc_explain_print_result(FILE *out, const struct mc_scenario_result *r)
 {
     if (r->step_count == 0) { /* skipped, or an error before anything ran */
@@ -314,10 +348,9 @@ void mc_explain_print_result(FILE *out, const struct mc_scenario_result *r)
         fflush(out);
         return;
     }
-    struct live l = {mc_explainer_new(r->scenario), r};
+    struct live l = {out, mc_explainer_new(r->scenario), r};
     print_header(out, r->scenario);
-    struct mc_tv_style style = {.indent = "    ", .step = live_step, .arg = &l};
-    mc_transcript_print(out, r, &style);
+    print_wire(out, r, &l);
     outcome_line(out, r);
     mc_explainer_free(l.x);
     fflush(out);

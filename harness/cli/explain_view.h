@@ -7,8 +7,8 @@
  * lines the client sends, the reply it expects in words, the ${variables} it uses, the RFC
  * clause and level that require it, and the scenario's `why`. Without a run that is all
  * (explain_words.c gives the words). After a live run each step also shows the lines that
- * crossed the wire (transcript_view.c) and a verdict line: pass, or what was expected, what
- * came and why it does not do.
+ * crossed the wire (render/render_transcript.c, from the scenario's report object) and a verdict
+ * line: pass, or what was expected, what came and why it does not do.
  */
 #ifndef MC_CLI_EXPLAIN_VIEW_H
 #define MC_CLI_EXPLAIN_VIEW_H

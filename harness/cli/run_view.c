@@ -7,10 +7,12 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "cli/transcript_view.h"
+#include "engine/report.h"
 #include "proto/protocol.h"
+#include "render/render_transcript.h"
 
-#define VIEW_GROUPS_SHOWN 12 /* skip reasons / error causes listed in the summary */
+#define VIEW_GROUPS_SHOWN 12            /* skip reasons / error causes listed in the summary */
+#define VIEW_TRANSCRIPT_INDENT "      " /* as report --format text (render_text.c) */
 
 /* Hints already printed: a dead endpoint errs every scenario with the same one. */
 static struct mc_strv view_hints_shown;
@@ -109,10 +111,24 @@ static bool wants_transcript(const struct mc_run_view *v, const struct mc_scenar
                    (v->transcripts == MC_TRANSCRIPTS_FAILED && bad));
 }
 
+/* The transcript as a saved report shows it: the scenario's report object, built while the
+   runner still holds its transcript (mc_view_finished runs before the report sink and the
+   release), printed by the renderings' own printer. */
 static void print_transcript(const struct mc_run_view *v, const struct mc_scenario_result *r)
 {
-    struct mc_tv_style style = {.indent = "      ", .times = true};
-    mc_transcript_print(v->out, r, &style);
+    struct mc_buf err = {0}, text = {0};
+    json_t *sc = mc_report_scenario_json(r, &err);
+    if (!sc) {
+        fprintf(v->out, "%s(no transcript: %s)\n", VIEW_TRANSCRIPT_INDENT, err.data);
+    } else {
+        struct mc_transcript_style style = {.indent = VIEW_TRANSCRIPT_INDENT,
+                                            .color = mc_cli_color("reset")[0] != '\0'};
+        mc_render_transcript(sc, &style, &text);
+        fwrite(text.data ? text.data : "", 1, text.len, v->out);
+    }
+    json_decref(sc);
+    mc_buf_free(&text);
+    mc_buf_free(&err);
 }
 
 static void print_failure(const struct mc_run_view *v, const struct mc_scenario_result *r)

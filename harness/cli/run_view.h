@@ -4,8 +4,9 @@
  * expected and what came, the RFC, and the hint for an error), a progress counter on a
  * terminal, and the summary: counts by outcome, level and protocol, skips grouped by reason,
  * errors grouped by cause with what to fix, retired users, stale deviations, unverified TLS,
- * and the verdict line with the exit status. Transcripts (--transcript, -v) are printed by
- * transcript_view.c. Nothing here decides an outcome or the status.
+ * and the verdict line with the exit status. Transcripts (--transcript, -v) are the report's
+ * (engine/report.h's mc_report_scenario_json) printed by render/render_transcript.c, as
+ * `report --format text` prints them. Nothing here decides an outcome or the status.
  *
  * Human output goes to `out`: standard output, or standard error when the JSON report is
  * written to standard output (`--report -`), so that the JSON can be piped.

@@ -13,6 +13,7 @@
 #ifndef MC_ENGINE_REPORT_H
 #define MC_ENGINE_REPORT_H
 
+#include <jansson.h>
 #include <stddef.h>
 
 #include "engine/result.h"
@@ -34,5 +35,13 @@ int mc_report_sink_finish(struct mc_report_sink *s, const struct mc_run_result *
                           struct mc_buf *err);
 /* Drops the sink without writing a report. */
 void mc_report_sink_free(struct mc_report_sink *s);
+
+/* One finished scenario as the report holds it: the same object mc_report_sink_scenario
+   writes, transcript entries included (secrets masked as they were recorded, engine/redact.h),
+   for the renderings of a scenario while the run goes on (render/render_transcript.h: `run
+   --transcript`, `explain`). Its transcript must still be there: call it from
+   mc_run_options.finished, before the runner frees it. The caller owns the value; NULL with a
+   message in err when the model points nowhere or the transcript was freed. */
+json_t *mc_report_scenario_json(const struct mc_scenario_result *sr, struct mc_buf *err);
 
 #endif

@@ -17,6 +17,7 @@
  *
  * Format: docs/report-format.md. Schema: reports/schema/report.schema.json.
  */
+#include "engine/report.h"
 #include "engine/report_internal.h"
 
 #include <math.h>
@@ -452,6 +453,22 @@ json_t *mc_report_scenario(const struct mc_scenario_result *sr, size_t pos, stru
 fail:
     json_decref(o);
     return NULL;
+}
+
+json_t *mc_report_scenario_json(const struct mc_scenario_result *sr, struct mc_buf *err)
+{
+    if (!sr->scenario) {
+        mc_report_error(err, "report: a scenario result has no scenario");
+        return NULL;
+    }
+    json_t *o = mc_report_scenario(sr, 0, err); /* 0: the position only names a scenario-less
+                                                   result in a message, excluded above */
+    if (!o)
+        return NULL;
+    json_t *entries = json_object_get(o, "transcript");
+    for (size_t i = 0; i < sr->transcript_count; i++)
+        jpush(entries, mc_report_transcript_entry(sr, i));
+    return o;
 }
 
 /* ---- summary ---- */

@@ -166,3 +166,28 @@ void mc_render_seconds(struct mc_buf *out, double s)
         s = 0;
     mc_buf_printf(out, "%.6f", s);
 }
+
+static const struct {
+    const char *name, *seq;
+} render_colors[] = {{"red", "\033[31m"},  {"green", "\033[32m"}, {"yellow", "\033[33m"},
+                     {"cyan", "\033[36m"}, {"dim", "\033[2m"},    {"bold", "\033[1m"},
+                     {"reset", "\033[0m"}};
+#define RENDER_COLOR_COUNT (sizeof render_colors / sizeof render_colors[0])
+
+const char *mc_render_color(const char *name, bool on)
+{
+    for (size_t i = 0; on && i < RENDER_COLOR_COUNT; i++)
+        if (strcmp(render_colors[i].name, name) == 0)
+            return render_colors[i].seq;
+    return "";
+}
+
+size_t mc_render_color_at(const char *s, size_t len)
+{
+    for (size_t i = 0; i < RENDER_COLOR_COUNT; i++) {
+        size_t n = strlen(render_colors[i].seq);
+        if (len >= n && memcmp(s, render_colors[i].seq, n) == 0)
+            return n;
+    }
+    return 0;
+}

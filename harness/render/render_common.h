@@ -2,7 +2,8 @@
  * render_common — what several renderings of a saved report share: the scenario's protocol
  * group (JUnit suites, summaries), whose transcript a rendering shows, the failure block
  * ("FILE:LINE:COL: step N (LABEL)", expected, got, why, required by, because) that the text
- * and JUnit renderings print alike, and escaping for XML 1.0 text and attributes.
+ * and JUnit renderings print alike, escaping for XML 1.0 text and attributes, and the ANSI
+ * colours of the text renderings.
  * Everything reads the report leniently (report_read.h): a missing key is an absent line, never
  * a crash.
  */
@@ -51,6 +52,14 @@ char *mc_render_expected_json(const json_t *failure);
    become the report's escaped form \xHH, so the output is always well-formed UTF-8 XML. */
 void mc_render_xml_escape(struct mc_buf *out, const char *s, size_t len, bool attribute);
 void mc_render_xml_escape_str(struct mc_buf *out, const char *s, bool attribute);
+
+/* The ANSI colours of the text renderings (the console's: harness/cli/output.c): the sequence
+   for "red", "green", "yellow", "cyan", "dim", "bold" or "reset", or "" when `on` is false or
+   the name is unknown. */
+const char *mc_render_color(const char *name, bool on);
+/* The length of the colour sequence s[0..len) starts with (one mc_render_color gives), else 0:
+   a filter that escapes every other control sequence lets these pass. */
+size_t mc_render_color_at(const char *s, size_t len);
 
 /* A duration or time in seconds as a decimal ("0.005912"); negative, NaN or infinite -> 0. */
 void mc_render_seconds(struct mc_buf *out, double s);

@@ -28,31 +28,15 @@ struct text {
     struct mc_strv hints_shown; /* a dead endpoint errs every scenario with the same hint */
 };
 
-static const char *c(struct text *t, const char *name)
+static const char *c(const struct text *t, const char *name)
 {
-    static const struct {
-        const char *name, *seq;
-    } table[] = {{"red", "\033[31m"},
-                 {"green", "\033[32m"},
-                 {"yellow", "\033[33m"},
-                 {"dim", "\033[2m"},
-                 {"reset", "\033[0m"}};
-    if (!t->color)
-        return "";
-    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
-        if (strcmp(table[i].name, name) == 0)
-            return table[i].seq;
-    return "";
+    return mc_render_color(name, t->color);
 }
 
 /* Is s[0..len) at an ESC one of our own colour sequences? Its length, else 0. */
 static size_t own_color(const struct text *t, const char *s, size_t len)
 {
-    static const char *const own[] = {"\033[31m", "\033[32m", "\033[33m", "\033[2m", "\033[0m"};
-    for (size_t i = 0; t->color && i < sizeof own / sizeof own[0]; i++)
-        if (len >= strlen(own[i]) && memcmp(s, own[i], strlen(own[i])) == 0)
-            return strlen(own[i]);
-    return 0;
+    return t->color ? mc_render_color_at(s, len) : 0;
 }
 
 /* Writes what was gathered. A report may come from anyone: control characters in its strings
@@ -230,10 +214,8 @@ static void text_scenario(struct text *t, const json_t *sc, bool listing)
     if (strcmp(outcome, "fail") == 0 || strcmp(outcome, "deviation") == 0)
         mc_render_failure_block(sc, "    ", &b);
     if (!listing && mc_render_wants_transcript(sc, t->transcripts)) {
-        struct mc_transcript_style style = {.indent = TEXT_TRANSCRIPT_INDENT};
-        mc_buf_append_str(&b, c(t, "dim"));
+        struct mc_transcript_style style = {.indent = TEXT_TRANSCRIPT_INDENT, .color = t->color};
         mc_render_transcript(sc, &style, &b);
-        mc_buf_append_str(&b, c(t, "reset"));
     }
     mc_buf_append(&t->b, b.data, b.len);
     mc_buf_free(&b);

@@ -118,6 +118,15 @@ cuts) # a long line, a long body, a transcript over its budget: each cut says wh
     output_has '-- transcript truncated: [0-9]+ further byte\(s\) not recorded'
     output_has '^      \[transcript truncated: it reached the harness.s budget \(16 MiB\)'
     ;;
+live-as-saved) # one printer: the console's transcripts are report --format text's, line for line
+    mc 0 run "$DELE" "$SRC/scenarios/imap/fetch-body-sets-seen.json" --transcript all -j 1 -r "$tmp/r.json"
+    grep -E '^      ' "$OUT" >"$tmp/live"
+    mc 0 report --transcript all "$tmp/r.json"
+    grep -E '^      ' "$OUT" >"$tmp/saved"
+    grep -q 'S: \* 1 FETCH' "$tmp/live" || fail "no FETCH reply in the live transcript"
+    cmp -s "$tmp/live" "$tmp/saved" ||
+        fail "the live transcript differs from the saved one: $(diff "$tmp/live" "$tmp/saved" | head -20)"
+    ;;
 bad-args) # the loader's FILE:LINE:COLUMN error, exit 2, nothing run
     mc 2 explain "$SRC/tests/data/scenarios-bad/bad-values.json"
     output_has 'bad-values\.json:6:12: level: .MUTS. is not'

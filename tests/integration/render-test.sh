@@ -103,7 +103,7 @@ PYEOF
     done
     has "$W/r.xml" 'got: +-ERR no\\x00such'
     has "$W/worst.xml" '\\x00\\x1b\[2J\\xff\\xfe bad'
-    has "$W/worst.xml" '\[\.\.\. 4700 more octet\(s\) cut\]'
+    has "$W/worst.xml" '\[\.\.\. 4800 more octet\(s\) cut\]'
     has "$W/worst.xml" 'transcript truncated'
     has "$W/worst.xml" 'why \\x07 \\x1b\[31m "quoted" \]\]&gt; \\xc2\\x85'
     # TAP and text of the worst case: parsable, no raw escape sequences

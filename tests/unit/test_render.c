@@ -1,8 +1,10 @@
 /*
  * test_render — the pieces every rendering of a saved report shares (harness/render/): XML
  * escaping (what XML 1.0 forbids becomes \xHH, never raw), the transcript printer (step
- * boundaries, base64 decoded and escaped, long lines cut with a mark, bare LF and truncation
- * said, ranges from a hand-edited report clamped) and the protocol group of a scenario.
+ * boundaries, base64 decoded and escaped, long lines and long runs of lines cut with a mark,
+ * runs cut into lines as streams, bare LF, missing line ends and truncation said, ranges from a
+ * hand-edited report clamped, explain's step hook, colour) and the protocol group of a
+ * scenario.
  */
 #include <check.h>
 #include <string.h>
@@ -103,11 +105,12 @@ START_TEST(test_transcript_bytes_escaped_and_cut)
         "   {\"t\": 0, \"session\": \"a\", \"dir\": \"client\", \"text\": \"l1\\r\\nl2\\r\\n\"},"
         "   {\"t\": 0, \"session\": \"a\", \"dir\": \"client\", \"base64\": \"!!\"}]}",
         11);
+    /* one run of server lines: the time once, the session on every line */
     ck_assert_str_eq(t, ">    0.000 a        S: -ERR no\\x00suc [... 2 more octet(s) cut]\n"
-                        ">    0.000 a        S: abcdefghijk [... 1 more octet(s) cut]\n"
-                        ">    0.000 a        S: bare [LF without CR]\n"
+                        ">          a        S: abcdefghijk [... 1 more octet(s) cut]\n"
+                        ">          a        S: bare [LF without CR]\n"
                         ">    0.000 a        C: l1\n"
-                        ">                   C: l2\n"
+                        ">          a        C: l2\n"
                         ">    0.000 a        C: [an entry with no bytes, or bad base64]\n"
                         "> [transcript truncated: it reached the harness's budget (16 MiB); "
                         "later bytes were not recorded]\n");
@@ -126,7 +129,8 @@ START_TEST(test_transcript_bad_ranges_clamped)
                          " \"transcript\": [{\"t\": 0, \"session\": \"a\", \"dir\": \"client\", "
                          "\"text\": \"A\\r\\n\"}]}",
                          0);
-    ck_assert_str_eq(t, ">    0.000 a        C: A\n"
+    ck_assert_str_eq(t, "> ---- outside any step\n"
+                        ">    0.000 a        C: A\n"
                         "> ---- step 1: x [pass]\n"
                         "> ---- step 2: y [pass]\n"
                         "> ---- step 3: z [pass]\n");
@@ -134,6 +138,106 @@ START_TEST(test_transcript_bad_ranges_clamped)
     t = transcript("{}", 0);
     ck_assert_str_eq(t, "> (no transcript: nothing crossed the wire)\n");
     free(t);
+}
+END_TEST
+
+/* A report scenario with one client entry of `lines` lines "line N" and a last line ".". */
+static json_t *long_run(size_t lines)
+{
+    struct mc_buf text = {0};
+    for (size_t i = 1; i < lines; i++)
+        mc_buf_printf(&text, "line %zu\r\n", i);
+    mc_buf_append_str(&text, ".\r\n");
+    json_t *sc = json_pack("{s:[{s:f, s:s, s:s, s:s}]}", "transcript", "t", 0.5, "session", "a",
+                           "dir", "client", "text", text.data);
+    mc_buf_free(&text);
+    return sc;
+}
+
+START_TEST(test_transcript_long_run_shortened)
+{
+    /* 30 lines: the first 18, a mark for 8 lines of 9 octets each ("line 19" and CRLF), the last 4
+     */
+    json_t *sc = long_run(30);
+    struct mc_buf b = {0};
+    mc_render_transcript(sc, NULL, &b);
+    struct mc_buf want = {0};
+    mc_buf_append_str(&want, "   0.500 a        C: line 1\n");
+    for (int i = 2; i <= 18; i++)
+        mc_buf_printf(&want, "         a        C: line %d\n", i);
+    mc_buf_append_str(&want, "         a        C: [... 8 line(s) (72 octet(s)) left out]\n");
+    for (int i = 27; i <= 29; i++)
+        mc_buf_printf(&want, "         a        C: line %d\n", i);
+    mc_buf_append_str(&want, "         a        C: .\n");
+    ck_assert_str_eq(b.data, want.data);
+    json_decref(sc);
+    mc_buf_free(&want);
+    /* 24 lines are shown whole */
+    sc = long_run(24);
+    mc_buf_reset(&b);
+    mc_render_transcript(sc, NULL, &b);
+    ck_assert_ptr_null(strstr(b.data, "left out"));
+    ck_assert_ptr_nonnull(strstr(b.data, "line 23\n         a        C: .\n"));
+    json_decref(sc);
+    mc_buf_free(&b);
+}
+END_TEST
+
+START_TEST(test_transcript_runs_as_streams)
+{
+    /* an IMAP literal with no line end joins the line after it; a later entry at another time
+       shows its time; an event ends the run; a backslash not before x or \ stays single; a run
+       that does not end says so */
+    char *t = transcript(
+        "{\"steps\": [{\"index\": 0, \"label\": \"fetch\", \"outcome\": \"pass\", "
+        "\"transcript\": [0, 3]}],"
+        " \"transcript\": ["
+        "   {\"t\": 0.1, \"session\": \"s\", \"dir\": \"server\", \"text\": "
+        "\"* 1 FETCH (FLAGS (\\\\Seen) BODY[] {5}\\r\\n\"},"
+        "   {\"t\": 0.1, \"session\": \"s\", \"dir\": \"server\", \"text\": \"hello\"},"
+        "   {\"t\": 0.2, \"session\": \"s\", \"dir\": \"server\", \"text\": \")\\r\\nA1 "
+        "OK\\r\\n\"},"
+        "   {\"t\": 0.3, \"session\": \"s\", \"dir\": \"event\", \"text\": \"close \\u001b[2J\"},"
+        "   {\"t\": 0.4, \"session\": \"s\", \"dir\": \"server\", \"text\": \"* BYE \\\\x41\"}]}",
+        0);
+    ck_assert_str_eq(t, "> ---- step 1: fetch [pass]\n"
+                        ">    0.100 s        S: * 1 FETCH (FLAGS (\\Seen) BODY[] {5}\n"
+                        ">          s        S: hello)\n"
+                        ">    0.200 s        S: A1 OK\n"
+                        "> ---- after the last step\n"
+                        ">    0.300 s        -- close \\x1b[2J\n"
+                        ">    0.400 s        S: * BYE \\\\x41 [no line end]\n");
+    free(t);
+}
+END_TEST
+
+static void hook(void *arg, struct mc_buf *out, const json_t *step, size_t pos, bool after)
+{
+    (*(int *)arg)++;
+    mc_buf_printf(out, "%s %zu %s\n", after ? "after" : "before", pos,
+                  json_string_value(json_object_get(step, "label")));
+}
+
+START_TEST(test_transcript_step_hook_colour_no_times)
+{
+    json_t *sc = json_loads(
+        "{\"steps\": [{\"index\": 0, \"label\": \"x\", \"outcome\": \"fail\", \"transcript\": "
+        "[0, 1]}], \"transcript\": [{\"t\": 0, \"session\": \"a\", \"dir\": \"client\", "
+        "\"text\": \"A\\r\\n\"}]}",
+        0, NULL);
+    int calls = 0;
+    struct mc_buf b = {0};
+    struct mc_transcript_style st = {.hide_times = true, .step = hook, .arg = &calls};
+    mc_render_transcript(sc, &st, &b);
+    ck_assert_str_eq(b.data, "before 0 x\na        C: A\nafter 0 x\n");
+    ck_assert_int_eq(calls, 2);
+    mc_buf_reset(&b);
+    st = (struct mc_transcript_style){.color = true};
+    mc_render_transcript(sc, &st, &b);
+    ck_assert_str_eq(b.data, "\033[1m----\033[0m step 1: x [\033[31mfail\033[0m]\n"
+                             "\033[2m   0.000\033[0m a        \033[36mC:\033[0m A\n");
+    json_decref(sc);
+    mc_buf_free(&b);
 }
 END_TEST
 
@@ -163,6 +267,9 @@ static Suite *render_suite(void)
     tcase_add_test(tc, test_transcript_steps_and_sides);
     tcase_add_test(tc, test_transcript_bytes_escaped_and_cut);
     tcase_add_test(tc, test_transcript_bad_ranges_clamped);
+    tcase_add_test(tc, test_transcript_long_run_shortened);
+    tcase_add_test(tc, test_transcript_runs_as_streams);
+    tcase_add_test(tc, test_transcript_step_hook_colour_no_times);
     tcase_add_test(tc, test_protocol_group);
     suite_add_tcase(s, tc);
     return s;
