@@ -321,6 +321,52 @@ static struct rp_run *waiting_run(struct rp_replay *rp, const struct rp_endpoint
     return NULL;
 }
 
+/* A play is in progress while a connection of its own is still attached. */
+static bool run_in_progress(const struct rp_run *run)
+{
+    if (run->done || run->failed || run->cursor == 0)
+        return false;
+    for (size_t k = 0; k < run->play->session_count; k++)
+        if (run->conns[k])
+            return true;
+    return false;
+}
+
+/* Every play back at its start, for the next pass of the client (a new run of the same
+   scenarios). Plays that recorded nothing stay done. */
+static void rewind_runs(struct rp_replay *rp)
+{
+    for (size_t i = 0; i < rp->play_count; i++) {
+        struct rp_run *run = &rp->runs[i];
+        run->cursor = 0;
+        run->failed = false;
+        run->done = run->play->step_count == 0;
+        free(run->match.live_run_id);
+        run->match.live_run_id = NULL;
+        mc_buf_reset(&run->match.tag_from);
+        mc_buf_reset(&run->match.tag_to);
+    }
+    rp->passes++;
+}
+
+/* The play a new connection to `ep` gets: the first waiting for it; when none does and no
+   play is in progress (the client's run is over), the replay starts over (docs/cli.md). */
+static struct rp_run *run_for_connection(struct rp_replay *rp, const struct rp_endpoint *ep)
+{
+    struct rp_run *run = waiting_run(rp, ep);
+    if (run)
+        return run;
+    for (size_t i = 0; i < rp->play_count; i++)
+        if (run_in_progress(&rp->runs[i]))
+            return NULL;
+    rewind_runs(rp);
+    logf_(rp,
+          "a connection to endpoint %s after the recorded dialogues were played: starting "
+          "over (pass %u)",
+          ep->name, rp->passes + 1);
+    return waiting_run(rp, ep);
+}
+
 static void *replay_open(struct rs_session *s)
 {
     struct rp_endpoint *ep = rs_session_listener(s)->arg;
@@ -328,7 +374,7 @@ static void *replay_open(struct rs_session *s)
     c->s = s;
     c->ep = ep;
     rs_session_set_line_max(s, ep->line_max);
-    struct rp_run *run = waiting_run(ep->rp, ep);
+    struct rp_run *run = run_for_connection(ep->rp, ep);
     if (!run) {
         logf_(ep->rp, "a connection to endpoint %s that no recorded dialogue waits for: refused",
               ep->name);

@@ -156,7 +156,8 @@ struct rp_replay {
     struct rp_run *runs; /* one per play, in order */
     struct rs_server *server;
     FILE *log;
-    bool stopping; /* being freed: closing connections is no deviation */
+    bool stopping;   /* being freed: closing connections is no deviation */
+    unsigned passes; /* how many times every play was rewound for a new pass of the client */
 };
 
 /* replay_scram.c, when loading: finds the play's SCRAM exchanges that reached a server-first

@@ -2,7 +2,8 @@
 # replay-scram.sh MAILCONFORM SOURCE_DIR WORKDIR: SCRAM replayed for real, without the stack.
 # A run of the suite's SCRAM scenarios (IMAP, POP3: SHA-256) and of an SMTP submission one made
 # here (SCRAM-SHA-1, "334 " challenges) is recorded against the embedded server; (1) the same
-# scenarios against its replay keep their outcomes; (2) a client with another password than
+# scenarios, run twice against its replay, keep their outcomes (it starts over after a whole
+# pass); (2) a client with another password than
 # the replay's gets no signature: the SCRAM scenarios fail and the log names the wrong proof;
 # (3) reports whose SCRAM exchange cannot be replayed are refused at load, saying why: recorded
 # with --keep-secrets, a -PLUS mechanism, an iteration count beyond the SCRAM server's bound.
@@ -51,12 +52,16 @@ if len(r["scenarios"]) != 3 or bad:
     sys.exit("replay-scram: the recording should pass its 3 scenarios: %s" % bad)
 PY
 
-# (1) the same outcomes against the replay
+# (1) the same outcomes against the replay, twice: after a whole pass the replay starts over
 serve same "$work/recorded.json"
 run "$work/replayed.json" "$work/same/target.json"
+run "$work/replayed-again.json" "$work/same/target.json"
 stop
 /usr/bin/python3 "$src/tests/integration/replay-compare.py" "$work/recorded.json" "$work/replayed.json" ||
     fail "outcomes differ; the replay's log: $(cat "$work/same.log")"
+/usr/bin/python3 "$src/tests/integration/replay-compare.py" "$work/recorded.json" "$work/replayed-again.json" ||
+    fail "outcomes differ on the second pass; the replay's log: $(cat "$work/same.log")"
+grep -q "starting over (pass 2)" "$work/same.log" || fail "the replay did not say it started over"
 
 # (2) another password: no signature, a deviation that says why
 serve wrong "$work/recorded.json"
