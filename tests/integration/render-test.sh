@@ -235,13 +235,22 @@ bad-report) # a file that is not a report this mailconform reads: exit 2, the fi
     printf '{"format": "mailconform-report", "format_version": 1, "scenarios": [{"id": 3}]}' >"$W/sc.json"
     expect 2 "$MC" report "$W/sc.json"
     has "$W/err" 'sc\.json: scenarios\[0\] is not a scenario'
+    printf '{"format": "mailconform-report", "format_version": 1, "scenarios": [{"id": "x", "outcome": "fail"}, {"id": "y", "outcome": "error"}]}' >"$W/min.json"
+    # an outcome format version 1 does not have: refused, never rendered as a pass
+    # (JUnit had no child element for it, and report diff called it an "other change")
+    printf '{"format": "mailconform-report", "format_version": 1, "scenarios": [{"id": "x", "outcome": "crash"}]}' >"$W/crash.json"
+    for f in junit tap text html; do
+        expect 2 "$MC" report --format $f "$W/crash.json"
+        has "$W/err" "crash\\.json: scenarios\\[0\\] has the outcome 'crash', not one of format version 1"
+    done
+    expect 2 "$MC" report diff "$W/min.json" "$W/crash.json"
+    has "$W/err" "crash\\.json: scenarios\\[0\\] has the outcome 'crash'"
     expect 2 "$MC" report "$W/missing.json"
     has "$W/err" 'missing\.json: No such file'
     expect 2 "$MC" report --format xml "$W/missing.json"
     has "$W/err" "--format: 'xml' is not one of"
     expect 2 "$MC" report --tap-version 12 "$W/missing.json"
     # a minimal report (keys left out) renders in every format without a crash
-    printf '{"format": "mailconform-report", "format_version": 1, "scenarios": [{"id": "x", "outcome": "fail"}, {"id": "y", "outcome": "error"}]}' >"$W/min.json"
     for f in junit tap text; do
         expect 0 "$MC" report --format $f --transcript all -o "$W/min.$f" "$W/min.json"
     done
