@@ -271,6 +271,22 @@ outfile) # -o writes whole or not at all
     for f in "$W"/*.tmp; do
         [ -e "$f" ] && fail "a .tmp file was left behind: $f"
     done
+    # a FIFO (as /dev/null or /dev/stdout: not a plain file) is written in place, never
+    # replaced by a file renamed over it (as root, -o /dev/null replaced the device)
+    mkfifo "$W/pipe.xml"
+    timeout 60 cat "$W/pipe.xml" >"$W/piped" &
+    expect 0 timeout 60 "$MC" report --format junit -o "$W/pipe.xml" "$W/r.json"
+    wait
+    [ -p "$W/pipe.xml" ] || fail "-o FIFO replaced the FIFO by a file"
+    valid_junit "$W/piped"
+    expect 0 "$MC" report --format junit -o /dev/null "$W/r.json"
+    [ -c /dev/null ] || fail "-o /dev/null replaced /dev/null"
+    # a symbolic link planted at FILE.tmp is not written through
+    echo VICTIM >"$W/victim"
+    ln -s "$W/victim" "$W/o2.xml.tmp"
+    expect 2 "$MC" report --format junit -o "$W/o2.xml" "$W/r.json"
+    has "$W/err" 'o2\.xml\.tmp: Too many levels of symbolic links'
+    [ "$(cat "$W/victim")" = VICTIM ] || fail "-o wrote through a symbolic link at FILE.tmp"
     ;;
 run-no-report) # run --junit/--tap without --report: a temporary report, removed afterwards
     peer_start "$BADPEER" good-pop3 60
