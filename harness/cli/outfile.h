@@ -2,11 +2,13 @@
  * outfile — writing an output file whole or not at all: a rendering (report --format, run
  * --junit/--tap/--html) is written to PATH.tmp, flushed, synced and renamed over PATH, so a
  * CI system reading PATH sees the previous file or the whole new one, never half of one.
- * "-" is standard output.
+ * "-" is standard output. A PATH that exists and is not a plain file (/dev/null, /dev/stdout,
+ * a FIFO) is written directly: renaming a file over it would replace the device or pipe.
  */
 #ifndef MC_CLI_OUTFILE_H
 #define MC_CLI_OUTFILE_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "lib/buf.h"
@@ -14,6 +16,7 @@
 struct mc_outfile {
     FILE *f; /* where to write */
     char *path, *tmp;
+    bool direct; /* PATH itself is written (a device or a pipe): nothing to rename */
 };
 
 /* 0 with of->f open, or -1 with "PATH: why" in err. */

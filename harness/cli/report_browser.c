@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -181,7 +182,11 @@ static void serve_diff(struct mc_report_browser *b, struct evhttp_request *req, 
     mc_buf_free(&err);
 }
 
-/* Host must be a loopback name when the listener is on loopback (DNS rebinding). */
+static int host_is_loopback(const char *host, bool *loopback);
+
+/* Host must be a loopback name when the listener is on loopback (DNS rebinding): "localhost"
+   (any case, RFC 9110 4.2.3) or a loopback address (127.0.0.0/8, [::1]), with or without a
+   port, so a listener on 127.0.0.2 answers to the URL it printed. */
 static bool host_ok(const struct mc_report_browser *b, struct evhttp_request *req)
 {
     if (!b->loopback)
@@ -189,13 +194,26 @@ static bool host_ok(const struct mc_report_browser *b, struct evhttp_request *re
     const char *host = evhttp_find_header(evhttp_request_get_input_headers(req), "Host");
     if (!host)
         return false;
-    static const char *const names[] = {"127.0.0.1", "localhost", "[::1]"};
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        size_t n = strlen(names[i]);
-        if (strncmp(host, names[i], n) == 0 && (host[n] == '\0' || host[n] == ':'))
-            return true;
+    char name[64];
+    const char *start = host, *end;
+    if (*host == '[') {
+        start = host + 1;
+        end = strchr(start, ']');
+        if (!end || (end[1] != '\0' && end[1] != ':'))
+            return false;
+    } else {
+        end = strchr(host, ':');
+        end = end ? end : host + strlen(host);
     }
-    return false;
+    size_t n = (size_t)(end - start);
+    if (n == 0 || n >= sizeof name)
+        return false;
+    memcpy(name, start, n);
+    name[n] = '\0';
+    bool loopback = false;
+    if (strcasecmp(name, "localhost") == 0)
+        return true;
+    return host_is_loopback(name, &loopback) == 0 && loopback;
 }
 
 static void on_request(struct evhttp_request *req, void *arg)

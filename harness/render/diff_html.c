@@ -23,6 +23,10 @@
     ".o-deviation{background:#ffd}.verdict-ok{color:#070}.verdict-regression{color:#b00}"          \
     ".verdict-untested{color:#a60}.warning{color:#a60}small{color:#555}</style>"
 
+/* The scenario set's hash is shown by its first 12 hex digits, as the text output does; a
+   report may hold a shorter one, or none. */
+#define DIFF_SHA_SHOWN 12
+
 static void identity_row(FILE *f, const char *which, const json_t *id, const char *page)
 {
     const json_t *target = mc_rj_obj(id, "target"), *set = mc_rj_obj(id, "scenario_set");
@@ -39,7 +43,8 @@ static void identity_row(FILE *f, const char *which, const json_t *id, const cha
     mc_html_text(f, mc_rj_str(id, "started", ""));
     fprintf(f, "</td><td class=\"n\">%lld</td><td><code>",
             mc_rj_int(mc_rj_obj(id, "summary"), "total", 0));
-    mc_html_textn(f, mc_rj_str(set, "sha256", ""), 12);
+    const char *sha = mc_rj_str(set, "sha256", "");
+    mc_html_textn(f, sha, strnlen(sha, DIFF_SHA_SHOWN));
     fputs("</code></td><td>", f);
     mc_html_text(f, mc_rj_str(id, "verdict", ""));
     fputs("</td></tr>\n", f);

@@ -11,6 +11,10 @@
 #include <unistd.h>
 
 #include "lib/base64.h"
+#include "lib/escape.h"
+
+/* How much of an unknown outcome the message quotes: enough to recognise, not a flood. */
+#define OUTCOME_SHOWN_MAX 40
 
 static json_t *refuse(json_t *doc, struct mc_buf *err, const char *path, const char *what)
 {
@@ -64,6 +68,18 @@ json_t *mc_report_read(const char *path, struct mc_buf *err)
     return doc;
 }
 
+/* The outcomes of format version 1 (docs/report-format.md, Outcomes; the schema's enum). The set
+   is closed: a renderer or the diff that met another would have to guess, and every guess of
+   JUnit (no child element), the diff (an "other change") or the browser reads as green. */
+static bool outcome_known(const char *outcome)
+{
+    static const char *const known[] = {"pass", "fail", "skip", "error", "deviation", "not_run"};
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (strcmp(outcome, known[i]) == 0)
+            return true;
+    return false;
+}
+
 /* What every renderer relies on; frees doc and says what is wrong otherwise. */
 static json_t *check(json_t *doc, const char *path, struct mc_buf *err)
 {
@@ -95,6 +111,19 @@ static json_t *check(json_t *doc, const char *path, struct mc_buf *err)
                           "%s: scenarios[%zu] is not a scenario (an object with \"id\" and "
                           "\"outcome\")",
                           path, i);
+            return NULL;
+        }
+        const char *outcome = mc_rj_str(sc, "outcome", "");
+        if (!outcome_known(outcome)) {
+            struct mc_buf shown = {0};
+            mc_escape_append(&shown, outcome, strnlen(outcome, OUTCOME_SHOWN_MAX),
+                             MC_ESCAPE_KEEP_UTF8);
+            mc_buf_printf(err,
+                          "%s: scenarios[%zu] has the outcome '%s', not one of format version 1 "
+                          "(pass, fail, skip, error, deviation, not_run)",
+                          path, i, shown.data ? shown.data : "");
+            mc_buf_free(&shown);
+            json_decref(doc);
             return NULL;
         }
     }

@@ -99,6 +99,11 @@ c=$(code -X POST "$url")
 [ "$c" = 405 ] || [ "$c" = 501 ] || fail "POST answered $c"
 [ "$(code -H 'Host: attacker.example' "$url")" = 400 ] || fail "a foreign Host name was answered"
 [ "$(code -H 'Host: localhost:1' "$url")" = 200 ] || fail "localhost was refused"
+[ "$(code -H 'Host: LocalHost' "$url")" = 200 ] || fail "LocalHost (names are case-insensitive) was refused"
+[ "$(code -H 'Host: 127.0.0.2:1' "$url")" = 200 ] || fail "127.0.0.2 (a loopback address) was refused"
+[ "$(code -H 'Host: [::1]:1' "$url")" = 200 ] || fail "[::1] was refused"
+[ "$(code -H 'Host: 127.0.0.1.attacker.example' "$url")" = 400 ] || fail "a name under 127.0.0.1 was answered"
+[ "$(code -H 'Host: localhost.attacker.example:1' "$url")" = 400 ] || fail "a name under localhost was answered"
 headers=$(curl -sI "$url")
 printf '%s' "$headers" | grep -qi "^Content-Security-Policy: default-src 'none'" || fail "no CSP header"
 ok "methods, Host and headers"

@@ -235,13 +235,22 @@ bad-report) # a file that is not a report this mailconform reads: exit 2, the fi
     printf '{"format": "mailconform-report", "format_version": 1, "scenarios": [{"id": 3}]}' >"$W/sc.json"
     expect 2 "$MC" report "$W/sc.json"
     has "$W/err" 'sc\.json: scenarios\[0\] is not a scenario'
+    printf '{"format": "mailconform-report", "format_version": 1, "scenarios": [{"id": "x", "outcome": "fail"}, {"id": "y", "outcome": "error"}]}' >"$W/min.json"
+    # an outcome format version 1 does not have: refused, never rendered as a pass
+    # (JUnit had no child element for it, and report diff called it an "other change")
+    printf '{"format": "mailconform-report", "format_version": 1, "scenarios": [{"id": "x", "outcome": "crash"}]}' >"$W/crash.json"
+    for f in junit tap text html; do
+        expect 2 "$MC" report --format $f "$W/crash.json"
+        has "$W/err" "crash\\.json: scenarios\\[0\\] has the outcome 'crash', not one of format version 1"
+    done
+    expect 2 "$MC" report diff "$W/min.json" "$W/crash.json"
+    has "$W/err" "crash\\.json: scenarios\\[0\\] has the outcome 'crash'"
     expect 2 "$MC" report "$W/missing.json"
     has "$W/err" 'missing\.json: No such file'
     expect 2 "$MC" report --format xml "$W/missing.json"
     has "$W/err" "--format: 'xml' is not one of"
     expect 2 "$MC" report --tap-version 12 "$W/missing.json"
     # a minimal report (keys left out) renders in every format without a crash
-    printf '{"format": "mailconform-report", "format_version": 1, "scenarios": [{"id": "x", "outcome": "fail"}, {"id": "y", "outcome": "error"}]}' >"$W/min.json"
     for f in junit tap text; do
         expect 0 "$MC" report --format $f --transcript all -o "$W/min.$f" "$W/min.json"
     done
@@ -262,6 +271,22 @@ outfile) # -o writes whole or not at all
     for f in "$W"/*.tmp; do
         [ -e "$f" ] && fail "a .tmp file was left behind: $f"
     done
+    # a FIFO (as /dev/null or /dev/stdout: not a plain file) is written in place, never
+    # replaced by a file renamed over it (as root, -o /dev/null replaced the device)
+    mkfifo "$W/pipe.xml"
+    timeout 60 cat "$W/pipe.xml" >"$W/piped" &
+    expect 0 timeout 60 "$MC" report --format junit -o "$W/pipe.xml" "$W/r.json"
+    wait
+    [ -p "$W/pipe.xml" ] || fail "-o FIFO replaced the FIFO by a file"
+    valid_junit "$W/piped"
+    expect 0 "$MC" report --format junit -o /dev/null "$W/r.json"
+    [ -c /dev/null ] || fail "-o /dev/null replaced /dev/null"
+    # a symbolic link planted at FILE.tmp is not written through
+    echo VICTIM >"$W/victim"
+    ln -s "$W/victim" "$W/o2.xml.tmp"
+    expect 2 "$MC" report --format junit -o "$W/o2.xml" "$W/r.json"
+    has "$W/err" 'o2\.xml\.tmp: Too many levels of symbolic links'
+    [ "$(cat "$W/victim")" = VICTIM ] || fail "-o wrote through a symbolic link at FILE.tmp"
     ;;
 run-no-report) # run --junit/--tap without --report: a temporary report, removed afterwards
     peer_start "$BADPEER" good-pop3 60

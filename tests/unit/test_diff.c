@@ -388,6 +388,29 @@ START_TEST(test_text_names_the_broken_scenario)
 }
 END_TEST
 
+/* A report without run.scenario_set (or with a short sha256) is valid input: the HTML page must
+   not read past the hash it has (ASan caught a 12-octet read of ""). */
+START_TEST(test_html_without_scenario_set_hash)
+{
+    json_t *old_r = three_passing("s1"), *new_r = three_passing("abc");
+    json_object_del(mc_rj_obj(old_r, "run"), "scenario_set");
+    json_t *model = diff(old_r, new_r, 0);
+    char *html = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&html, &len);
+    struct mc_buf err = {0};
+    ck_assert_int_eq(mc_diff_print_html(f, model, NULL, &err), 0);
+    fclose(f);
+    ck_assert_ptr_nonnull(strstr(html, "<code>abc</code>"));
+    ck_assert_ptr_nonnull(strstr(html, "<code></code>"));
+    free(html);
+    mc_buf_free(&err);
+    json_decref(model);
+    json_decref(old_r);
+    json_decref(new_r);
+}
+END_TEST
+
 static Suite *diff_suite(void)
 {
     Suite *s = suite_create("diff");
@@ -406,6 +429,7 @@ static Suite *diff_suite(void)
     tcase_add_test(tc, test_a_repeated_id_is_refused);
     tcase_add_test(tc, test_other_target_is_a_warning);
     tcase_add_test(tc, test_text_names_the_broken_scenario);
+    tcase_add_test(tc, test_html_without_scenario_set_hash);
     suite_add_tcase(s, tc);
     return s;
 }
