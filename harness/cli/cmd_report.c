@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "cli/outfile.h"
+#include "lib/outfile.h"
 #include "cli/report_cmd.h"
 #include "render/render.h"
 #include "render/report_read.h"

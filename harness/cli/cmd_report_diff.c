@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "cli/outfile.h"
+#include "lib/outfile.h"
 #include "render/diff.h"
 #include "render/report_read.h" /* mc_rj_int */
 

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "engine/report_internal.h"
+#include "lib/outfile.h"
 
 #define REPORT_INDENT 2                 /* spaces per level, as JSON_INDENT(2) */
 #define REPORT_COPY_CHUNK (64u * 1024u) /* spool octets copied into the report at a time */
@@ -267,32 +268,25 @@ static int write_document(struct mc_report_sink *s, const struct mc_run_result *
     return o.err;
 }
 
-/* PATH.tmp, synced, then renamed over PATH: readers see the old report or the whole new one. */
+/* Whole or not at all (lib/outfile.h): readers see the old report or the whole new one. */
 static int write_file(struct mc_report_sink *s, const struct mc_run_result *run, struct mc_buf *err)
 {
-    struct mc_buf tmp = {0};
-    mc_buf_printf(&tmp, "%s.tmp", s->path);
-    FILE *f = fopen(tmp.data, "w");
-    if (!f) {
-        mc_report_error(err, "report: cannot create %s: %s", tmp.data, strerror(errno));
-        mc_buf_free(&tmp);
+    struct mc_outfile of;
+    struct mc_buf why = {0};
+    if (mc_outfile_open(&of, s->path, &why) != 0) {
+        mc_report_error(err, "report: cannot create %s", why.data);
+        mc_buf_free(&why);
         return -1;
     }
-    int failed = write_document(s, run, f);
-    if (!failed && fsync(fileno(f)) != 0)
-        failed = errno;
-    if (fclose(f) != 0 && !failed)
-        failed = errno ? errno : EIO;
-    if (!failed && rename(tmp.data, s->path) != 0) {
-        mc_report_error(err, "report: cannot rename %s to %s: %s", tmp.data, s->path,
-                        strerror(errno));
+    int failed = write_document(s, run, of.f);
+    if (failed) {
+        mc_report_error(err, "report: cannot write %s: %s", s->path, strerror(failed));
+        mc_outfile_abort(&of);
+    } else if (mc_outfile_commit(&of, &why) != 0) {
+        mc_report_error(err, "report: cannot write %s", why.data);
         failed = -1;
-    } else if (failed) {
-        mc_report_error(err, "report: cannot write %s: %s", tmp.data, strerror(failed));
     }
-    if (failed)
-        unlink(tmp.data);
-    mc_buf_free(&tmp);
+    mc_buf_free(&why);
     return failed ? -1 : 0;
 }
 

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "engine/jsonpos.h"
+#include "lib/outfile.h"
 
 #define TARGET_PROFILE_MAX (1024 * 1024) /* a profile is a small hand-written file */
 
@@ -651,16 +652,15 @@ int mc_target_write_profile(const struct mc_target *t, const char *path, struct 
                               json_pack("{s:s, s:s}", "scenario", t->deviations[i].scenario,
                                         "reason", t->deviations[i].reason));
     json_object_set_new(root, "deviations", deviations);
-    struct mc_buf tmp = {0};
-    mc_buf_printf(&tmp, "%s.tmp", path);
-    int rc = json_dump_file(root, tmp.data, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    if (rc == 0 && rename(tmp.data, path) != 0)
-        rc = -1;
-    if (rc != 0) {
+    struct mc_outfile of; /* whole or not at all, never renamed over a device (lib/outfile.h) */
+    int rc = mc_outfile_open(&of, path, err);
+    if (rc == 0 && json_dumpf(root, of.f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0) {
         mc_buf_printf(err, "cannot write %s: %s", path, strerror(errno));
-        unlink(tmp.data);
+        mc_outfile_abort(&of);
+        rc = -1;
+    } else if (rc == 0) {
+        rc = mc_outfile_commit(&of, err);
     }
-    mc_buf_free(&tmp);
     json_decref(root);
     return rc;
 }

@@ -287,6 +287,13 @@ outfile) # -o writes whole or not at all
     expect 2 "$MC" report --format junit -o "$W/o2.xml" "$W/r.json"
     has "$W/err" 'o2\.xml\.tmp: Too many levels of symbolic links'
     [ "$(cat "$W/victim")" = VICTIM ] || fail "-o wrote through a symbolic link at FILE.tmp"
+    # run's own JSON report and serve's target.json are written by the same code (lib/outfile.c)
+    mkfifo "$W/pipe.json"
+    timeout 60 cat "$W/pipe.json" >"$W/piped.json" &
+    expect 0 timeout 60 "$MC" run "$SRC/scenarios/pop3/stat-counts-messages.json" -r "$W/pipe.json"
+    wait
+    [ -p "$W/pipe.json" ] || fail "run -r FIFO replaced the FIFO by a file"
+    $PY -c 'import json,sys; json.load(open(sys.argv[1]))' "$W/piped.json" || fail "run -r FIFO: no JSON came through"
     ;;
 run-no-report) # run --junit/--tap without --report: a temporary report, removed afterwards
     peer_start "$BADPEER" good-pop3 60

@@ -1,12 +1,13 @@
 /*
- * outfile — writing an output file whole or not at all: a rendering (report --format, run
- * --junit/--tap/--html) is written to PATH.tmp, flushed, synced and renamed over PATH, so a
- * CI system reading PATH sees the previous file or the whole new one, never half of one.
+ * outfile — writing an output file whole or not at all: a report, a rendering (report
+ * --format, run --junit/--tap/--html), a target profile is written to PATH.tmp, flushed, synced and
+ * renamed over PATH, so a CI system reading PATH sees the previous file or the whole new one, never
+ * half of one.
  * "-" is standard output. A PATH that exists and is not a plain file (/dev/null, /dev/stdout,
  * a FIFO) is written directly: renaming a file over it would replace the device or pipe.
  */
-#ifndef MC_CLI_OUTFILE_H
-#define MC_CLI_OUTFILE_H
+#ifndef MC_LIB_OUTFILE_H
+#define MC_LIB_OUTFILE_H
 
 #include <stdbool.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /*
  * outfile — whole-or-nothing output files (outfile.h).
  */
-#include "cli/outfile.h"
+#include "lib/outfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
