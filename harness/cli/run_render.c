@@ -50,6 +50,54 @@ static bool folder_exists(const char *path, const char *option)
     return ok;
 }
 
+/* PATH with its folder resolved (symbolic links, "..", "."), so that two spellings of one file
+   compare equal; NULL when the folder does not resolve. The caller frees it. */
+static char *canonical_path(const char *path)
+{
+    char *copy = mc_xstrdup(path), *copy2 = mc_xstrdup(path);
+    char *dir = realpath(dirname(copy), NULL);
+    struct mc_buf out = {0};
+    if (dir)
+        mc_buf_printf(&out, "%s/%s", dir, basename(copy2));
+    free(dir);
+    free(copy);
+    free(copy2);
+    return out.data;
+}
+
+/* Two outputs (or an output and the report) naming one file would overwrite each other: the
+   JUnit file would replace the JSON report the other renderings are made from. */
+static bool outputs_distinct(const struct mc_run_render *r)
+{
+    const char *paths[MC_RUN_RENDER_COUNT + 1];
+    const char *names[MC_RUN_RENDER_COUNT + 1];
+    size_t n = 0;
+    if (r->user_report && strcmp(r->user_report, "-") != 0) {
+        paths[n] = r->user_report;
+        names[n++] = "--report";
+    }
+    for (int k = 0; k < MC_RUN_RENDER_COUNT; k++)
+        if (r->out[k] && strcmp(r->out[k], "-") != 0) {
+            paths[n] = r->out[k];
+            names[n++] = kinds[k].option;
+        }
+    bool ok = true;
+    for (size_t i = 0; i < n && ok; i++)
+        for (size_t j = i + 1; j < n && ok; j++) {
+            char *a = canonical_path(paths[i]), *b = canonical_path(paths[j]);
+            if (a && b && strcmp(a, b) == 0) {
+                fprintf(stderr,
+                        "mailconform run: %s and %s name the same file, %s: give each its own "
+                        "(nothing was run)\n",
+                        names[i], names[j], paths[j]);
+                ok = false;
+            }
+            free(a);
+            free(b);
+        }
+    return ok;
+}
+
 int mc_run_render_prepare(struct mc_run_render *r)
 {
     bool user_file = r->user_report && strcmp(r->user_report, "-") != 0;
@@ -65,6 +113,8 @@ int mc_run_render_prepare(struct mc_run_render *r)
             return -1;
         stdout_users += strcmp(r->out[k], "-") == 0;
     }
+    if (!outputs_distinct(r))
+        return -1;
     if (stdout_users + (r->user_report && !user_file) > 1) {
         fputs("mailconform run: only one of --report, --junit, --tap and --html may write to "
               "standard output ('-')\n",

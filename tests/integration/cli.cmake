@@ -39,3 +39,9 @@ mc_cli_test(serve-bad-port 2 "expected NAME=PORT" serve --dir ${CMAKE_CURRENT_BI
             --port pop4=1)
 mc_cli_test(serve-cert-without-key 2 "both a certificate and its key" serve
             --dir ${CMAKE_CURRENT_BINARY_DIR}/serve-bad --cert /nonexistent.pem)
+
+# Two outputs naming one file (however spelt) are refused before anything runs: the JUnit file
+# would replace the JSON report the other renderings are made from.
+mc_cli_test(run-same-output-file 2 "--report and --junit name the same file" run
+            -r ${CMAKE_CURRENT_BINARY_DIR}/same.json
+            --junit ${CMAKE_CURRENT_BINARY_DIR}/../integration/same.json ${MC_SRC}/scenarios)
