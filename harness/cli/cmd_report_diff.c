@@ -34,7 +34,8 @@ static const char diff_usage[] =
     "\n"
     "exit status: 0 no new failure; 1 a new failure (or a --fail-on category); 2 usage error,\n"
     "or a file that is not a report this mailconform reads (the message says which and why);\n"
-    "3 NEW tested no scenario at all (all errors, skips or not run), or was interrupted\n";
+    "3 NEW tested no scenario at all (all errors, skips or not run), was interrupted, or its\n"
+    "run's verdict was untested (set-up errors, more skips than --max-skip)\n";
 
 static void print_usage(FILE *f)
 {

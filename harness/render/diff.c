@@ -291,8 +291,9 @@ static void add_headline(json_t *model)
     mc_buf_free(&b);
 }
 
-/* Whether NEW cannot stand for the server at all (it tested nothing, or was interrupted), with
-   the verdict text saying so in b. */
+/* Whether NEW cannot stand for the server at all (it tested nothing, was interrupted, or its own
+   run's verdict was untested: set-up errors or more skips than --max-skip), with the verdict
+   text saying so in b. */
 static bool new_untested(const json_t *model, struct mc_buf *b)
 {
     const json_t *id = mc_rj_obj(model, "new"), *summary = mc_rj_obj(id, "summary");
@@ -309,6 +310,14 @@ static bool new_untested(const json_t *model, struct mc_buf *b)
         mc_buf_printf(b, "NOT TESTED: the run of %s was interrupted (%s), %lld scenario(s) not_run",
                       file, mc_rj_str(id, "stopped", "stopped early"),
                       mc_rj_int(summary, "not_run", 0));
+        return true;
+    }
+    if (strcmp(verdict, "untested") == 0) { /* its own run said so: set-up errors, --max-skip */
+        mc_buf_printf(b,
+                      "NOT TESTED: the run of %s could not test the target (its verdict: "
+                      "untested; %lld error, %lld skip of %lld)",
+                      file, mc_rj_int(summary, "error", 0), mc_rj_int(summary, "skip", 0),
+                      mc_rj_int(summary, "total", 0));
         return true;
     }
     return false;

@@ -313,6 +313,16 @@ START_TEST(test_errors_gate_only_when_asked_untested_is_exit_3)
                      "scenario(s) not_run (exit 3)");
     ck_assert_int_eq(json_array_size(mc_rj_arr(model, "warnings")), 1);
     json_decref(model);
+
+    /* a run whose own verdict is untested (set-up errors, --max-skip) is no green diff either */
+    json_object_set_new(run, "verdict", json_string("untested"));
+    json_object_set_new(run, "stopped", json_null());
+    model = diff(old_r, half, 0);
+    ck_assert_int_eq(mc_rj_int(model, "exit_status", -1), MC_DIFF_EXIT_UNTESTED);
+    ck_assert_str_eq(mc_rj_str(model, "verdict_text", ""),
+                     "NOT TESTED: the run of new.json could not test the target (its verdict: "
+                     "untested; 1 error, 1 skip of 3) (exit 3)");
+    json_decref(model);
     json_decref(old_r);
     json_decref(half);
     json_decref(none);
