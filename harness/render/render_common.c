@@ -191,3 +191,11 @@ size_t mc_render_color_at(const char *s, size_t len)
     }
     return 0;
 }
+
+const char *mc_render_run_not_tested(const json_t *report)
+{
+    const char *verdict = mc_rj_str(mc_rj_obj(report, "run"), "verdict", "");
+    if (strcmp(verdict, "untested") == 0 || strcmp(verdict, "interrupted") == 0)
+        return verdict;
+    return NULL;
+}

@@ -26,6 +26,12 @@ const char *mc_render_protocol_group(const json_t *scenario);
    deviation.) */
 bool mc_render_wants_transcript(const json_t *scenario, enum mc_render_transcripts which);
 
+/* The run's verdict when it says the target was not (fully) tested — "untested" (exit 3:
+   set-up errors, everything skipped, too many skips) or "interrupted" — else NULL. CI
+   renderings add a failing test for it, so a run that tested nothing never reads green. */
+const char *mc_render_run_not_tested(const json_t *report);
+#define MC_RENDER_RUN_TEST "run-verdict" /* the name of that test */
+
 /* fail, error or deviation: a scenario whose failure (if any) is worth showing. */
 bool mc_render_is_bad(const char *outcome);
 

@@ -268,6 +268,35 @@ static void testsuite(struct mc_buf *b, const json_t *report, const char *group,
     mc_buf_append_str(b, "  </testsuite>\n");
 }
 
+/* A run that could not test the target, or was interrupted, is an error of its own in a suite
+   "mailconform.run": without it a CI system would count only the scenarios, all skipped or
+   not run, and show green. */
+static void run_suite(struct mc_buf *b, const json_t *report, size_t id)
+{
+    const char *verdict = mc_render_run_not_tested(report);
+    if (!verdict)
+        return;
+    const json_t *run = mc_rj_obj(report, "run");
+    struct counts n = {.tests = 1, .errors = 1};
+    mc_buf_append_str(b, "  <testsuite");
+    attr(b, "name", JUNIT_CLASS_PREFIX "run");
+    counts_attrs(b, &n, true);
+    timestamp_attr(b, report);
+    mc_buf_printf(b, " id=\"%zu\">\n", id);
+    properties(b, report);
+    mc_buf_append_str(b, "    <testcase");
+    attr(b, "name", MC_RENDER_RUN_TEST);
+    attr(b, "classname", JUNIT_CLASS_PREFIX "run");
+    mc_buf_append_str(b, " time=\"0\">\n");
+    struct mc_buf body = {0};
+    const char *stopped = mc_rj_str(run, "stopped", NULL);
+    mc_buf_printf(&body, "exit status %lld%s%s", mc_rj_int(run, "exit_status", -1),
+                  stopped ? "; stopped: " : "", stopped ? stopped : "");
+    result_element(b, "error", verdict, mc_rj_str(run, "verdict_text", verdict), body.data);
+    mc_buf_free(&body);
+    mc_buf_append_str(b, "    </testcase>\n  </testsuite>\n");
+}
+
 int mc_render_junit(FILE *out, const json_t *report, const struct mc_render_options *opts,
                     struct mc_buf *err)
 {
@@ -280,6 +309,10 @@ int mc_render_junit(FILE *out, const json_t *report, const struct mc_render_opti
     size_t i;
     const json_t *sc;
     json_array_foreach(scenarios, i, sc) count(&total, sc);
+    if (mc_render_run_not_tested(report)) { /* the run-verdict test case (run_suite) */
+        total.tests++;
+        total.errors++;
+    }
     struct mc_buf b = {0};
     mc_buf_append_str(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                           "<!-- a mailconform report as JUnit XML (docs/report-format.md, "
@@ -294,6 +327,7 @@ int mc_render_junit(FILE *out, const json_t *report, const struct mc_render_opti
         mc_buf_reset(&b);
     }
     free(groups);
+    run_suite(&b, report, n);
     mc_buf_append_str(&b, "</testsuites>\n");
     fwrite(b.data, 1, b.len, out);
     mc_buf_free(&b);

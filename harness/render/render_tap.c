@@ -192,6 +192,26 @@ static void test_point(struct mc_buf *b, size_t number, const json_t *sc,
     yaml_diagnostics(b, sc, outcome, opts);
 }
 
+/* A run that could not test the target, or was interrupted, is a failing test point of its
+   own: the scenarios alone (all skipped or not run) would let a harness read the file as a
+   pass. */
+static void run_point(struct mc_buf *b, size_t number, const json_t *report)
+{
+    const char *verdict = mc_render_run_not_tested(report);
+    if (!verdict)
+        return;
+    const json_t *run = mc_rj_obj(report, "run");
+    mc_buf_printf(b, "not ok %zu - " MC_RENDER_RUN_TEST ": ", number);
+    tap_text(b, mc_rj_str(run, "verdict_text", verdict), true);
+    mc_buf_append_str(b, "\n  ---\n");
+    yaml_key(b, "message", mc_rj_str(run, "verdict_text", verdict));
+    yaml_key(b, "severity", "error");
+    yaml_key(b, "verdict", verdict);
+    yaml_key(b, "stopped", mc_rj_str(run, "stopped", NULL));
+    mc_buf_printf(b, TAP_YAML_INDENT "exit_status: %lld\n" TAP_YAML_INDENT "...\n",
+                  mc_rj_int(run, "exit_status", -1));
+}
+
 static void closing_comments(struct mc_buf *b, const json_t *report)
 {
     const json_t *s = mc_rj_obj(report, "summary"), *run = mc_rj_obj(report, "run");
@@ -221,12 +241,13 @@ int mc_render_tap(FILE *out, const json_t *report, const struct mc_render_option
         return -1;
     }
     const json_t *scenarios = mc_rj_arr(report, "scenarios");
+    size_t points = json_array_size(scenarios) + (mc_render_run_not_tested(report) ? 1 : 0);
     struct mc_buf b = {0};
     mc_buf_printf(&b, "TAP version %d\n", version);
-    if (json_array_size(scenarios) == 0)
+    if (points == 0)
         mc_buf_append_str(&b, "1..0 # SKIP the report has no scenario\n");
     else
-        mc_buf_printf(&b, "1..%zu\n", json_array_size(scenarios));
+        mc_buf_printf(&b, "1..%zu\n", points);
     size_t i;
     const json_t *sc;
     json_array_foreach(scenarios, i, sc)
@@ -235,6 +256,7 @@ int mc_render_tap(FILE *out, const json_t *report, const struct mc_render_option
         fwrite(b.data, 1, b.len, out); /* one scenario at a time: the buffer stays small */
         mc_buf_reset(&b);
     }
+    run_point(&b, points, report);
     closing_comments(&b, report);
     fwrite(b.data, 1, b.len, out);
     mc_buf_free(&b);

@@ -72,6 +72,25 @@ junit-error) # a set-up error is <error type=CAUSE> with the reason and the hint
     has "$W/j.xml" '^hint: .*(running|port)'
     lacks "$W/j.xml" '<failure'
     has "$W/j.xml" 'failures="0" errors="[1-9]'
+    # the run could not test the target (exit 3): a failing run-verdict test, so neither a
+    # JUnit consumer nor prove reads the file as green, even when every scenario was skipped
+    has "$W/j.xml" '<testcase name="run-verdict" classname="mailconform.run" time="0">'
+    has "$W/j.xml" '<error type="untested" message="NOT TESTED: '
+    expect 0 "$MC" report --format tap --tap-version 13 -o "$W/t.tap" "$W/r.json"
+    has "$W/t.tap" '^not ok [0-9]+ - run-verdict: NOT TESTED: '
+    prove -e cat "$W/t.tap" >"$W/prove" 2>&1 && fail "prove read an untested run as a pass"
+    "$PY" - "$W/r.json" "$W/skipped.json" <<'PYEOF'
+import json, sys
+r = json.load(open(sys.argv[1]))
+for s in r["scenarios"]:
+    s.update(outcome="skip", reason="the target lacks it", cause=None, hint=None, failure=None)
+json.dump(r, open(sys.argv[2], "w"))
+PYEOF
+    expect 0 "$MC" report --format tap --tap-version 13 -o "$W/s.tap" "$W/skipped.json"
+    prove -e cat "$W/s.tap" >"$W/prove" 2>&1 && fail "prove read an all-skipped untested run as a pass"
+    expect 0 "$MC" report --format junit -o "$W/s.xml" "$W/skipped.json"
+    valid_junit "$W/s.xml"
+    has "$W/s.xml" '<testsuites name="mailconform" tests="[0-9]+" failures="0" errors="1"'
     ;;
 junit-escape) # bytes XML forbids appear as \xHH, never raw; the file stays valid UTF-8 XML
     peer_start "$BADPEER" nul-status 60
