@@ -39,8 +39,19 @@ static json_t *parse_fd(int fd, const char *name, struct mc_buf *err)
                       (long long)st.st_size, MC_REPORT_FILE_MAX);
         return NULL;
     }
+    /* Through a buffered stream on a copy of the descriptor (the caller keeps fd open):
+       jansson's json_loadfd reads one byte per read(2), 2 s for a 4 MiB report. */
+    int copy = dup(fd);
+    FILE *f = copy >= 0 ? fdopen(copy, "r") : NULL;
+    if (!f) {
+        if (copy >= 0)
+            close(copy);
+        mc_buf_printf(err, "%s: %s", name, strerror(errno));
+        return NULL;
+    }
     json_error_t je;
-    json_t *doc = json_loadfd(fd, JSON_REJECT_DUPLICATES, &je);
+    json_t *doc = json_loadf(f, JSON_REJECT_DUPLICATES, &je);
+    fclose(f);
     if (!doc)
         mc_buf_printf(err, "%s:%d:%d: not a JSON report: %s", name, je.line, je.column, je.text);
     return doc;
