@@ -2,11 +2,16 @@
  * report_browser — the listener, the request checks and the routes of the report browser
  * (report_browser.h). The pages themselves are made in browser_pages.c.
  *
- * Routes (GET and HEAD only):
+ * Routes (GET and HEAD; any other method is answered 405 with `Allow: GET, HEAD`):
  *   /                      the list of reports in DIR
  *   /report/NAME.json      that report as the HTML report
  *   /raw/NAME.json         the JSON file as it is
- *   /diff?old=A&new=B      the comparison of two reports of DIR
+ *   /diff?old=A&new=B      the comparison of two reports of DIR (400 without both)
+ *
+ * Pages are made in the event loop, one at a time: while a report is parsed and rendered, other
+ * clients wait. So a report over MC_BROWSER_RENDER_MAX is refused with 422 on /report and
+ * /diff (listed as too large to render here), and the connections are bounded by
+ * browser_guard.c.
  */
 #include "cli/report_browser.h"
 
@@ -140,7 +145,9 @@ static void serve_report(struct mc_report_browser *b, struct evhttp_request *req
         evbuffer_free(out);
         return;
     }
-    int rc = fd < 0 ? -1 : mc_browser_page_report(&body, fd, name, &err);
+    int rc = fd < 0 || mc_browser_too_large(fd, name, &err)
+                 ? -1
+                 : mc_browser_page_report(&body, fd, name, &err);
     if (fd >= 0)
         close(fd);
     if (rc == 0)
@@ -163,10 +170,15 @@ static void serve_diff(struct mc_report_browser *b, struct evhttp_request *req, 
     const char *old_name = evhttp_find_header(&params, "old");
     const char *new_name = evhttp_find_header(&params, "new");
     int old_fd = -1, new_fd = -1, rc = -1;
-    if (!old_name || !new_name)
-        mc_buf_printf(&err, "give ?old=NAME.json&new=NAME.json");
-    else if ((old_fd = mc_browser_open(b, old_name, &err)) >= 0 &&
-             (new_fd = mc_browser_open(b, new_name, &err)) >= 0)
+    if (!old_name || !new_name) {
+        answer_problem(req, HTTP_BADREQUEST, "Bad Request", "give ?old=NAME.json&new=NAME.json");
+        evhttp_clear_headers(&params);
+        return;
+    }
+    if ((old_fd = mc_browser_open(b, old_name, &err)) >= 0 &&
+        (new_fd = mc_browser_open(b, new_name, &err)) >= 0 &&
+        !mc_browser_too_large(old_fd, old_name, &err) &&
+        !mc_browser_too_large(new_fd, new_name, &err))
         rc = mc_browser_page_diff(&body, old_fd, old_name, new_fd, new_name, &err);
     if (old_fd >= 0)
         close(old_fd);
@@ -222,9 +234,14 @@ static void on_request(struct evhttp_request *req, void *arg)
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
     const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
     char *name = NULL;
+    enum evhttp_cmd_type method = evhttp_request_get_command(req);
     if (!host_ok(b, req)) {
         answer_problem(req, HTTP_BADREQUEST, "Bad Request",
                        "this report browser answers only to a loopback host name");
+    } else if (method != EVHTTP_REQ_GET && method != EVHTTP_REQ_HEAD) {
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, HEAD");
+        answer_problem(req, HTTP_BADMETHOD, "Method Not Allowed",
+                       "this report browser is read-only: GET and HEAD only");
     } else if (!path) {
         answer_problem(req, HTTP_BADREQUEST, "Bad Request", "no path");
     } else if (strcmp(path, "/") == 0) {
@@ -328,7 +345,12 @@ struct mc_report_browser *mc_report_browser_start(struct event_base *base, const
     }
     b->cache = mc_browser_cache_new();
     b->http = evhttp_new(base);
-    evhttp_set_allowed_methods(b->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
+    /* Every method reaches on_request, which answers 405 with Allow to all but GET and HEAD
+       (RFC 9110 15.5.6); evhttp's own refusal would be 501, "not implemented". */
+    evhttp_set_allowed_methods(b->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
+                                            EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+                                            EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
+                                            EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
     evhttp_set_max_headers_size(b->http, BROWSER_HEADERS_MAX);
     evhttp_set_max_body_size(b->http, 0);
     evhttp_set_timeout(b->http, BROWSER_TIMEOUT_S);
