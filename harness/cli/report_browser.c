@@ -30,6 +30,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli/browser_guard.h"
 #include "cli/browser_pages.h"
 
 /* RFC 9112 section 3 recommends supporting request lines of at least 8000 octets; a browser's
@@ -40,10 +41,11 @@
 
 struct mc_report_browser {
     struct evhttp *http;
-    int dir_fd;    /* the reports' folder: every file is opened relative to it */
-    char *dir;     /* for messages */
-    bool loopback; /* the listener is on a loopback address: Host must name one */
-    unsigned port; /* the port listened on */
+    struct mc_browser_guard *guard; /* the listener, the bounds on connections */
+    int dir_fd;                     /* the reports' folder: every file is opened relative to it */
+    char *dir;                      /* for messages */
+    bool loopback;                  /* the listener is on a loopback address: Host must name one */
+    unsigned port;                  /* the port listened on */
     struct mc_browser_cache *cache;
 };
 
@@ -235,6 +237,7 @@ static void on_request(struct evhttp_request *req, void *arg)
     const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
     char *name = NULL;
     enum evhttp_cmd_type method = evhttp_request_get_command(req);
+    mc_browser_guard_request(b->guard, req);
     if (!host_ok(b, req)) {
         answer_problem(req, HTTP_BADREQUEST, "Bad Request",
                        "this report browser answers only to a loopback host name");
@@ -299,17 +302,6 @@ static int host_is_loopback(const char *host, bool *loopback)
     return 0;
 }
 
-static unsigned bound_port(struct evhttp_bound_socket *sock)
-{
-    struct sockaddr_storage ss;
-    socklen_t len = sizeof ss;
-    if (getsockname(evhttp_bound_socket_get_fd(sock), (struct sockaddr *)&ss, &len) != 0)
-        return 0;
-    if (ss.ss_family == AF_INET6)
-        return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-    return ntohs(((struct sockaddr_in *)&ss)->sin_port);
-}
-
 static struct mc_report_browser *fail(struct mc_report_browser *b, struct mc_buf *err,
                                       const char *fmt, const char *arg)
 {
@@ -355,13 +347,14 @@ struct mc_report_browser *mc_report_browser_start(struct event_base *base, const
     evhttp_set_max_body_size(b->http, 0);
     evhttp_set_timeout(b->http, BROWSER_TIMEOUT_S);
     evhttp_set_gencb(b->http, on_request, b);
-    struct evhttp_bound_socket *sock = evhttp_bind_socket_with_handle(b->http, host, b->port);
-    if (!sock)
-        return fail(b, err,
-                    "--http: cannot listen on %s (in use, or not an address of this "
-                    "machine)",
-                    addr);
-    b->port = bound_port(sock);
+    struct mc_buf why = {0};
+    b->guard = mc_browser_guard_new(base, b->http, host, b->port, &b->port, &why);
+    if (!b->guard) {
+        mc_buf_printf(err, "--http: cannot listen on %s: %s", addr, why.data);
+        mc_buf_free(&why);
+        mc_report_browser_stop(b);
+        return NULL;
+    }
     mc_buf_printf(url, strchr(host, ':') ? "http://[%s]:%u/" : "http://%s:%u/", host, b->port);
     return b;
 }
@@ -370,8 +363,9 @@ void mc_report_browser_stop(struct mc_report_browser *b)
 {
     if (!b)
         return;
+    mc_browser_guard_free(b->guard);
     if (b->http)
-        evhttp_free(b->http);
+        evhttp_free(b->http); /* the listener and the connections too */
     if (b->dir_fd >= 0)
         close(b->dir_fd);
     mc_browser_cache_free(b->cache);
