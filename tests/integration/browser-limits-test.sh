@@ -75,7 +75,7 @@ fds)
     ;;
 cap)
     start
-    base=$(ls "/proc/$pid/fd" | wc -l)
+    base=$(find "/proc/$pid/fd" -mindepth 1 -maxdepth 1 | wc -l)
     "$PY" - "$port" "$pid" "$url" <<'PYEOF' >"$WORK/held" || fail "the client failed: $(cat "$WORK/held")"
 import os, socket, subprocess, sys, time
 port, pid, url = int(sys.argv[1]), sys.argv[2], sys.argv[3]
