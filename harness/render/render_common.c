@@ -199,3 +199,63 @@ const char *mc_render_run_not_tested(const json_t *report)
         return verdict;
     return NULL;
 }
+void mc_render_terminal_write(FILE *out, const char *s, size_t len, bool color)
+{
+    for (size_t i = 0; s && i < len;) {
+        unsigned char ch = (unsigned char)s[i];
+        size_t own = ch == 0x1b && color ? mc_render_color_at(s + i, len - i) : 0;
+        bool c1 = ch == 0xc2 && i + 1 < len && (unsigned char)s[i + 1] >= 0x80 &&
+                  (unsigned char)s[i + 1] <= 0x9f;
+        if (own) {
+            fwrite(s + i, 1, own, out);
+            i += own;
+        } else if ((ch < 0x20 && ch != '\n') || ch == 0x7f || c1) {
+            fprintf(out, "\\x%02x", ch);
+            if (c1)
+                fprintf(out, "\\x%02x", (unsigned char)s[i + 1]);
+            i += c1 ? 2 : 1;
+        } else {
+            fputc(ch, out);
+            i++;
+        }
+    }
+}
+
+/* The counter of `outcome` in c, NULL for an outcome format version 1 does not have (the
+   readers refuse such a report before it is rendered). */
+static long long *count_of(struct mc_render_counts *c, const char *outcome)
+{
+    static const char *const names[] = {"pass", "fail", "deviation", "error", "skip", "not_run"};
+    long long *slots[] = {&c->pass, &c->fail, &c->deviation, &c->error, &c->skip, &c->not_run};
+    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
+        if (strcmp(names[k], outcome) == 0)
+            return slots[k];
+    return NULL;
+}
+
+void mc_render_count_outcomes(const json_t *report, struct mc_render_counts *out)
+{
+    *out = (struct mc_render_counts){0};
+    size_t i;
+    const json_t *sc;
+    json_array_foreach(mc_rj_arr(report, "scenarios"), i, sc)
+    {
+        long long *n = count_of(out, mc_rj_str(sc, "outcome", ""));
+        if (n)
+            (*n)++;
+        out->total++;
+    }
+}
+
+bool mc_render_summary_counts(const json_t *report, struct mc_render_counts *out)
+{
+    const json_t *s = mc_rj_obj(report, "summary");
+    *out = (struct mc_render_counts){.total = mc_rj_int(s, "total", 0),
+                                     .pass = mc_rj_int(s, "pass", 0),
+                                     .fail = mc_rj_int(s, "fail", 0),
+                                     .deviation = mc_rj_int(s, "deviation", 0),
+                                     .error = mc_rj_int(s, "error", 0),
+                                     .skip = mc_rj_int(s, "skip", 0),
+                                     .not_run = mc_rj_int(s, "not_run", 0)};
+    return s != NULL;
+}
