@@ -374,6 +374,7 @@ static void ld_step(struct ld *ld, json_t *v, const char *path, struct mc_step *
         return;
     }
     st->session = ld_step_session(ld, v, path, st->kind);
+    ld->step_session = st->session;
     char p[LD_PATH_MAX];
     mc_ld_path_key(p, path, action);
     ld_action(ld, json_object_get(v, action), p, st);
@@ -387,7 +388,6 @@ static void ld_step(struct ld *ld, json_t *v, const char *path, struct mc_step *
         st->new_command = !c;
 
     struct mc_strv groups = {0}, maybe = {0};
-    ld->step_session = st->session;
     ld_step_extras(ld, v, path, st, &groups, &maybe);
     ld_step_soft_track(ld, v, path, st, &groups, &maybe);
     ld->step_session = -1;
