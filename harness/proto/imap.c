@@ -497,6 +497,27 @@ static bool imap_login_needs_tls(const struct mc_strv *plain, const struct mc_st
     return mc_strv_contains_nocase(plain, "LOGINDISABLED");
 }
 
+/* "* nz-number EXPUNGE" (RFC 9051 7.5.1, RFC 3501 7.4.1): message `number` is gone and every
+   later message's number is one less. The number is checked against nz-number (RFC 9051 9). */
+static bool imap_expunged(const char *line, size_t len, unsigned long *number)
+{
+    static const char word[] = " EXPUNGE";
+    const size_t word_len = sizeof word - 1;
+    if (len < 2 + 1 + word_len || line[0] != '*' || line[1] != ' ' || line[2] == '0')
+        return false;
+    unsigned long n = 0;
+    size_t i = 2;
+    for (; i < len && line[i] >= '0' && line[i] <= '9'; i++) {
+        n = n * 10 + (unsigned long)(line[i] - '0');
+        if (n > 4294967295UL)
+            return false;
+    }
+    if (i == 2 || len - i != word_len || strncasecmp(line + i, word, word_len) != 0)
+        return false;
+    *number = n;
+    return true;
+}
+
 /* RFC 9051 6.3.12: APPEND with a synchronizing literal. */
 static void imap_store_command(size_t size, struct mc_buf *out)
 {
@@ -509,6 +530,7 @@ const struct mc_protocol mc_proto_imap = {
     .line_max = IMAP_LINE_MAX,
     .lines_key = "untagged",
     .status_words = imap_status_words,
+    .expunged = imap_expunged,
     .state_new = imap_state_new,
     .state_free = imap_state_free,
     .begin = imap_begin,

@@ -128,6 +128,11 @@ struct mc_protocol {
     /* Replies carry a three-digit code, and perhaps an enhanced status code (SMTP, RFC 5321
        4.2; RFC 3463): a scenario may expect "code", "class" and "enhanced". */
     bool reply_codes;
+    /* Message numbers shift within a session (IMAP, RFC 9051 7.5.1): true when the data line
+       `line` removes message `*number`, and every later message moves down by one. NULL: the
+       protocol's numbers never shift while a session lasts (POP3 keeps them until QUIT), so a
+       scenario cannot "track" messages there. */
+    bool (*expunged)(const char *line, size_t len, unsigned long *number);
 
     struct mc_proto_state *(*state_new)(void);
     void (*state_free)(struct mc_proto_state *st);

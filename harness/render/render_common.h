@@ -47,6 +47,10 @@ bool mc_render_is_bad(const char *outcome);
        because:  ...
    Nothing when the scenario has no `failure`. */
 void mc_render_failure_block(const json_t *scenario, const char *indent, struct mc_buf *out);
+/* The scenario's warnings (soft steps below MUST that failed, docs/report-format.md), each as
+   a failure block led by "warning (soft check, LEVEL, not a failure): "; nothing if none. */
+void mc_render_warnings_block(const json_t *scenario, const char *indent, struct mc_buf *out);
+size_t mc_render_warning_count(const json_t *scenario);
 
 /* "FILE:LINE:COL" of the failing step (FILE alone for an implicit step), appended to out. */
 void mc_render_failure_at(const json_t *scenario, struct mc_buf *out);

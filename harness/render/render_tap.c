@@ -140,7 +140,8 @@ static void yaml_diagnostics(struct mc_buf *b, const json_t *sc, const char *out
 {
     bool bad = mc_render_is_bad(outcome);
     bool transcript = mc_render_wants_transcript(sc, opts->transcripts);
-    if (!bad && !transcript)
+    size_t warnings = mc_render_warning_count(sc);
+    if (!bad && !transcript && !warnings)
         return;
     mc_buf_append_str(b, TAP_YAML_INDENT "---\n");
     const json_t *f = mc_rj_obj(sc, "failure");
@@ -156,6 +157,14 @@ static void yaml_diagnostics(struct mc_buf *b, const json_t *sc, const char *out
     }
     if (bad)
         yaml_failure(b, sc);
+    if (warnings) { /* soft checks below MUST: visible, but the test point stays ok */
+        struct mc_buf w = {0}, first = {0};
+        mc_render_warnings_block(sc, "", &w);
+        mc_buf_printf(&first, "%zu soft check(s) below MUST failed (not a failure)", warnings);
+        yaml_block(b, "warnings", first.data, w.data);
+        mc_buf_free(&w);
+        mc_buf_free(&first);
+    }
     if (transcript) {
         struct mc_buf t = {0}, first = {0};
         mc_render_transcript(sc, NULL, &t);

@@ -188,6 +188,11 @@ static void text_scenario(struct text *t, const json_t *sc, bool listing)
     struct mc_buf b = {0};
     if (strcmp(outcome, "fail") == 0 || strcmp(outcome, "deviation") == 0)
         mc_render_failure_block(sc, "    ", &b);
+    if (mc_render_warning_count(sc)) {
+        mc_buf_append_str(&b, c(t, "yellow"));
+        mc_render_warnings_block(sc, "    ", &b);
+        mc_buf_append_str(&b, c(t, "reset"));
+    }
     if (!listing && mc_render_wants_transcript(sc, t->transcripts)) {
         struct mc_transcript_style style = {.indent = TEXT_TRANSCRIPT_INDENT, .color = t->color};
         mc_render_transcript(sc, &style, &b);
@@ -366,6 +371,13 @@ static void text_summary(struct text *t, bool listing)
                   n.fail ? c(t, "reset") : "", n.deviation, n.error ? c(t, "red") : "", n.error,
                   n.error ? c(t, "reset") : "", n.skip, n.not_run);
     text_summary_note(t, &n);
+    long long warned = mc_rj_int(summary, "warned", 0);
+    if (warned)
+        mc_buf_printf(&t->b,
+                      "%s%lld scenario(s) with warnings%s: soft checks below MUST failed (shown "
+                      "above as \"warning (soft check ...)\"; they do not change the exit "
+                      "status)\n",
+                      c(t, "yellow"), warned, c(t, "reset"));
     if (summary)
         text_breakdown(t, summary);
     text_skips(t, summary);

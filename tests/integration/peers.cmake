@@ -134,3 +134,21 @@ mc_peer_test(good-imap.login-noop good-imap imap-login-noop.json 0 -)
 mc_peer_bounded_test(imap-flood.bounded imap-flood imap-login-noop.json 1 MC_SYN_REPLY_MEMORY_MAX
                      true 384 90)
 mc_peer_bounded_test(imap-literal.intact imap-literal imap-big-literal.json 0 - true 448 90)
+
+# Scenario-format constructs, each against a mailbox that does it right and one that does not
+# (docs/scenario-format.md): "track" follows message numbers through EXPUNGE responses, and a
+# server that numbers them as if nothing had moved leaves the tracked message alive;
+# "untagged_shared" lets one FETCH line carry both the body and the \Seen it set; a "soft"
+# step below MUST that fails is a warning (exit 0, shown in the report) and the steps after it
+# run; a soft MUST step fails the scenario, the steps after it still run.
+mc_peer_test(good-imap.track imap-mailbox imap-track-expunge.json 0 -)
+mc_peer_test(track.stale-expunge imap-stale-expunge imap-track-expunge.json 1
+             "to match '^0$'; it is '2'")
+mc_peer_test(good-imap.shared imap-mailbox imap-shared-seen.json 0 -)
+mc_peer_test(shared.seen-unsaid imap-seen-unsaid imap-shared-seen.json 1
+             "untagged_shared: a line other patterns matched would do")
+mc_peer_test_fields(good-imap.soft imap-mailbox imap-soft-seen.json 0 - last_step=pass)
+mc_peer_test_fields(soft.should-warns imap-seen-unsaid imap-soft-seen.json 0 -
+                    "warning=untagged_shared" last_step=pass)
+mc_peer_test_fields(soft.must-fails imap-seen-unsaid imap-soft-must-seen.json 1
+                    "untagged_shared" last_step=pass)
