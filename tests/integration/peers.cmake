@@ -64,6 +64,10 @@ mc_peer_test_fields(pop3-err-reset pop3-err-reset pop3-stat-ok.json 1
 mc_peer_test_fields(pop3-err-reset.next pop3-err-reset pop3-err-then-noop.json 1
                     "maildrop locked, closing'"
                     "got=-ERR [SYS/TEMP] maildrop locked, closing")
+# "BAD, or BYE and close" is expressible: the BYE before the close is the reply, status BYE.
+mc_peer_test(imap-bye-reset.bad-or-bye imap-bye-reset imap-bad-or-bye.json 0 -)
+mc_peer_test(good-imap.bad-or-bye good-imap imap-bad-or-bye.json 1
+             "the reply matched none of the 2 alternatives of any_of")
 mc_peer_test_fields(smtp-421-reset smtp-421-reset smtp-ehlo.json 1
                     "got '421 4.3.2 badpeer shutting down'" "got=421 4.3.2 badpeer shutting down")
 
