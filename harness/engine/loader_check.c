@@ -358,6 +358,24 @@ bool mc_ld_level(struct ld *ld, json_t *v, const char *path, int *out)
     return true;
 }
 
+/*
+ * A citation without a section sends the reader through a whole RFC to find the requirement
+ * (RFC 3501 alone is over 100 pages): every citation names its section (issue 10, Deliver 6).
+ * A missing section points at the citation object, like every missing required key.
+ */
+static bool ld_rfc_section(struct ld *ld, json_t *item, const char *path, char **out)
+{
+    char q[LD_PATH_MAX];
+    json_t *sec = json_object_get(item, "section");
+    mc_ld_path_key(q, path, "section");
+    if (!sec) {
+        mc_ld_error(ld, q,
+                    "is required: cite the section as the RFC numbers it (\"section\": \"6.3.4\")");
+        return false;
+    }
+    return mc_ld_string(ld, sec, q, LD_STR_NONEMPTY | LD_STR_ONE_LINE, out);
+}
+
 void mc_ld_rfc_refs(struct ld *ld, json_t *v, const char *path, struct mc_rfc_refs *out)
 {
     static const char *const keys[] = {"rfc", "section", NULL};
@@ -381,9 +399,7 @@ void mc_ld_rfc_refs(struct ld *ld, json_t *v, const char *path, struct mc_rfc_re
         json_t *num = mc_ld_required(ld, item, p, "rfc");
         mc_ld_path_key(q, p, "rfc");
         bool ok = num && mc_ld_int(ld, num, q, 1, LD_RFC_MAX, &r.rfc);
-        json_t *sec = json_object_get(item, "section");
-        mc_ld_path_key(q, p, "section");
-        if (sec && !mc_ld_string(ld, sec, q, LD_STR_NONEMPTY | LD_STR_ONE_LINE, &r.section))
+        if (!ld_rfc_section(ld, item, p, &r.section))
             ok = false;
         if (ok)
             out->items[out->count++] = r;

@@ -376,6 +376,8 @@ static void on_reply(struct mc_srun *r, struct mc_op *op)
     }
     struct mc_buf why = {0};
     bool ok = check_reply(r, op, &why);
+    if (!ok && op->s->closed) /* the close came with the reply: an IMAP BYE, say */
+        mc_buf_append_str(&why, ", and then closed the connection");
     r->last_positive = op->s->reply.positive;
     if (ok) {
         login_succeeded(r, op);

@@ -216,6 +216,8 @@ static void step_end(struct mc_srun *r, enum mc_outcome outcome, const char *why
     if (op && op->s && op->s->reply.status_line) /* every byte, unprintable ones escaped */
         sr->got = mc_escape_dup(op->s->reply.status_line, op->s->reply.status_line_len,
                                 MC_ESCAPE_KEEP_UTF8);
+    else if (op && op->s && op->s->closed && op->s->last_words) /* a close cut the reply */
+        sr->got = mc_xstrdup(op->s->last_words);
     if (why)
         sr->why = mc_xstrdup(why);
     r->cur = NULL;

@@ -465,6 +465,23 @@ static bool imap_greeting_is_mine(const char *line, size_t len)
            mc_syn_token_eq(line + 2, n, "BYE");
 }
 
+/* RFC 9051 7.1.5: an untagged BYE says the server is about to close. When it is the last line
+   before the close, it is the answer to the command in progress: the reply ends with it. */
+static bool imap_closing_reply(struct mc_reply *r)
+{
+    if (r->lines.count == 0)
+        return false;
+    const struct mc_str *last = &r->lines.items[r->lines.count - 1];
+    char word[sizeof r->status];
+    size_t text_off;
+    if (last->len < 1 || last->ptr[0] != '*' ||
+        !imap_status_word(last->ptr, last->len, 1, word, sizeof word, &text_off) ||
+        strcmp(word, "BYE") != 0)
+        return false;
+    mc_syn_finish(r, MC_REPLY_FINAL, "BYE", last->ptr, last->len, text_off, false);
+    return true;
+}
+
 /* RFC 5530 3: AUTHENTICATIONFAILED, AUTHORIZATIONFAILED, EXPIRED and CONTACTADMIN are about
    the account; UNAVAILABLE, PRIVACYREQUIRED, INUSE, LIMIT about something else. NO without a
    code to LOGIN/AUTHENTICATE is the usual "wrong user name or password" (RFC 9051 6.2.3). */
@@ -554,6 +571,7 @@ const struct mc_protocol mc_proto_imap = {
     .greeting_rule = {9051, "7.1"},
     .starttls_rule = {9051, "6.2.1"},
     .greeting_is_mine = imap_greeting_is_mine,
+    .closing_reply = imap_closing_reply,
     .credentials_refused = imap_credentials_refused,
     .login_needs_tls = imap_login_needs_tls,
     .store_command = imap_store_command,

@@ -204,6 +204,12 @@ struct mc_protocol {
        probe asks every protocol, so that IMAP scenarios aimed at an SMTP port are reported as
        a protocol mismatch rather than as broken IMAP. */
     bool (*greeting_is_mine)(const char *line, size_t len);
+    /* The connection closed while `r` was still incomplete: whether what came is the server's
+       answer all the same, and if so `r` is completed with it (IMAP: an untagged BYE as the
+       last line, RFC 9051 7.1.5 "the server is about to close the connection", becomes the
+       status line, status "BYE"), so that the step is judged on it and shows it. NULL, or
+       false: the reply stays broken by the close. */
+    bool (*closing_reply)(struct mc_reply *r);
     /* Whether a negative reply to a login (USER/PASS, LOGIN, AUTH) says the credentials were
        wrong (POP3 "-ERR [AUTH]", IMAP "NO [AUTHENTICATIONFAILED]", SMTP 535), as opposed to a
        refusal for another reason (TLS required, mailbox locked, mechanism unsupported). */

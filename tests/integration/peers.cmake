@@ -51,6 +51,26 @@ mc_peer_test(slowloris slowloris pop3-stat-ok.json 1 "no complete reply within")
 # The connection goes away mid-dialogue.
 mc_peer_test(early-close early-close pop3-stat-ok.json 1 "closed the connection")
 
+# A server that answers with its last words and resets the connection: the failure shows the
+# words (IMAP BYE, RFC 9051 7.1.5; POP3 -ERR; SMTP 421, RFC 5321 3.8) as `got` and in `why`,
+# not a bare "connection reset by peer". An IMAP BYE that is the last line before the close is
+# the reply; a close on the next command names the reply before it.
+mc_peer_test_fields(imap-bye-reset imap-bye-reset imap-login-noop.json 1
+                    "got '* BYE too many errors, closing', and then closed the connection"
+                    "got=* BYE too many errors, closing")
+mc_peer_test_fields(pop3-err-reset pop3-err-reset pop3-stat-ok.json 1
+                    "got '-ERR [SYS/TEMP] maildrop locked, closing'"
+                    "got=-ERR [SYS/TEMP] maildrop locked, closing")
+mc_peer_test_fields(pop3-err-reset.next pop3-err-reset pop3-err-then-noop.json 1
+                    "maildrop locked, closing'"
+                    "got=-ERR [SYS/TEMP] maildrop locked, closing")
+# "BAD, or BYE and close" is expressible: the BYE before the close is the reply, status BYE.
+mc_peer_test(imap-bye-reset.bad-or-bye imap-bye-reset imap-bad-or-bye.json 0 -)
+mc_peer_test(good-imap.bad-or-bye good-imap imap-bad-or-bye.json 1
+             "the reply matched none of the 2 alternatives of any_of")
+mc_peer_test_fields(smtp-421-reset smtp-421-reset smtp-ehlo.json 1
+                    "got '421 4.3.2 badpeer shutting down'" "got=421 4.3.2 badpeer shutting down")
+
 # Framing broken on purpose: every size bounded, every line end checked.
 mc_peer_test(garbage garbage pop3-stat-ok.json 1 "exceeds")
 mc_peer_test(bare-lf bare-lf pop3-stat-ok.json 1 "bare LF")

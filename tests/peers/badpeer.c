@@ -10,9 +10,10 @@
  * SMTP reply codes, a reply dripped one byte at a time, a STARTTLS go-ahead or a greeting with
  * the wrong code, TLS demanded but STARTTLS hidden, untagged lines sent forever as fast as the
  * socket takes them, EXPUNGE responses numbered as if nothing had moved, a FETCH BODY[] that
- * does not report the \Seen it set). The tests then check that the harness fails the step with the
- * right reason, within its deadline, and never crashes, hangs or allocates what a hostile peer
- * announces. One mode is correct but heavy: it answers FETCH with one literal of
+ * does not report the \Seen it set, a last reply (IMAP BYE, POP3 -ERR, SMTP 421) followed by a
+ * reset). The tests then check that the harness fails the step with the right reason, within
+ * its deadline, and never crashes, hangs or allocates what a hostile peer announces. One mode
+ * is correct but heavy: it answers FETCH with one literal of
  * --literal-size octets, for the benchmark and test of reading a big literal
  * (tools/bench-imap-literal).
  *
@@ -44,6 +45,7 @@
 #define PEER_PLAIN_AFTER_STARTTLS_MS 300   /* smtp-starttls-plain: its wait before plain text */
 #define PEER_DRIP_INTERVAL_MS 200          /* slowloris: one octet every so often */
 #define PEER_HUGE_LITERAL "4294967295"     /* 2^32 - 1: must be refused, not allocated */
+#define PEER_LAST_WORDS_PAUSE_MS 100       /* *-last-words: lets its last line reach the client */
 #define PEER_FLOOD_LINE "* 1 EXISTS\r\n"   /* what imap-flood sends forever */
 #define PEER_FLOOD_BLOCK (64u * 1024u)     /* octets per send while flooding */
 /* imap-literal's literal: this 64-octet unit over and over, so that a pattern can check every
@@ -551,6 +553,50 @@ static bool submission_offers_starttls(struct peer *p, const char *line)
     return submission_demands_tls(p, line, true);
 }
 
+/* --- Last words: a reply that announces the end, then the connection reset --- */
+
+/* Says `words`, then resets the connection (SO_LINGER 0: RST, not FIN), as a server does that
+   closes with the client's bytes unread: the client sees "connection reset by peer", and the
+   harness must show the words, not the reset. */
+static bool peer_last_words(struct peer *p, const char *words)
+{
+    peer_say(p, words);
+    poll(NULL, 0, PEER_LAST_WORDS_PAUSE_MS);
+    struct linger now = {.l_onoff = 1, .l_linger = 0};
+    setsockopt(p->fd, SOL_SOCKET, SO_LINGER, &now, sizeof now);
+    return false;
+}
+
+/* IMAP: CAPABILITY, LOGIN and LOGOUT as good-imap; any other command is answered with an
+   untagged BYE and no tagged reply (RFC 9051 7.1.5: the server is about to close). */
+static bool imap_bye_reset(struct peer *p, const char *line)
+{
+    char tag[64];
+    if (!imap_tag(line, tag, sizeof tag))
+        return imap_good(p, line);
+    const char *cmd = line + strlen(tag) + 1;
+    if (peer_verb_is(cmd, "CAPABILITY") || peer_verb_is(cmd, "LOGIN") ||
+        peer_verb_is(cmd, "LOGOUT"))
+        return imap_good(p, line);
+    return peer_last_words(p, "* BYE too many errors, closing\r\n");
+}
+
+/* POP3: STAT answered with -ERR, then the connection reset. */
+static bool pop3_err_reset(struct peer *p, const char *line)
+{
+    if (peer_verb_is(line, "STAT"))
+        return peer_last_words(p, "-ERR [SYS/TEMP] maildrop locked, closing\r\n");
+    return pop3_good(p, line);
+}
+
+/* SMTP: EHLO answered with 421 (RFC 5321 3.8: the service is closing), then the reset. */
+static bool smtp_421_reset(struct peer *p, const char *line)
+{
+    if (peer_verb_is(line, "EHLO"))
+        return peer_last_words(p, "421 4.3.2 badpeer shutting down\r\n");
+    return smtp_good(p, line);
+}
+
 static const struct peer_mode peer_modes[] = {
     {"good-pop3", "+OK ready\r\n", pop3_good, "a minimal correct POP3 server"},
     {"wrong-status", "+OK ready\r\n", pop3_wrong_status, "POP3, STAT answers -ERR"},
@@ -589,6 +635,11 @@ static const struct peer_mode peer_modes[] = {
      "SMTP, 530 STARTTLS first, STARTTLS not offered"},
     {"submission-offers-starttls", "220 badpeer ESMTP\r\n", submission_offers_starttls,
      "SMTP, 530 STARTTLS first, STARTTLS offered"},
+    {"imap-bye-reset", "* OK ready\r\n", imap_bye_reset,
+     "IMAP, after LOGIN any command gets * BYE, then a reset"},
+    {"pop3-err-reset", "+OK ready\r\n", pop3_err_reset, "POP3, STAT gets -ERR, then a reset"},
+    {"smtp-421-reset", "220 badpeer ESMTP\r\n", smtp_421_reset,
+     "SMTP, EHLO gets 421, then a reset"},
 };
 
 static const struct peer_mode *peer_mode_find(const char *name)
