@@ -449,7 +449,9 @@ static void ld_var_seen(const char *name, size_t len, void *arg)
     struct ld_vars_ctx *c = arg;
     char *n = mc_xstrndup(name, len);
     mc_vars_set(c->seen, n, "", 0);
-    if (c->ld->sessionless && ld_is_session_builtin(n) && !ld_is_capture(c->ld, n))
+    if (mc_ld_tag_misused(c->ld, c->path, n))
+        ; /* reported */
+    else if (c->ld->sessionless && ld_is_session_builtin(n) && !ld_is_capture(c->ld, n))
         ld_push_once(&c->no_session, n);
     else if (!mc_ld_is_builtin(c->ld, n) && mc_ld_capture_of(c->ld, n) == LD_MAYBE_CAPTURED)
         ld_push_once(&c->maybe, n);
