@@ -394,8 +394,10 @@ static bool check_closed(struct lineset *ls, const struct mc_expect *e)
     mc_why_quote(m->rx.why, ls->data->items[first].ptr, ls->data->items[first].len);
     mc_buf_printf(m->rx.why,
                   " is not the line of a pattern of %s or %s_in_order and matches no pattern of "
-                  "%s_may or %s_each",
-                  m->key, m->key, m->key, m->key);
+                  "%s_may",
+                  m->key, m->key, m->key);
+    if (e->lines_each.count)
+        mc_buf_printf(m->rx.why, " or %s_each", m->key);
     if (unexpected > 1)
         mc_buf_printf(m->rx.why, " (and %zu more unexpected)", unexpected - 1);
     return false;
