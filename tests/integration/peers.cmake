@@ -45,6 +45,9 @@ mc_peer_test(pop3-uidl-twice pop3-uidl-twice pop3-relations.json 1
 mc_peer_test(pop3-list-size-wrong pop3-list-size-wrong pop3-relations.json 1
              "expected \${reply_octets} == \${size2}: \${reply_octets} is 35; \${size2} is 36")
 
+# ${literal:...}: a final reply instead of "+" ends the command; nothing more is sent.
+mc_peer_test(good-imap.literal-refused good-imap imap-literal-refused.json 0 -)
+
 # A NUL breaks the status line's grammar (RFC 2449 3), and the report keeps every byte of the
 # line, escaped: the NUL and what follows it in `got`, a control character in the greeting.
 mc_peer_test_fields(nul-status nul-status pop3-stat-ok.json 1 "octet 0x00 (NUL) at offset 7"
