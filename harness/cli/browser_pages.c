@@ -4,7 +4,8 @@
  * The list reads each report once to summarise it (target, start, verdict, counts) and keeps
  * the summary while the file's identity, size and modification time stay the same, so a folder
  * of large reports is not parsed again on every visit. At most MC_BROWSER_FILES_MAX reports
- * are listed, the newest by modification time; the page says how many were left out.
+ * are listed, the newest by modification time; the page says how many were left out. A report
+ * over MC_BROWSER_RENDER_MAX is listed without being read, as too large to render here.
  */
 #include "cli/browser_pages.h"
 
@@ -18,8 +19,8 @@
 #include <unistd.h>
 
 #include "render/diff.h"
-#include "render/render_common.h"
 #include "render/render.h"
+#include "render/render_common.h"
 #include "render/report_read.h"
 
 #define PAGE_STYLE                                                                                 \
@@ -39,6 +40,7 @@ struct summary {
     off_t size;
     struct timespec mtime;
     char *target, *started, *verdict, *problem; /* problem: why it is not a report */
+    bool too_large;                             /* over MC_BROWSER_RENDER_MAX: not read */
     long long counts[COUNT_KEYS];
     bool seen; /* still in the folder at the last listing */
 };
@@ -110,9 +112,11 @@ static void summarise(struct summary *s, int fd)
     s->target = mc_xstrdup(name ? name : mc_rj_str(target, "source", "(embedded)"));
     s->started = mc_xstrdup(mc_rj_str(doc, "started", ""));
     s->verdict = mc_xstrdup(mc_rj_str(mc_rj_obj(doc, "run"), "verdict", "?"));
-    const json_t *summary = mc_rj_obj(doc, "summary");
-    for (size_t k = 0; k < COUNT_KEYS; k++)
-        s->counts[k] = mc_rj_int(summary, count_keys[k], 0);
+    struct mc_render_counts n; /* of the scenarios, as the text and TAP renderings count */
+    mc_render_count_outcomes(doc, &n);
+    const long long counts[COUNT_KEYS] = {n.total, n.pass,      n.fail,   n.skip,
+                                          n.error, n.deviation, n.not_run};
+    memcpy(s->counts, counts, sizeof counts);
     json_decref(doc);
 }
 
@@ -147,6 +151,10 @@ static void cache_visit(struct mc_browser_cache *c, int dir_fd, const char *name
                           .size = st->st_size,
                           .mtime = st->st_mtim,
                           .seen = true};
+    if (st->st_size > MC_BROWSER_RENDER_MAX) {
+        s->too_large = true;
+        return;
+    }
     int fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         s->problem = mc_xstrdup("cannot be opened");
@@ -226,6 +234,13 @@ static void list_row(struct mc_buf *out, const struct summary *s)
     mc_buf_append_str(out, "</a> <small>(<a href=\"/raw/");
     html_url_part(out, s->name);
     mc_buf_append_str(out, "\">json</a>)</small></td>");
+    if (s->too_large) {
+        mc_buf_printf(out,
+                      "<td colspan=\"10\" class=\"untested\" data-too-large=\"%lld\">%lld MiB, "
+                      "%s</td></tr>\n",
+                      (long long)s->size, (long long)(s->size >> 20), MC_BROWSER_TOO_LARGE);
+        return;
+    }
     if (s->problem) {
         mc_buf_append_str(out, "<td colspan=\"10\" class=\"fail\">not a report: ");
         html_text(out, s->problem);
@@ -297,6 +312,16 @@ void mc_browser_page_list(struct mc_buf *out, struct mc_browser_cache *c, int di
     for (size_t i = 0; i < found; i++)
         free(files[i].name);
     free(files);
+}
+
+bool mc_browser_too_large(int fd, const char *name, struct mc_buf *err)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0 || st.st_size <= MC_BROWSER_RENDER_MAX)
+        return false;
+    mc_buf_printf(err, "%s: %lld MiB, %s (this browser renders reports up to %lld MiB)", name,
+                  (long long)(st.st_size >> 20), MC_BROWSER_TOO_LARGE, MC_BROWSER_RENDER_MAX >> 20);
+    return true;
 }
 
 /* Renders with `fn` into out through a memory stream. */

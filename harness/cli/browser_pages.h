@@ -13,6 +13,12 @@
 
 #define MC_BROWSER_FILES_MAX 1000 /* reports listed from one folder (the newest are kept) */
 #define MC_BROWSER_NAME_MAX 255   /* NAME_MAX: a file name directly in the folder */
+/* The largest report the browser parses (to list, show or compare it). Pages are made in the
+   one event loop, so while a report is parsed and rendered nobody else is answered; parsing
+   takes several times the file's size in memory. A larger report (up to MC_REPORT_FILE_MAX)
+   is listed as too large and left to `mailconform report`; /raw/ still sends it. */
+#define MC_BROWSER_RENDER_MAX ((long long)256 << 20) /* 256 MiB */
+#define MC_BROWSER_TOO_LARGE "too large to render here: use `mailconform report`"
 
 struct mc_report_browser;
 struct mc_browser_cache;
@@ -25,6 +31,10 @@ int mc_browser_open(const struct mc_report_browser *b, const char *name, struct 
 
 struct mc_browser_cache *mc_browser_cache_new(void);
 void mc_browser_cache_free(struct mc_browser_cache *c);
+
+/* Is the open report `fd` too large to parse here (MC_BROWSER_RENDER_MAX)? Then a message
+   naming `name` goes to err. */
+bool mc_browser_too_large(int fd, const char *name, struct mc_buf *err);
 
 void mc_browser_page_list(struct mc_buf *out, struct mc_browser_cache *c, int dir_fd,
                           const char *dir);

@@ -186,6 +186,14 @@ static void line_clauses(const struct mc_expect *e, const struct mc_protocol *p,
         push(lines, indent, &b);
         pattern_list(&e->lines_in_order, indent, lines);
     }
+    if (e->lines_shared.count) {
+        mc_buf_printf(&b,
+                      "each pattern must match one of the %s; one line may match several "
+                      "patterns, and may be a line matched above:",
+                      data_lines(p));
+        push(lines, indent, &b);
+        pattern_list(&e->lines_shared, indent, lines);
+    }
     if (e->lines_may_given && e->lines_may.count == 0) {
         mc_buf_printf(&b, "no other %s may come", data_lines(p));
         push(lines, indent, &b);
@@ -360,6 +368,7 @@ static void collect_expect(const struct mc_expect *e, struct mc_strv *names)
     collect_text(e->not_match, names);
     collect_patterns(&e->lines, names);
     collect_patterns(&e->lines_in_order, names);
+    collect_patterns(&e->lines_shared, names);
     collect_patterns(&e->lines_may, names);
     collect_patterns(&e->lines_none, names);
     collect_patterns(&e->lines_each, names);
@@ -390,8 +399,8 @@ static bool expect_captures(const struct mc_expect *e, const char *name)
     char *match_item = e->match;
     struct mc_patterns match = {&match_item, e->match ? 1 : 0};
     if (patterns_capture(&match, name) || patterns_capture(&e->lines, name) ||
-        patterns_capture(&e->lines_in_order, name) || patterns_capture(&e->lines_may, name) ||
-        patterns_capture(&e->lines_each, name))
+        patterns_capture(&e->lines_in_order, name) || patterns_capture(&e->lines_shared, name) ||
+        patterns_capture(&e->lines_may, name) || patterns_capture(&e->lines_each, name))
         return true;
     for (size_t i = 0; i < e->any_of_count; i++)
         if (expect_captures(&e->any_of[i], name))

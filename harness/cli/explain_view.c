@@ -1,14 +1,22 @@
 /*
  * explain_view — the layout of `mailconform explain` (see explain_view.h).
+ *
+ * A scenario may come from anyone, and its title, description, `why`, commands and patterns
+ * are printed as they are, beside what a server answered: each scenario's text is gathered
+ * first and written through the text rendering's terminal filter (render_common.h), so a
+ * control character (an ESC starting a terminal sequence, a CR) shows as \xHH and never
+ * drives the terminal; only our own colour sequences pass.
  */
 #include "cli/explain_view.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "cli/explain_words.h"
 #include "engine/report.h"
+#include "render/render_common.h"
 #include "render/render_transcript.h"
 
 #define EXPLAIN_LABEL_WIDTH 12  /* "  sessions: " */
@@ -192,7 +200,7 @@ static void fixtures_words(FILE *out, const struct mc_scenario *sc)
     mc_buf_free(&what);
 }
 
-void mc_explain_print(FILE *out, const struct mc_scenario *sc)
+static void explain_print(FILE *out, const struct mc_scenario *sc)
 {
     struct mc_explainer *x = mc_explainer_new(sc);
     print_header(out, sc);
@@ -210,7 +218,6 @@ void mc_explain_print(FILE *out, const struct mc_scenario *sc)
         fputc('\n', out);
     }
     mc_explainer_free(x);
-    fflush(out);
 }
 
 /* --- with a live run --- */
@@ -340,12 +347,11 @@ static void print_wire(FILE *out, const struct mc_scenario_result *r, struct liv
     mc_buf_free(&err);
 }
 
-void mc_explain_print_result(FILE *out, const struct mc_scenario_result *r)
+static void explain_print_result(FILE *out, const struct mc_scenario_result *r)
 {
     if (r->step_count == 0) { /* skipped, or an error before anything ran */
-        mc_explain_print(out, r->scenario);
+        explain_print(out, r->scenario);
         outcome_line(out, r);
-        fflush(out);
         return;
     }
     struct live l = {out, mc_explainer_new(r->scenario), r};
@@ -353,5 +359,45 @@ void mc_explain_print_result(FILE *out, const struct mc_scenario_result *r)
     print_wire(out, r, &l);
     outcome_line(out, r);
     mc_explainer_free(l.x);
+}
+
+/* --- through the terminal filter --- */
+
+/* Runs `print` into memory, then writes what it printed to `out` through the filter. */
+static void filtered(FILE *out, void (*print)(FILE *, const void *), const void *arg)
+{
+    char *data = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&data, &len);
+    if (!mem) {
+        fputs("mailconform explain: out of memory\n", out);
+        return;
+    }
+    print(mem, arg);
+    if (fclose(mem) == 0)
+        mc_render_terminal_write(out, data, len, mc_cli_color("reset")[0] != '\0');
+    else
+        fputs("mailconform explain: out of memory\n", out);
+    free(data);
     fflush(out);
+}
+
+static void print_scenario(FILE *out, const void *sc)
+{
+    explain_print(out, sc);
+}
+
+static void print_result(FILE *out, const void *r)
+{
+    explain_print_result(out, r);
+}
+
+void mc_explain_print(FILE *out, const struct mc_scenario *sc)
+{
+    filtered(out, print_scenario, sc);
+}
+
+void mc_explain_print_result(FILE *out, const struct mc_scenario_result *r)
+{
+    filtered(out, print_result, r);
 }

@@ -2,11 +2,16 @@
  * report_browser — the listener, the request checks and the routes of the report browser
  * (report_browser.h). The pages themselves are made in browser_pages.c.
  *
- * Routes (GET and HEAD only):
+ * Routes (GET and HEAD; any other method is answered 405 with `Allow: GET, HEAD`):
  *   /                      the list of reports in DIR
  *   /report/NAME.json      that report as the HTML report
  *   /raw/NAME.json         the JSON file as it is
- *   /diff?old=A&new=B      the comparison of two reports of DIR
+ *   /diff?old=A&new=B      the comparison of two reports of DIR (400 without both)
+ *
+ * Pages are made in the event loop, one at a time: while a report is parsed and rendered, other
+ * clients wait. So a report over MC_BROWSER_RENDER_MAX is refused with 422 on /report and
+ * /diff (listed as too large to render here), and the connections are bounded by
+ * browser_guard.c.
  */
 #include "cli/report_browser.h"
 
@@ -25,6 +30,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli/browser_guard.h"
 #include "cli/browser_pages.h"
 
 /* RFC 9112 section 3 recommends supporting request lines of at least 8000 octets; a browser's
@@ -35,10 +41,11 @@
 
 struct mc_report_browser {
     struct evhttp *http;
-    int dir_fd;    /* the reports' folder: every file is opened relative to it */
-    char *dir;     /* for messages */
-    bool loopback; /* the listener is on a loopback address: Host must name one */
-    unsigned port; /* the port listened on */
+    struct mc_browser_guard *guard; /* the listener, the bounds on connections */
+    int dir_fd;                     /* the reports' folder: every file is opened relative to it */
+    char *dir;                      /* for messages */
+    bool loopback;                  /* the listener is on a loopback address: Host must name one */
+    unsigned port;                  /* the port listened on */
     struct mc_browser_cache *cache;
 };
 
@@ -140,7 +147,9 @@ static void serve_report(struct mc_report_browser *b, struct evhttp_request *req
         evbuffer_free(out);
         return;
     }
-    int rc = fd < 0 ? -1 : mc_browser_page_report(&body, fd, name, &err);
+    int rc = fd < 0 || mc_browser_too_large(fd, name, &err)
+                 ? -1
+                 : mc_browser_page_report(&body, fd, name, &err);
     if (fd >= 0)
         close(fd);
     if (rc == 0)
@@ -163,10 +172,15 @@ static void serve_diff(struct mc_report_browser *b, struct evhttp_request *req, 
     const char *old_name = evhttp_find_header(&params, "old");
     const char *new_name = evhttp_find_header(&params, "new");
     int old_fd = -1, new_fd = -1, rc = -1;
-    if (!old_name || !new_name)
-        mc_buf_printf(&err, "give ?old=NAME.json&new=NAME.json");
-    else if ((old_fd = mc_browser_open(b, old_name, &err)) >= 0 &&
-             (new_fd = mc_browser_open(b, new_name, &err)) >= 0)
+    if (!old_name || !new_name) {
+        answer_problem(req, HTTP_BADREQUEST, "Bad Request", "give ?old=NAME.json&new=NAME.json");
+        evhttp_clear_headers(&params);
+        return;
+    }
+    if ((old_fd = mc_browser_open(b, old_name, &err)) >= 0 &&
+        (new_fd = mc_browser_open(b, new_name, &err)) >= 0 &&
+        !mc_browser_too_large(old_fd, old_name, &err) &&
+        !mc_browser_too_large(new_fd, new_name, &err))
         rc = mc_browser_page_diff(&body, old_fd, old_name, new_fd, new_name, &err);
     if (old_fd >= 0)
         close(old_fd);
@@ -222,9 +236,15 @@ static void on_request(struct evhttp_request *req, void *arg)
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
     const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
     char *name = NULL;
+    enum evhttp_cmd_type method = evhttp_request_get_command(req);
+    mc_browser_guard_request(b->guard, req);
     if (!host_ok(b, req)) {
         answer_problem(req, HTTP_BADREQUEST, "Bad Request",
                        "this report browser answers only to a loopback host name");
+    } else if (method != EVHTTP_REQ_GET && method != EVHTTP_REQ_HEAD) {
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, HEAD");
+        answer_problem(req, HTTP_BADMETHOD, "Method Not Allowed",
+                       "this report browser is read-only: GET and HEAD only");
     } else if (!path) {
         answer_problem(req, HTTP_BADREQUEST, "Bad Request", "no path");
     } else if (strcmp(path, "/") == 0) {
@@ -282,17 +302,6 @@ static int host_is_loopback(const char *host, bool *loopback)
     return 0;
 }
 
-static unsigned bound_port(struct evhttp_bound_socket *sock)
-{
-    struct sockaddr_storage ss;
-    socklen_t len = sizeof ss;
-    if (getsockname(evhttp_bound_socket_get_fd(sock), (struct sockaddr *)&ss, &len) != 0)
-        return 0;
-    if (ss.ss_family == AF_INET6)
-        return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-    return ntohs(((struct sockaddr_in *)&ss)->sin_port);
-}
-
 static struct mc_report_browser *fail(struct mc_report_browser *b, struct mc_buf *err,
                                       const char *fmt, const char *arg)
 {
@@ -328,18 +337,24 @@ struct mc_report_browser *mc_report_browser_start(struct event_base *base, const
     }
     b->cache = mc_browser_cache_new();
     b->http = evhttp_new(base);
-    evhttp_set_allowed_methods(b->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
+    /* Every method reaches on_request, which answers 405 with Allow to all but GET and HEAD
+       (RFC 9110 15.5.6); evhttp's own refusal would be 501, "not implemented". */
+    evhttp_set_allowed_methods(b->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
+                                            EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+                                            EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
+                                            EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
     evhttp_set_max_headers_size(b->http, BROWSER_HEADERS_MAX);
     evhttp_set_max_body_size(b->http, 0);
     evhttp_set_timeout(b->http, BROWSER_TIMEOUT_S);
     evhttp_set_gencb(b->http, on_request, b);
-    struct evhttp_bound_socket *sock = evhttp_bind_socket_with_handle(b->http, host, b->port);
-    if (!sock)
-        return fail(b, err,
-                    "--http: cannot listen on %s (in use, or not an address of this "
-                    "machine)",
-                    addr);
-    b->port = bound_port(sock);
+    struct mc_buf why = {0};
+    b->guard = mc_browser_guard_new(base, b->http, host, b->port, &b->port, &why);
+    if (!b->guard) {
+        mc_buf_printf(err, "--http: cannot listen on %s: %s", addr, why.data);
+        mc_buf_free(&why);
+        mc_report_browser_stop(b);
+        return NULL;
+    }
     mc_buf_printf(url, strchr(host, ':') ? "http://[%s]:%u/" : "http://%s:%u/", host, b->port);
     return b;
 }
@@ -348,8 +363,9 @@ void mc_report_browser_stop(struct mc_report_browser *b)
 {
     if (!b)
         return;
+    mc_browser_guard_free(b->guard);
     if (b->http)
-        evhttp_free(b->http);
+        evhttp_free(b->http); /* the listener and the connections too */
     if (b->dir_fd >= 0)
         close(b->dir_fd);
     mc_browser_cache_free(b->cache);

@@ -6,10 +6,11 @@
  * itself, and compares any two (render/diff.c).
  *
  * It is confined and bounded: only plain `*.json` file names directly in DIR are served, each
- * opened relative to DIR without following symbolic links; only GET and HEAD; a bounded
- * request; answers that forbid every fetch (Content-Security-Policy); bound to a loopback
- * address unless the caller allows another, and then as now it checks the Host header of a
- * loopback listener so that a web page cannot reach it by DNS rebinding.
+ * opened relative to DIR without following symbolic links; only GET and HEAD; bounded
+ * requests and connections (browser_guard.h) and reports (MC_BROWSER_RENDER_MAX, since pages
+ * are made in the event loop); answers that forbid every fetch (Content-Security-Policy); bound to
+ * a loopback address unless the caller allows another, and then as now it checks the Host header of
+ * a loopback listener so that a web page cannot reach it by DNS rebinding.
  */
 #ifndef MC_CLI_REPORT_BROWSER_H
 #define MC_CLI_REPORT_BROWSER_H

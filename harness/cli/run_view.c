@@ -131,14 +131,25 @@ static void print_transcript(const struct mc_run_view *v, const struct mc_scenar
     mc_buf_free(&err);
 }
 
-static void print_failure(const struct mc_run_view *v, const struct mc_scenario_result *r)
+/* A soft step below MUST that failed: a warning, not the scenario's failure. */
+static bool step_is_warning(const struct mc_scenario *sc, const struct mc_step_result *st)
+{
+    const struct mc_step *def = st->index >= 0 ? &sc->steps[st->index] : NULL;
+    int level = def && def->level >= 0 ? def->level : (int)sc->level;
+    return st->soft && st->outcome == MC_OUTCOME_FAIL && level != MC_LEVEL_MUST;
+}
+
+/* The first failed step that is not a warning (warnings: every one, led by "warning"). */
+static void print_failure(const struct mc_run_view *v, const struct mc_scenario_result *r,
+                          bool warnings)
 {
     const struct mc_scenario *sc = r->scenario;
     for (size_t i = 0; i < r->step_count; i++) {
         const struct mc_step_result *st = &r->steps[i];
-        if (st->outcome != MC_OUTCOME_FAIL)
+        if (st->outcome != MC_OUTCOME_FAIL || step_is_warning(sc, st) != warnings)
             continue;
         const struct mc_step *def = st->index >= 0 ? &sc->steps[st->index] : NULL;
+        const char *lead = warnings ? "warning (soft check, not a failure): " : "";
         const struct mc_rfc_refs *rfc = def && def->rfc.count ? &def->rfc : &sc->rfc;
         struct mc_rfc_ref rule_ref;
         struct mc_rfc_refs rule_refs = {&rule_ref, 1};
@@ -148,10 +159,10 @@ static void print_failure(const struct mc_run_view *v, const struct mc_scenario_
             rfc = &rule_refs;
         }
         if (def)
-            fprintf(v->out, "    %s:%d:%d: step %d (%s)\n", sc->file, def->line, def->column,
-                    st->index + 1, st->label);
+            fprintf(v->out, "    %s%s:%d:%d: step %d (%s)\n", lead, sc->file, def->line,
+                    def->column, st->index + 1, st->label);
         else
-            fprintf(v->out, "    %s: %s\n", sc->file, st->label);
+            fprintf(v->out, "    %s%s: %s\n", lead, sc->file, st->label);
         if (st->expected)
             fprintf(v->out, "      expected: %s\n", st->expected);
         if (st->got)
@@ -168,14 +179,15 @@ static void print_failure(const struct mc_run_view *v, const struct mc_scenario_
                                                                 : sc->level));
         if (def && def->why)
             fprintf(v->out, "      because:  %s\n", def->why);
-        break;
+        if (!warnings)
+            break;
     }
 }
 
 void mc_view_finished(const struct mc_run_view *v, const struct mc_scenario_result *r, size_t done,
                       size_t total)
 {
-    bool bad = r->outcome == MC_OUTCOME_FAIL || r->outcome == MC_OUTCOME_ERROR;
+    bool bad = r->outcome == MC_OUTCOME_FAIL || r->outcome == MC_OUTCOME_ERROR || r->warnings;
     mc_view_clear_progress(v);
     if (!v->quiet || bad) {
         char word[16];
@@ -199,7 +211,9 @@ void mc_view_finished(const struct mc_run_view *v, const struct mc_scenario_resu
             mc_strv_push_str(&view_hints_shown, r->hint);
         }
         if (r->outcome == MC_OUTCOME_FAIL || r->outcome == MC_OUTCOME_DEVIATION)
-            print_failure(v, r);
+            print_failure(v, r, false);
+        if (r->warnings)
+            print_failure(v, r, true);
         if (wants_transcript(v, r))
             print_transcript(v, r);
         fflush(v->out);

@@ -318,7 +318,7 @@ struct mc_scenario *mc_scenario_load(const char *path, struct mc_buf *errors)
     }
     struct mc_jsonpos *pos = mc_jsonpos_build(text.data, text.len);
     mc_buf_free(&text);
-    struct ld ld = {.file = path, .pos = pos, .errors = errors};
+    struct ld ld = {.file = path, .pos = pos, .errors = errors, .step_session = -1};
     ld.s = mc_xcalloc(1, sizeof *ld.s);
     ld.s->file = mc_xstrdup(path);
     ld.s->users = 1;
@@ -336,6 +336,7 @@ struct mc_scenario *mc_scenario_load(const char *path, struct mc_buf *errors)
     mc_strv_free(&ld.step_lists);
     mc_strv_free(&ld.captures);
     mc_strv_free(&ld.maybe_captures);
+    mc_ld_track_free(&ld);
     if (ld.error_count > 0) {
         mc_scenario_free(ld.s);
         return NULL;

@@ -358,6 +358,24 @@ bool mc_ld_level(struct ld *ld, json_t *v, const char *path, int *out)
     return true;
 }
 
+/*
+ * A citation without a section sends the reader through a whole RFC to find the requirement
+ * (RFC 3501 alone is over 100 pages): every citation names its section (issue 10, Deliver 6).
+ * A missing section points at the citation object, like every missing required key.
+ */
+static bool ld_rfc_section(struct ld *ld, json_t *item, const char *path, char **out)
+{
+    char q[LD_PATH_MAX];
+    json_t *sec = json_object_get(item, "section");
+    mc_ld_path_key(q, path, "section");
+    if (!sec) {
+        mc_ld_error(ld, q,
+                    "is required: cite the section as the RFC numbers it (\"section\": \"6.3.4\")");
+        return false;
+    }
+    return mc_ld_string(ld, sec, q, LD_STR_NONEMPTY | LD_STR_ONE_LINE, out);
+}
+
 void mc_ld_rfc_refs(struct ld *ld, json_t *v, const char *path, struct mc_rfc_refs *out)
 {
     static const char *const keys[] = {"rfc", "section", NULL};
@@ -381,9 +399,7 @@ void mc_ld_rfc_refs(struct ld *ld, json_t *v, const char *path, struct mc_rfc_re
         json_t *num = mc_ld_required(ld, item, p, "rfc");
         mc_ld_path_key(q, p, "rfc");
         bool ok = num && mc_ld_int(ld, num, q, 1, LD_RFC_MAX, &r.rfc);
-        json_t *sec = json_object_get(item, "section");
-        mc_ld_path_key(q, p, "section");
-        if (sec && !mc_ld_string(ld, sec, q, LD_STR_NONEMPTY | LD_STR_ONE_LINE, &r.section))
+        if (!ld_rfc_section(ld, item, p, &r.section))
             ok = false;
         if (ok)
             out->items[out->count++] = r;
@@ -427,6 +443,7 @@ struct ld_vars_ctx {
     struct mc_strv reported;   /* each unknown name once per field */
     struct mc_strv maybe;      /* names only some alternatives of an earlier any_of capture */
     struct mc_strv no_session; /* session built-ins used where there is no session */
+    struct mc_strv elsewhere;  /* tracked messages of another session than the step's */
 };
 
 /* The built-ins that name the session's own user: a step without a session has none. */
@@ -449,10 +466,13 @@ static void ld_var_seen(const char *name, size_t len, void *arg)
     struct ld_vars_ctx *c = arg;
     char *n = mc_xstrndup(name, len);
     mc_vars_set(c->seen, n, "", 0);
+    int tracked = mc_ld_track_session(c->ld, n);
     if (mc_ld_tag_misused(c->ld, c->path, n))
         ; /* reported */
     else if (c->ld->sessionless && ld_is_session_builtin(n) && !ld_is_capture(c->ld, n))
         ld_push_once(&c->no_session, n);
+    else if (tracked >= 0 && tracked != c->ld->step_session)
+        ld_push_once(&c->elsewhere, n);
     else if (!mc_ld_is_builtin(c->ld, n) && mc_ld_capture_of(c->ld, n) == LD_MAYBE_CAPTURED)
         ld_push_once(&c->maybe, n);
     else if (!mc_ld_is_builtin(c->ld, n) && !ld_is_capture(c->ld, n))
@@ -462,7 +482,7 @@ static void ld_var_seen(const char *name, size_t len, void *arg)
 
 bool mc_ld_check_vars(struct ld *ld, const char *path, const char *text, size_t len)
 {
-    struct ld_vars_ctx c = {ld, path, mc_vars_new(), {0}, {0}, {0}};
+    struct ld_vars_ctx c = {ld, path, mc_vars_new(), {0}, {0}, {0}, {0}};
     /* mc_vars_each_reference reads NUL-terminated text; raw sends may hold NULs. */
     for (size_t start = 0; start < len;) {
         const char *nul = memchr(text + start, '\0', len - start);
@@ -484,14 +504,22 @@ bool mc_ld_check_vars(struct ld *ld, const char *path, const char *text, size_t 
                     c.reported.items[i].ptr);
     for (size_t i = 0; ok && i < c.maybe.count; i++)
         mc_ld_error(ld, path,
-                    "${%s} is captured by only some alternatives of an earlier any_of, so it may "
-                    "be unset here: test it with \"captured\" instead",
+                    "${%s} is captured by only some alternatives of an earlier any_of, or by a "
+                    "soft step, so it may be unset here: test it with \"captured\" instead",
                     c.maybe.items[i].ptr);
     for (size_t i = 0; ok && i < c.no_session.count; i++)
         mc_ld_error(ld, path,
                     "${%s} is the session's user, and this step has no session: name the user, "
                     "like ${%s1}",
                     c.no_session.items[i].ptr, c.no_session.items[i].ptr);
+    for (size_t i = 0; ok && i < c.elsewhere.count; i++) {
+        const char *n = c.elsewhere.items[i].ptr;
+        mc_ld_error(ld, path,
+                    "${%s} is a message number of session '%s' (\"track\"); another session "
+                    "numbers its messages its own way: capture the UID and use that",
+                    n, ld->s->sessions[mc_ld_track_session(ld, n)].name);
+    }
+    mc_strv_free(&c.elsewhere);
     mc_buf_free(&out);
     mc_buf_free(&err);
     mc_vars_free(c.seen);

@@ -23,9 +23,11 @@ static const char *const ld_generic_keys[] = {"ok",     "continuation", "match",
 /* Fewer would not be a choice: one alternative is just an expectation. */
 #define LD_ANY_OF_MIN 2
 static const char *const ld_line_prefixes[] = {"lines", "untagged", NULL};
-static const char *const ld_line_suffixes[] = {"", "_in_order", "_may", "_none", "_each", NULL};
+/* In the order of `sets` in ld_expect_object. */
+static const char *const ld_line_suffixes[] = {"",        "_in_order", "_may", "_none",
+                                               "_shared", "_each",     NULL};
 #define LD_SUFFIX_NONE 3
-#define LD_SUFFIX_EACH 4
+#define LD_SUFFIX_EACH 5
 /* The statuses of an IMAP tagged reply (RFC 9051 7.1). */
 static const char *const ld_tagged_words[] = {"OK", "NO", "BAD", NULL};
 
@@ -424,8 +426,8 @@ static void ld_expect_object(struct ld *ld, json_t *v, const char *path,
         const char *prefix = ld_line_prefixes[i];
         if (proto && strcmp(proto->lines_key, prefix) != 0)
             continue;
-        struct mc_patterns *sets[] = {&e->lines, &e->lines_in_order, &e->lines_may, &e->lines_none,
-                                      &e->lines_each};
+        struct mc_patterns *sets[] = {&e->lines,      &e->lines_in_order, &e->lines_may,
+                                      &e->lines_none, &e->lines_shared,   &e->lines_each};
         for (size_t k = 0; ld_line_suffixes[k]; k++) {
             char key[32];
             snprintf(key, sizeof key, "%s%s", prefix, ld_line_suffixes[k]);

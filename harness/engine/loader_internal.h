@@ -60,9 +60,17 @@ struct ld {
     struct mc_strv maybe_captures; /* groups only some alternatives of an any_of capture: they
                                       may be unset, so only "captured" checks may name them */
     bool sessionless;              /* checking a deliver step: no session, so no ${user} & co */
-    const struct mc_session_spec *step_session; /* the session of the step being checked */
+    int step_session;              /* the session of the step being checked, -1: none */
+    struct ld_tracked *tracked;    /* names of "track" so far (loader_track.c) */
+    size_t tracked_count;
     struct mc_strv lists;      /* captures that hold lists (lines_each) after the steps so far */
     struct mc_strv step_lists; /* the lists the step being checked collects */
+};
+
+/* A message a step named with "track": its ${name} is a number in that session only. */
+struct ld_tracked {
+    char *name;
+    int session;
 };
 
 /* "FILE:LINE:COL: PATH: message" at the value `path` (or the nearest enclosing one that
@@ -118,6 +126,15 @@ bool mc_ld_is_builtin(const struct ld *ld, const char *name);
 /* Whether an earlier step captures `name`: always, only in some alternatives, or never. */
 enum ld_capture { LD_NOT_CAPTURED, LD_CAPTURED, LD_MAYBE_CAPTURED };
 enum ld_capture mc_ld_capture_of(const struct ld *ld, const char *name);
+
+/* "track" of a step (loader_track.c): its names go to `groups` (or `maybe` for a soft step).
+   mc_ld_track_groups refuses named groups that would overwrite a tracked name;
+   mc_ld_track_session is the session whose message ${name} numbers, or -1 if none does. */
+void mc_ld_track(struct ld *ld, json_t *v, const char *path, struct mc_step *st,
+                 struct mc_strv *groups);
+void mc_ld_track_groups(struct ld *ld, const char *path, const struct mc_strv *groups);
+int mc_ld_track_session(const struct ld *ld, const char *name);
+void mc_ld_track_free(struct ld *ld);
 
 /* Steps (loader_step.c) and expectations (loader_expect.c). */
 void mc_ld_steps(struct ld *ld, json_t *steps);

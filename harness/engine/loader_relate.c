@@ -45,7 +45,8 @@ bool mc_ld_tag_misused(struct ld *ld, const char *path, const char *name)
 {
     if (strcmp(name, "tag") != 0)
         return false;
-    const struct mc_session_spec *ss = ld->sessionless ? NULL : ld->step_session;
+    const struct mc_session_spec *ss =
+        ld->sessionless || ld->step_session < 0 ? NULL : &ld->s->sessions[ld->step_session];
     if (mc_ld_session_is_imap(ss) || (ss && !ss->proto))
         return false;
     if (ss)

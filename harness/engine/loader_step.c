@@ -9,9 +9,10 @@
 #include "lib/sasl.h"
 
 static const char *const ld_step_keys[] = {
-    "session", "connect",    "send",         "continue", "send_raw", "await",        "login",
-    "auth",    "starttls",   "send_message", "deliver",  "close",    "expect_close", "wait",
-    "expect",  "timeout_ms", "rfc",          "level",    "why",      NULL,
+    "session",      "connect", "send",     "continue",     "send_raw", "await",
+    "login",        "auth",    "starttls", "send_message", "deliver",  "close",
+    "expect_close", "wait",    "expect",   "timeout_ms",   "rfc",      "level",
+    "why",          "soft",    "track",    NULL,
 };
 
 /* The action keys, each with the step kind it makes. */
@@ -287,12 +288,12 @@ static void ld_step_extras(struct ld *ld, json_t *v, const char *path, struct mc
                         "alternatives it could not tell which lines to wait for");
     }
     if (st->kind == MC_STEP_AWAIT && st->expect.lines.count == 0 &&
-        st->expect.lines_in_order.count == 0) {
+        st->expect.lines_in_order.count == 0 && st->expect.lines_shared.count == 0) {
         const char *k = proto ? proto->lines_key : "lines";
         mc_ld_error(ld, f ? p : path,
                     "an await step waits for lines: give \"expect\": {\"%s\": [...]} (or "
-                    "\"%s_in_order\")",
-                    k, k);
+                    "\"%s_in_order\", \"%s_shared\")",
+                    k, k, k);
     }
     mc_ld_path_key(p, path, "timeout_ms");
     if ((f = json_object_get(v, "timeout_ms")))
@@ -306,6 +307,46 @@ static void ld_step_extras(struct ld *ld, json_t *v, const char *path, struct mc
     mc_ld_path_key(p, path, "why");
     if ((f = json_object_get(v, "why")))
         mc_ld_string(ld, f, p, LD_STR_NONEMPTY, &st->why);
+}
+
+/* The steps a soft failure can leave behind without the session losing its footing: a
+   command whose whole reply came and was judged. */
+static bool ld_soft_kind_ok(const struct mc_step *st)
+{
+    return st->kind == MC_STEP_SEND || st->kind == MC_STEP_SEND_RAW || st->kind == MC_STEP_AWAIT;
+}
+
+/* "soft" and "track". A soft step may fail and go on, so what it captures (and tracks) may be
+   unset afterwards: its names move from `groups` to `maybe`. */
+static void ld_step_soft_track(struct ld *ld, json_t *v, const char *path, struct mc_step *st,
+                               struct mc_strv *groups, struct mc_strv *maybe)
+{
+    char p[LD_PATH_MAX];
+    json_t *f;
+    mc_ld_path_key(p, path, "expect");
+    mc_ld_track_groups(ld, p, groups);
+    mc_ld_path_key(p, path, "track");
+    if ((f = json_object_get(v, "track")))
+        mc_ld_track(ld, f, p, st, groups);
+    mc_ld_path_key(p, path, "soft");
+    if (!(f = json_object_get(v, "soft")) || !mc_ld_bool(ld, f, p, &st->soft) || !st->soft)
+        return;
+    if (!ld_soft_kind_ok(st)) {
+        mc_ld_error_key(ld, p,
+                        "'soft' goes with send, send_raw and await: after a failed %s the "
+                        "session is not where the next steps expect it",
+                        mc_step_kind_name(st->kind));
+        st->soft = false;
+    } else if (!st->has_expect) {
+        mc_ld_error_key(ld, p,
+                        "a soft step needs an \"expect\": a soft step goes on when the reply "
+                        "does not match it, and this one has nothing to match");
+        st->soft = false;
+    }
+    for (size_t i = 0; st->soft && i < groups->count; i++)
+        mc_strv_push(maybe, groups->items[i].ptr, groups->items[i].len);
+    if (st->soft)
+        mc_strv_clear(groups);
 }
 
 static void ld_step(struct ld *ld, json_t *v, const char *path, struct mc_step *st)
@@ -341,7 +382,7 @@ static void ld_step(struct ld *ld, json_t *v, const char *path, struct mc_step *
         return;
     }
     st->session = ld_step_session(ld, v, path, st->kind);
-    ld->step_session = st->session >= 0 ? &ld->s->sessions[st->session] : NULL;
+    ld->step_session = st->session;
     char p[LD_PATH_MAX];
     mc_ld_path_key(p, path, action);
     ld_action(ld, json_object_get(v, action), p, st);
@@ -356,7 +397,9 @@ static void ld_step(struct ld *ld, json_t *v, const char *path, struct mc_step *
 
     struct mc_strv groups = {0}, maybe = {0};
     ld_step_extras(ld, v, path, st, &groups, &maybe);
+    ld_step_soft_track(ld, v, path, st, &groups, &maybe);
     mc_ld_lists_after_step(ld, &groups);
+    ld->step_session = -1;
     /* Captures become visible to the steps after this one. */
     for (size_t i = 0; i < groups.count; i++)
         mc_strv_push(&ld->captures, groups.items[i].ptr, groups.items[i].len);

@@ -14,7 +14,9 @@
  * own a distinct line, found as a maximum bipartite matching (augmenting paths, Kuhn), so that
  * ["a", "a.*"] against ["ab", "a"] passes whichever way round the lines come. `lines_in_order`
  * then takes, greedily and earliest first, lines the matching can give up (re-routing a `lines`
- * pattern to another line when needed), so the two lists never share a line.
+ * pattern to another line when needed), so the two lists never share a line. `lines_shared`
+ * is the exception by design: each of its patterns needs some line, any line, taken or not
+ * (one IMAP FETCH line carries both BODY[] and the \Seen flag it set).
  *
  * "lines_each" lists and "check" relations come last, once everything else holds
  * (matcher_relate.c): a relation between values means nothing while the reply is wrong.
@@ -134,7 +136,11 @@ struct lineset {
     size_t *line_pat;     /* per line: the `lines` pattern that owns it, or MC_LINE_NONE */
     size_t *ordered_line; /* per `lines_in_order` pattern: its line */
     bool *blocked;        /* per line: owned by `lines_in_order` */
-    size_t *seen;         /* per line: search stamp of augmenting paths */
+    struct mc_rx *shared; /* `lines_shared` */
+    size_t shared_count;
+    size_t *shared_line; /* per `lines_shared` pattern: the first line it matches */
+    bool *shared_owned;  /* per line: the first line of some `lines_shared` pattern */
+    size_t *seen;        /* per line: search stamp of augmenting paths */
     size_t stamp;
 };
 
@@ -148,6 +154,8 @@ static void lineset_free(struct lineset *ls)
     free(ls->line_pat);
     free(ls->ordered_line);
     free(ls->blocked);
+    free(ls->shared_line);
+    free(ls->shared_owned);
     free(ls->seen);
 }
 
@@ -331,6 +339,38 @@ static void free_list(struct mc_rx *list, size_t count)
     free(list);
 }
 
+/* `lines_shared`: each pattern matches some line, whichever other pattern (of any list) matched
+   it too. The first line it matches is its own: its captures come from there, and the closed
+   set counts that line as expected. */
+static bool lineset_shared(struct lineset *ls)
+{
+    struct matcher *m = ls->m;
+    for (size_t k = 0; k < ls->shared_count; k++) {
+        size_t found = MC_LINE_NONE;
+        for (size_t l = 0; l < ls->data->count && found == MC_LINE_NONE; l++) {
+            int rc =
+                mc_rx_match(&m->rx, &ls->shared[k], ls->data->items[l].ptr, ls->data->items[l].len);
+            if (rc < 0)
+                return false;
+            if (rc == 1)
+                found = l;
+        }
+        if (found == MC_LINE_NONE) {
+            mc_buf_append_str(m->rx.why, "expected ");
+            why_noun(m->rx.why, m->key, true, false);
+            mc_buf_append_str(m->rx.why, " matching ");
+            mc_why_pattern(m->rx.why, &ls->shared[k]);
+            mc_buf_printf(m->rx.why, " (%s_shared: a line other patterns matched would do)",
+                          m->key);
+            why_lines(m, ls->data);
+            return false;
+        }
+        ls->shared_line[k] = found;
+        ls->shared_owned[found] = true;
+    }
+    return true;
+}
+
 /* `lines_none`: no line may match any pattern. */
 static bool check_none(struct matcher *m, const struct mc_expect *e, const struct mc_strv *data)
 {
@@ -375,7 +415,7 @@ static bool check_closed(struct lineset *ls, const struct mc_expect *e)
     int rc = 0;
     for (size_t l = 0; l < ls->data->count && rc >= 0; l++) {
         const struct mc_str *line = &ls->data->items[l];
-        rc = ls->line_pat[l] != MC_LINE_NONE || ls->blocked[l] ? 1 : 0;
+        rc = ls->line_pat[l] != MC_LINE_NONE || ls->blocked[l] || ls->shared_owned[l] ? 1 : 0;
         for (size_t k = 0; rc == 0 && k < e->lines_may.count; k++)
             rc = mc_rx_match(&m->rx, &may[k], line->ptr, line->len);
         if (rc == 0) /* a line a lines_each pattern collects is accounted for */
@@ -393,9 +433,9 @@ static bool check_closed(struct lineset *ls, const struct mc_expect *e)
     mc_buf_printf(m->rx.why, " %zu of %zu: ", first + 1, ls->data->count);
     mc_why_quote(m->rx.why, ls->data->items[first].ptr, ls->data->items[first].len);
     mc_buf_printf(m->rx.why,
-                  " is not the line of a pattern of %s or %s_in_order and matches no pattern of "
-                  "%s_may",
-                  m->key, m->key, m->key);
+                  " is not the line of a pattern of %s, %s_in_order or %s_shared and matches no "
+                  "pattern of %s_may",
+                  m->key, m->key, m->key, m->key);
     if (e->lines_each.count)
         mc_buf_printf(m->rx.why, " or %s_each", m->key);
     if (unexpected > 1)
@@ -407,7 +447,7 @@ static bool check_closed(struct lineset *ls, const struct mc_expect *e)
 static bool check_lines(struct matcher *m, const struct mc_expect *e, const struct mc_strv *data,
                         bool full)
 {
-    size_t patterns = e->lines.count + e->lines_in_order.count;
+    size_t patterns = e->lines.count + e->lines_in_order.count + e->lines_shared.count;
     if (full)
         patterns += e->lines_none.count + e->lines_may.count;
     if (patterns == 0 && !(full && e->lines_may_given))
@@ -428,13 +468,21 @@ static bool check_lines(struct matcher *m, const struct mc_expect *e, const stru
     struct lineset ls = {.m = m, .data = data};
     ls.any_count = e->lines.count;
     ls.ordered_count = e->lines_in_order.count;
+    ls.shared_count = e->lines_shared.count;
     ls.any = mc_xcalloc(ls.any_count, sizeof *ls.any);
     ls.ordered = mc_xcalloc(ls.ordered_count, sizeof *ls.ordered);
+    ls.shared = mc_xcalloc(ls.shared_count, sizeof *ls.shared);
     bool ok = compile_list(m, &e->lines, "", ls.any);
     if (!ok) {
         ls.any_count = 0;
+        ls.ordered_count = 0;
+        ls.shared_count = 0;
     } else if (!compile_list(m, &e->lines_in_order, "_in_order", ls.ordered)) {
         ls.ordered_count = 0;
+        ls.shared_count = 0;
+        ok = false;
+    } else if (!compile_list(m, &e->lines_shared, "_shared", ls.shared)) {
+        ls.shared_count = 0;
         ok = false;
     }
     if (ok) {
@@ -445,11 +493,13 @@ static bool check_lines(struct matcher *m, const struct mc_expect *e, const stru
         ls.line_pat = mc_xmalloc(n * sizeof *ls.line_pat);
         ls.blocked = mc_xcalloc(n, sizeof *ls.blocked);
         ls.seen = mc_xcalloc(n, sizeof *ls.seen);
+        ls.shared_line = mc_xcalloc(ls.shared_count, sizeof *ls.shared_line);
+        ls.shared_owned = mc_xcalloc(n, sizeof *ls.shared_owned);
         for (size_t p = 0; p < ls.any_count; p++)
             ls.pat_line[p] = MC_LINE_NONE;
         for (size_t l = 0; l < n; l++)
             ls.line_pat[l] = MC_LINE_NONE;
-        ok = lineset_assign(&ls) && lineset_order(&ls);
+        ok = lineset_assign(&ls) && lineset_order(&ls) && lineset_shared(&ls);
     }
     if (ok && full)
         ok = check_none(m, e, data) && (!e->lines_may_given || check_closed(&ls, e));
@@ -461,9 +511,14 @@ static bool check_lines(struct matcher *m, const struct mc_expect *e, const stru
         const struct mc_str *line = &data->items[ls.ordered_line[k]];
         ok = rx_capture_from(m, &ls.ordered[k], line->ptr, line->len) == 1;
     }
+    for (size_t k = 0; ok && full && k < ls.shared_count; k++) {
+        const struct mc_str *line = &data->items[ls.shared_line[k]];
+        ok = rx_capture_from(m, &ls.shared[k], line->ptr, line->len) == 1;
+    }
     lineset_free(&ls);
     free_list(ls.any, ls.any_count);
     free_list(ls.ordered, ls.ordered_count);
+    free_list(ls.shared, ls.shared_count);
     return ok;
 }
 
@@ -588,7 +643,8 @@ static bool check_expect(struct matcher *m, const struct mc_expect *e,
 
 static bool expect_has_lines(const struct mc_expect *e)
 {
-    return e->lines.count || e->lines_in_order.count || e->lines_may_given || e->lines_none.count;
+    return e->lines.count || e->lines_in_order.count || e->lines_shared.count ||
+           e->lines_may_given || e->lines_none.count;
 }
 
 /* Appends an alternative's explanation as item n of the list, its own line breaks indented. */

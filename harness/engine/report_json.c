@@ -367,6 +367,7 @@ static json_t *step_json(const struct mc_scenario_result *sr, size_t pos, struct
     jset(o, "rationale", json_text(spec ? spec->why : NULL));
     jset(o, "rfc", rfc_refs_json(rfc));
     jset(o, "level", json_string(level_name(level)));
+    jset(o, "soft", json_boolean(st->soft));
     jset(o, "transcript",
          json_pack("[I, I]", (json_int_t)st->transcript_first, (json_int_t)st->transcript_count));
     return o;
@@ -377,26 +378,49 @@ static bool outcome_is_failure(enum mc_outcome o)
     return o == MC_OUTCOME_FAIL || o == MC_OUTCOME_DEVIATION || o == MC_OUTCOME_ERROR;
 }
 
-/* The first step that failed (fail, deviation or error), in the fields a renderer needs, copied
-   from its step object; null when no step failed. */
-static json_t *failure_json(const struct mc_scenario_result *sr, const json_t *steps)
+/* A soft step that failed below level MUST: a warning, which leaves the outcome alone. */
+static bool step_is_warning(const struct mc_step_result *st, const json_t *step)
+{
+    const char *level = json_string_value(json_object_get(step, "level"));
+    return st->soft && st->outcome == MC_OUTCOME_FAIL && level && strcmp(level, "MUST") != 0;
+}
+
+/* A failed step in the fields a renderer needs, copied from its step object. */
+static json_t *failed_step_json(size_t pos, const json_t *step)
 {
     static const char *const keys[] = {"label",     "session",  "line", "column",
                                        "outcome",   "expected", "got",  "why",
                                        "rationale", "rfc",      "level"};
+    json_t *f = jx(json_object());
+    jset(f, "position", json_integer((json_int_t)pos));
+    jset(f, "step", json_deep_copy(json_object_get(step, "index")));
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
+        jset(f, keys[k], json_deep_copy(json_object_get(step, keys[k])));
+    return f;
+}
 
+/* The first step that failed (fail, deviation or error) and was not a warning; null when no
+   step failed. */
+static json_t *failure_json(const struct mc_scenario_result *sr, const json_t *steps)
+{
     for (size_t pos = 0; pos < sr->step_count; pos++) {
-        if (!outcome_is_failure(sr->steps[pos].outcome))
-            continue;
         const json_t *step = json_array_get(steps, pos);
-        json_t *f = jx(json_object());
-        jset(f, "position", json_integer((json_int_t)pos));
-        jset(f, "step", json_deep_copy(json_object_get(step, "index")));
-        for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
-            jset(f, keys[k], json_deep_copy(json_object_get(step, keys[k])));
-        return f;
+        if (outcome_is_failure(sr->steps[pos].outcome) && !step_is_warning(&sr->steps[pos], step))
+            return failed_step_json(pos, step);
     }
     return json_null();
+}
+
+/* Every warning (a soft step below MUST that failed), in step order. */
+static json_t *warnings_json(const struct mc_scenario_result *sr, const json_t *steps)
+{
+    json_t *arr = jx(json_array());
+    for (size_t pos = 0; pos < sr->step_count; pos++) {
+        const json_t *step = json_array_get(steps, pos);
+        if (step_is_warning(&sr->steps[pos], step))
+            jpush(arr, failed_step_json(pos, step));
+    }
+    return arr;
 }
 
 json_t *mc_report_scenario(const struct mc_scenario_result *sr, size_t pos, struct mc_buf *err)
@@ -445,6 +469,7 @@ json_t *mc_report_scenario(const struct mc_scenario_result *sr, size_t pos, stru
         jpush(steps, step);
     }
     jset(o, "failure", failure_json(sr, steps));
+    jset(o, "warnings", warnings_json(sr, steps));
 
     jset(o, "transcript_truncated", json_boolean(sr->transcript_truncated));
     jset(o, "transcript", json_array()); /* its entries are written one by one */
@@ -668,6 +693,10 @@ static json_t *summary_json(const struct mc_run_result *run)
     jset(o, "by_rfc", by_rfc);
     jset(o, "skip_reasons", skip_reasons_json(run));
     jset(o, "error_causes", error_causes_json(run));
+    size_t warned = 0;
+    for (size_t i = 0; i < run->scenario_count; i++)
+        warned += run->scenarios[i].warnings > 0;
+    jset(o, "warned", json_integer((json_int_t)warned));
 
     free(s.protos);
     free(s.rfcs);

@@ -79,6 +79,7 @@ struct mc_step_result {
     char *got;              /* the status line (or last line) that came, or NULL: every
                                byte, escaped as lib/escape.h says ("+OK a\\x00b") */
     char *why;              /* on failure: the explanation; NULL on pass */
+    bool soft;              /* the step is soft: its failure did not stop the scenario */
     /* An implicit step (opening a session) cites the protocol's own rule when it fails (the
        greeting, STARTTLS), not the scenario's; NULL: the step's or the scenario's. */
     const struct mc_proto_rule *rule;
@@ -90,6 +91,8 @@ struct mc_scenario_result {
     const struct mc_scenario *scenario;
     enum mc_outcome outcome;
     char *reason;        /* skip / error / deviation / not_run: why */
+    size_t warnings;     /* soft steps below MUST that failed: the outcome ignores them, the
+                            report lists them (docs/report-format.md, "warnings") */
     enum mc_cause cause; /* error: whose set-up failed (MC_CAUSE_NONE otherwise) */
     char *hint;          /* error: what to fix, or NULL */
     char *run_id;
@@ -163,7 +166,7 @@ struct mc_run_result {
     const char *tool_version;
     char *target_name;
     char *target_source;
-    char *target_domain; /* the mail domain of its test users */
+    char *target_domain;      /* the mail domain of its test users */
     double started, finished; /* seconds since the epoch */
     int jobs;
     struct mc_scenario_result *scenarios;

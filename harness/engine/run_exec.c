@@ -393,14 +393,26 @@ static void on_reply(struct mc_srun *r, struct mc_op *op)
     }
     struct mc_buf why = {0};
     bool ok = check_reply(r, op, &why);
+    if (!ok && op->s->closed) /* the close came with the reply: an IMAP BYE, say */
+        mc_buf_append_str(&why, ", and then closed the connection");
     r->last_positive = op->s->reply.positive;
     if (ok) {
         login_succeeded(r, op);
         mc_srun_op_done(r, true, NULL);
     } else if (!credentials_problem(r, op)) {
+        r->mismatch = true;
         op_fail_with_label(r, op, why.data);
     }
     mc_buf_free(&why);
+}
+
+void mc_srun_track_reply(struct mc_srun *r, struct mc_session *s)
+{
+    struct mc_strv notes = {0};
+    mc_tracker_reply(r->tracker, r->vars, s->index, s->proto, &s->reply.data, &notes);
+    for (size_t i = 0; i < notes.count; i++)
+        event_note(r, s, notes.items[i].ptr);
+    mc_strv_free(&notes);
 }
 
 void mc_srun_session_event(void *arg, struct mc_session *s, enum mc_session_event ev,
@@ -422,6 +434,8 @@ void mc_srun_session_event(void *arg, struct mc_session *s, enum mc_session_even
     case MC_SEV_REPLY:
         if (mine)
             on_reply(r, op);
+        if (!r->finished)
+            mc_srun_track_reply(r, s);
         break;
     case MC_SEV_TLS_DONE: {
         struct mc_buf d = {0};

@@ -12,6 +12,7 @@
 #include "engine/result.h"
 #include "engine/runner.h"
 #include "engine/session.h"
+#include "engine/track.h"
 #include "engine/transcript.h"
 #include "lib/base64.h"
 #include "lib/sasl.h"
@@ -103,6 +104,11 @@ struct mc_srun {
     struct event *deadline, *advance, *sleep;
     double t0; /* monotonic seconds at start */
     bool failed, finished;
+    struct mc_tracker *tracker;         /* messages the steps named with "track" */
+    bool mismatch;                      /* the op failed on a reply that came, whole, and did not
+                                           match: a soft step may go on after that, not after a
+                                           timeout or a broken connection */
+    bool soft_must_failed;              /* a soft step at level MUST failed: the scenario fails */
     struct mc_transcript_budget budget; /* what res->transcript may still hold */
 };
 
@@ -143,6 +149,8 @@ void mc_srun_op_done(struct mc_srun *r, bool ok, const char *why);
    and the scenario end as error. */
 void mc_srun_op_error(struct mc_srun *r, enum mc_cause cause, const char *why, const char *hint);
 void mc_srun_ops_clear(struct mc_srun *r);
+/* Follows the messages named with "track" through the reply `s` just completed (track.h). */
+void mc_srun_track_reply(struct mc_srun *r, struct mc_session *s);
 
 /* reset.c: empties the given users' mailboxes one after the other (the target's way: an
    in-process reset, a command, or over the protocol), then calls `done` from a fresh event

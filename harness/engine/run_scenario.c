@@ -4,8 +4,10 @@
  * It sets up the scenario's variables and sessions, delivers its fixture messages, then runs
  * the steps in order (each as ops, see run_ops.c) under a deadline each, records every byte of
  * every session in the transcript, and stops at the first failing step: the steps after it are
- * reported as not run. Moving from one op or step to the next always goes through the event
- * loop (the `advance` event), so no callback ever frees what its caller is still using.
+ * reported as not run. A "soft" step is the exception: when its reply came and did not match,
+ * the scenario goes on (soft_failed says what its failure does to the outcome). Moving from one op
+ * or step to the next always goes through the event loop (the `advance` event), so no callback ever
+ * frees what its caller is still using.
  */
 #include <openssl/rand.h>
 #include <stdio.h>
@@ -180,6 +182,8 @@ static void step_begin(struct mc_srun *r)
     sr->transcript_first = r->res->transcript_count;
     if (st && st->expect_json && !open)
         sr->expected = mc_xstrdup(st->expect_json);
+    sr->soft = st && !open && st->soft;
+    r->mismatch = false;
     r->cur = sr;
     mc_srun_ops_clear(r);
     if (open)
@@ -216,6 +220,8 @@ static void step_end(struct mc_srun *r, enum mc_outcome outcome, const char *why
     if (op && op->s && op->s->reply.status_line) /* every byte, unprintable ones escaped */
         sr->got = mc_escape_dup(op->s->reply.status_line, op->s->reply.status_line_len,
                                 MC_ESCAPE_KEEP_UTF8);
+    else if (op && op->s && op->s->closed && op->s->last_words) /* a close cut the reply */
+        sr->got = mc_xstrdup(op->s->last_words);
     if (why)
         sr->why = mc_xstrdup(why);
     r->cur = NULL;
@@ -242,8 +248,20 @@ static void scenario_finish(struct mc_srun *r)
     r->res->duration = elapsed(r);
     mc_transcript_close(r->res, &r->budget);
     if (!r->res->outcome || r->res->outcome == MC_OUTCOME_PASS)
-        r->res->outcome = r->failed ? MC_OUTCOME_FAIL : MC_OUTCOME_PASS;
+        r->res->outcome = r->failed || r->soft_must_failed ? MC_OUTCOME_FAIL : MC_OUTCOME_PASS;
     mc_runner_scenario_done(r->runner, r);
+}
+
+/* A soft step failed on a reply that did not match: the scenario goes on. At level MUST the
+   scenario fails all the same; below, the failure is a warning (docs/decisions.md). */
+static void soft_failed(struct mc_srun *r)
+{
+    const struct mc_step *st = &r->sc->steps[r->step];
+    int level = st->level >= 0 ? st->level : (int)r->sc->level;
+    if (level == MC_LEVEL_MUST)
+        r->soft_must_failed = true;
+    else
+        r->res->warnings++;
 }
 
 void mc_srun_op_error(struct mc_srun *r, enum mc_cause cause, const char *why, const char *hint)
@@ -276,8 +294,12 @@ void mc_srun_op_done(struct mc_srun *r, bool ok, const char *why)
         return;
     }
     if (!ok) {
+        bool soft = r->cur->soft && r->mismatch;
         step_end(r, MC_OUTCOME_FAIL, why ? why : "failed");
-        r->failed = true;
+        if (soft)
+            soft_failed(r);
+        else
+            r->failed = true;
         event_active(r->advance, 0, 0);
         return;
     }
@@ -299,6 +321,14 @@ void mc_srun_abort(struct mc_srun *r, const char *reason)
     scenario_finish(r);
 }
 
+/* "track": the step passed, so its message numbers are as the scenario says. */
+static void track_declare(struct mc_srun *r, const struct mc_step *st)
+{
+    for (size_t i = 0; i < st->track_count; i++)
+        mc_tracker_declare(r->tracker, r->vars, st->session, st->track[i].name,
+                           st->track[i].number);
+}
+
 static void advance_fired(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
@@ -312,8 +342,12 @@ static void advance_fired(evutil_socket_t fd, short what, void *arg)
         mc_srun_op_start(r);
         return;
     }
-    if (r->cur)
+    if (r->cur) {
+        bool own = !r->in_open && r->step >= 0;
         step_end(r, MC_OUTCOME_PASS, NULL);
+        if (own)
+            track_declare(r, &r->sc->steps[r->step]);
+    }
     if (r->in_open) { /* the session is open: now the step itself */
         step_begin(r);
         return;
@@ -400,6 +434,7 @@ struct mc_srun *mc_srun_start(struct mc_runner *rn, struct mc_scenario_result *r
     r->users = users;
     r->user_index = user_index;
     r->vars = mc_vars_new();
+    r->tracker = mc_tracker_new();
     r->t0 = mc_now_monotonic();
     res->started = mc_now_wall();
     /* the steps, the fixtures, and one opening per session */
@@ -430,6 +465,7 @@ void mc_srun_free(struct mc_srun *r)
     mc_srun_ops_clear(r);
     mc_sasl_free(r->sasl);
     mc_vars_free(r->vars);
+    mc_tracker_free(r->tracker);
     mc_redactor_free(r->redact);
     if (r->deadline)
         event_free(r->deadline);

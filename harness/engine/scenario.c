@@ -92,6 +92,7 @@ void mc_expect_free(struct mc_expect *e)
     free(e->not_match);
     patterns_free(&e->lines);
     patterns_free(&e->lines_in_order);
+    patterns_free(&e->lines_shared);
     patterns_free(&e->lines_may);
     patterns_free(&e->lines_none);
     patterns_free(&e->lines_each);
@@ -120,6 +121,9 @@ static void step_free(struct mc_step *st)
     free(st->expect_json);
     rfc_refs_free(&st->rfc);
     free(st->why);
+    for (size_t i = 0; i < st->track_count; i++)
+        free(st->track[i].name);
+    free(st->track);
 }
 
 void mc_scenario_free(struct mc_scenario *s)

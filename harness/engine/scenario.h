@@ -68,6 +68,8 @@ struct mc_expect {
                                           every line must be matched by one of the three lists */
     bool lines_may_given;
     struct mc_patterns lines_none;      /* no line may match any of these */
+    struct mc_patterns lines_shared;    /* each matches some line; lines may be shared, with
+                                           each other and with `lines`/`lines_in_order` */
     int multiline;                      /* POP3: -1 infer, 0 no, 1 yes (passed to the framer) */
     struct mc_captured_check *captured; /* every one must hold */
     size_t captured_count;
@@ -115,6 +117,16 @@ struct mc_message_spec {
     char *body;     /* explicit body (CRLF-separated lines); overrides body_lines */
 };
 
+/* "track": {"name": N}: message number N of the step's session, as it stands after the step's
+   reply, is followed by the engine through the EXPUNGE responses the session sees and is
+   ${name} from then on (engine/track.h). */
+struct mc_track {
+    char *name;
+    unsigned long number; /* 1..MC_TRACK_NUMBER_MAX */
+};
+/* IMAP's nz-number (RFC 9051 9): the highest message number there can be. */
+#define MC_TRACK_NUMBER_MAX 4294967295UL
+
 struct mc_step {
     enum mc_step_kind kind;
     int line, column;         /* where the step object starts in its file */
@@ -133,6 +145,11 @@ struct mc_step {
     struct mc_rfc_refs rfc; /* the step's own citation, else the scenario's */
     int level;              /* -1: the scenario's level */
     char *why;              /* for learners: why this reply is required */
+    /* "soft": a reply that came but does not match fails the step and the scenario goes on;
+       the failure fails the scenario only at level MUST (docs/decisions.md). */
+    bool soft;
+    struct mc_track *track; /* "track", in file order */
+    size_t track_count;
 };
 
 struct mc_scenario {

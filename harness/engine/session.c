@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "engine/matcher.h"
+#include "lib/escape.h"
 
 static void session_pump(struct mc_session *s);
 
@@ -26,6 +27,33 @@ static void session_on_tls_done(void *arg)
 static void session_on_readable(void *arg)
 {
     session_pump(arg);
+}
+
+/* Keeps the server's last words before the close (see last_words in session.h). */
+static void session_note_last_words(struct mc_session *s)
+{
+    const struct mc_reply *r = &s->reply;
+    free(s->last_words);
+    s->last_words = NULL;
+    if (s->reading && r->lines.count) {
+        const struct mc_str *last = &r->lines.items[r->lines.count - 1];
+        s->last_words = mc_escape_dup(last->ptr, last->len, MC_ESCAPE_KEEP_UTF8);
+    } else if (s->last_negative) {
+        s->last_words = mc_xstrdup(s->last_negative);
+    }
+}
+
+/* The close completed the reply (an IMAP BYE was its last line): the owner judges it. The
+   transcript says the server closed, as it does when a close follows a complete reply. */
+static bool session_closing_reply(struct mc_session *s, const char *why)
+{
+    if (!s->proto->closing_reply || !s->proto->closing_reply(&s->reply))
+        return false;
+    s->reading = s->awaiting = false;
+    if (s->record)
+        s->record(s->cb_arg, s, MC_DIR_EVENT, why, strlen(why));
+    s->cb(s->cb_arg, s, MC_SEV_REPLY, NULL);
+    return true;
 }
 
 static void session_on_closed(void *arg, bool error, const char *why)
@@ -51,13 +79,23 @@ static void session_on_closed(void *arg, bool error, const char *why)
     session_pump(s);
     s->open = false;
     s->closed = true;
+    session_note_last_words(s);
     free(s->closed_why);
-    s->closed_why = mc_xstrdup(why);
+    struct mc_buf said = {0};
+    mc_buf_append_str(&said, why);
+    if (s->last_words)
+        mc_buf_printf(&said, " after it said '%s'", s->last_words);
+    s->closed_why = mc_buf_steal(&said);
+    if (s->reading && session_closing_reply(s, why))
+        return;
     if (s->reading || was_reading) {
         if (s->reading) {
             s->reading = false;
             struct mc_buf b = {0};
             mc_buf_printf(&b, "%s before the reply was complete", why);
+            if (s->last_words)
+                mc_buf_printf(&b, "; the last thing it said was '%s'%s", s->last_words,
+                              s->reply.lines.count ? "" : ", its reply to the command before");
             s->cb(s->cb_arg, s, MC_SEV_FAILED, b.data);
             mc_buf_free(&b);
         } else if (s->record) {
@@ -122,6 +160,8 @@ void mc_session_free(struct mc_session *s)
     mc_reply_reset(&s->reply);
     mc_vars_free(s->local);
     free(s->closed_why);
+    free(s->last_words);
+    free(s->last_negative);
     free(s);
 }
 
@@ -342,6 +382,11 @@ static bool session_frame_one(struct mc_session *s)
         return true;
     case MC_FRAME_DONE:
         s->reading = s->awaiting = false;
+        free(s->last_negative);
+        s->last_negative = s->reply.positive || !s->reply.status_line
+                               ? NULL
+                               : mc_escape_dup(s->reply.status_line, s->reply.status_line_len,
+                                               MC_ESCAPE_KEEP_UTF8);
         s->cb(s->cb_arg, s, MC_SEV_REPLY, NULL);
         return false;
     case MC_FRAME_ERROR:

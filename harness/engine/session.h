@@ -53,6 +53,12 @@ struct mc_session {
     struct mc_reply reply;
     size_t literal_need; /* bytes of an announced literal still to read */
     char *closed_why;
+    /* What the server said last before it closed, escaped (lib/escape.h), for the failure to
+       show it rather than a bare "connection reset": the last line of a reply the close cut
+       short, or the status line of the reply before it when that was negative (an SMTP 421,
+       a POP3 -ERR); NULL when it said nothing of note. */
+    char *last_words;
+    char *last_negative;          /* the status line of the last complete reply, if negative */
     enum mc_conn_failure failure; /* why the connection failed (set before MC_SEV_FAILED) */
     bool greeted;                 /* a first line came from the server */
     mc_session_cb cb;

@@ -473,6 +473,23 @@ static bool imap_greeting_is_mine(const char *line, size_t len)
            mc_syn_token_eq(line + 2, n, "BYE");
 }
 
+/* RFC 9051 7.1.5: an untagged BYE says the server is about to close. When it is the last line
+   before the close, it is the answer to the command in progress: the reply ends with it. */
+static bool imap_closing_reply(struct mc_reply *r)
+{
+    if (r->lines.count == 0)
+        return false;
+    const struct mc_str *last = &r->lines.items[r->lines.count - 1];
+    char word[sizeof r->status];
+    size_t text_off;
+    if (last->len < 1 || last->ptr[0] != '*' ||
+        !imap_status_word(last->ptr, last->len, 1, word, sizeof word, &text_off) ||
+        strcmp(word, "BYE") != 0)
+        return false;
+    mc_syn_finish(r, MC_REPLY_FINAL, "BYE", last->ptr, last->len, text_off, false);
+    return true;
+}
+
 /* RFC 5530 3: AUTHENTICATIONFAILED, AUTHORIZATIONFAILED, EXPIRED and CONTACTADMIN are about
    the account; UNAVAILABLE, PRIVACYREQUIRED, INUSE, LIMIT about something else. NO without a
    code to LOGIN/AUTHENTICATE is the usual "wrong user name or password" (RFC 9051 6.2.3). */
@@ -505,6 +522,27 @@ static bool imap_login_needs_tls(const struct mc_strv *plain, const struct mc_st
     return mc_strv_contains_nocase(plain, "LOGINDISABLED");
 }
 
+/* "* nz-number EXPUNGE" (RFC 9051 7.5.1, RFC 3501 7.4.1): message `number` is gone and every
+   later message's number is one less. The number is checked against nz-number (RFC 9051 9). */
+static bool imap_expunged(const char *line, size_t len, unsigned long *number)
+{
+    static const char word[] = " EXPUNGE";
+    const size_t word_len = sizeof word - 1;
+    if (len < 2 + 1 + word_len || line[0] != '*' || line[1] != ' ' || line[2] == '0')
+        return false;
+    unsigned long n = 0;
+    size_t i = 2;
+    for (; i < len && line[i] >= '0' && line[i] <= '9'; i++) {
+        n = n * 10 + (unsigned long)(line[i] - '0');
+        if (n > 4294967295UL)
+            return false;
+    }
+    if (i == 2 || len - i != word_len || strncasecmp(line + i, word, word_len) != 0)
+        return false;
+    *number = n;
+    return true;
+}
+
 /* RFC 9051 6.3.12: APPEND with a synchronizing literal. */
 static void imap_store_command(size_t size, struct mc_buf *out)
 {
@@ -517,6 +555,7 @@ const struct mc_protocol mc_proto_imap = {
     .line_max = IMAP_LINE_MAX,
     .lines_key = "untagged",
     .status_words = imap_status_words,
+    .expunged = imap_expunged,
     .state_new = imap_state_new,
     .state_free = imap_state_free,
     .begin = imap_begin,
@@ -541,6 +580,7 @@ const struct mc_protocol mc_proto_imap = {
     .greeting_rule = {9051, "7.1"},
     .starttls_rule = {9051, "6.2.1"},
     .greeting_is_mine = imap_greeting_is_mine,
+    .closing_reply = imap_closing_reply,
     .credentials_refused = imap_credentials_refused,
     .login_needs_tls = imap_login_needs_tls,
     .store_command = imap_store_command,

@@ -128,6 +128,11 @@ struct mc_protocol {
     /* Replies carry a three-digit code, and perhaps an enhanced status code (SMTP, RFC 5321
        4.2; RFC 3463): a scenario may expect "code", "class" and "enhanced". */
     bool reply_codes;
+    /* Message numbers shift within a session (IMAP, RFC 9051 7.5.1): true when the data line
+       `line` removes message `*number`, and every later message moves down by one. NULL: the
+       protocol's numbers never shift while a session lasts (POP3 keeps them until QUIT), so a
+       scenario cannot "track" messages there. */
+    bool (*expunged)(const char *line, size_t len, unsigned long *number);
 
     struct mc_proto_state *(*state_new)(void);
     void (*state_free)(struct mc_proto_state *st);
@@ -202,6 +207,12 @@ struct mc_protocol {
        probe asks every protocol, so that IMAP scenarios aimed at an SMTP port are reported as
        a protocol mismatch rather than as broken IMAP. */
     bool (*greeting_is_mine)(const char *line, size_t len);
+    /* The connection closed while `r` was still incomplete: whether what came is the server's
+       answer all the same, and if so `r` is completed with it (IMAP: an untagged BYE as the
+       last line, RFC 9051 7.1.5 "the server is about to close the connection", becomes the
+       status line, status "BYE"), so that the step is judged on it and shows it. NULL, or
+       false: the reply stays broken by the close. */
+    bool (*closing_reply)(struct mc_reply *r);
     /* Whether a negative reply to a login (USER/PASS, LOGIN, AUTH) says the credentials were
        wrong (POP3 "-ERR [AUTH]", IMAP "NO [AUTHENTICATIONFAILED]", SMTP 535), as opposed to a
        refusal for another reason (TLS required, mailbox locked, mechanism unsupported). */

@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,15 +44,20 @@ bool mc_render_wants_transcript(const json_t *scenario, enum mc_render_transcrip
     return mc_render_is_bad(mc_rj_str(scenario, "outcome", NULL));
 }
 
-void mc_render_failure_at(const json_t *scenario, struct mc_buf *out)
+/* FILE:LINE:COLUMN of a failed step object (a failure or a warning). */
+static void step_at(const json_t *scenario, const json_t *f, struct mc_buf *out)
 {
-    const json_t *f = mc_rj_obj(scenario, "failure");
     mc_buf_append_str(out, mc_rj_str(scenario, "file", "?"));
     long long line = mc_rj_int(f, "line", -1), column = mc_rj_int(f, "column", -1);
     if (line >= 0)
         mc_buf_printf(out, ":%lld", line);
     if (line >= 0 && column >= 0)
         mc_buf_printf(out, ":%lld", column);
+}
+
+void mc_render_failure_at(const json_t *scenario, struct mc_buf *out)
+{
+    step_at(scenario, mc_rj_obj(scenario, "failure"), out);
 }
 
 char *mc_render_expected_json(const json_t *failure)
@@ -73,15 +79,15 @@ static void required_by(const json_t *f, struct mc_buf *out)
     mc_buf_printf(out, " (%s)", mc_rj_str(f, "level", "?"));
 }
 
-void mc_render_failure_block(const json_t *scenario, const char *indent, struct mc_buf *out)
+/* One failed step object: where, what was expected and came, why, and who requires it. */
+static void failed_step_block(const json_t *scenario, const json_t *f, const char *indent,
+                              const char *lead, struct mc_buf *out)
 {
-    const json_t *f = mc_rj_obj(scenario, "failure");
-    if (!f)
-        return;
     long long step = mc_rj_int(f, "step", -1);
     const char *label = mc_rj_str(f, "label", "?");
     mc_buf_append_str(out, indent);
-    mc_render_failure_at(scenario, out);
+    mc_buf_append_str(out, lead);
+    step_at(scenario, f, out);
     if (step >= 0)
         mc_buf_printf(out, ": step %lld (%s)\n", step + 1, label);
     else
@@ -100,6 +106,32 @@ void mc_render_failure_block(const json_t *scenario, const char *indent, struct 
     const char *because = mc_rj_str(f, "rationale", NULL);
     if (because)
         mc_buf_printf(out, "%s  because:  %s\n", indent, because);
+}
+
+void mc_render_failure_block(const json_t *scenario, const char *indent, struct mc_buf *out)
+{
+    const json_t *f = mc_rj_obj(scenario, "failure");
+    if (f)
+        failed_step_block(scenario, f, indent, "", out);
+}
+
+size_t mc_render_warning_count(const json_t *scenario)
+{
+    return json_array_size(mc_rj_arr(scenario, "warnings"));
+}
+
+void mc_render_warnings_block(const json_t *scenario, const char *indent, struct mc_buf *out)
+{
+    const json_t *warnings = mc_rj_arr(scenario, "warnings");
+    for (size_t i = 0; i < json_array_size(warnings); i++) {
+        const json_t *w = json_array_get(warnings, i);
+        if (!json_is_object(w))
+            continue;
+        char lead[64];
+        snprintf(lead, sizeof lead,
+                 "warning (soft check, %s, not a failure): ", mc_rj_str(w, "level", "?"));
+        failed_step_block(scenario, w, indent, lead, out);
+    }
 }
 
 /* May code point cp stand in XML 1.0 text as it is? (XML 1.0 2.2 Char, less the
@@ -198,4 +230,64 @@ const char *mc_render_run_not_tested(const json_t *report)
     if (strcmp(verdict, "untested") == 0 || strcmp(verdict, "interrupted") == 0)
         return verdict;
     return NULL;
+}
+void mc_render_terminal_write(FILE *out, const char *s, size_t len, bool color)
+{
+    for (size_t i = 0; s && i < len;) {
+        unsigned char ch = (unsigned char)s[i];
+        size_t own = ch == 0x1b && color ? mc_render_color_at(s + i, len - i) : 0;
+        bool c1 = ch == 0xc2 && i + 1 < len && (unsigned char)s[i + 1] >= 0x80 &&
+                  (unsigned char)s[i + 1] <= 0x9f;
+        if (own) {
+            fwrite(s + i, 1, own, out);
+            i += own;
+        } else if ((ch < 0x20 && ch != '\n') || ch == 0x7f || c1) {
+            fprintf(out, "\\x%02x", ch);
+            if (c1)
+                fprintf(out, "\\x%02x", (unsigned char)s[i + 1]);
+            i += c1 ? 2 : 1;
+        } else {
+            fputc(ch, out);
+            i++;
+        }
+    }
+}
+
+/* The counter of `outcome` in c, NULL for an outcome format version 1 does not have (the
+   readers refuse such a report before it is rendered). */
+static long long *count_of(struct mc_render_counts *c, const char *outcome)
+{
+    static const char *const names[] = {"pass", "fail", "deviation", "error", "skip", "not_run"};
+    long long *slots[] = {&c->pass, &c->fail, &c->deviation, &c->error, &c->skip, &c->not_run};
+    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
+        if (strcmp(names[k], outcome) == 0)
+            return slots[k];
+    return NULL;
+}
+
+void mc_render_count_outcomes(const json_t *report, struct mc_render_counts *out)
+{
+    *out = (struct mc_render_counts){0};
+    size_t i;
+    const json_t *sc;
+    json_array_foreach(mc_rj_arr(report, "scenarios"), i, sc)
+    {
+        long long *n = count_of(out, mc_rj_str(sc, "outcome", ""));
+        if (n)
+            (*n)++;
+        out->total++;
+    }
+}
+
+bool mc_render_summary_counts(const json_t *report, struct mc_render_counts *out)
+{
+    const json_t *s = mc_rj_obj(report, "summary");
+    *out = (struct mc_render_counts){.total = mc_rj_int(s, "total", 0),
+                                     .pass = mc_rj_int(s, "pass", 0),
+                                     .fail = mc_rj_int(s, "fail", 0),
+                                     .deviation = mc_rj_int(s, "deviation", 0),
+                                     .error = mc_rj_int(s, "error", 0),
+                                     .skip = mc_rj_int(s, "skip", 0),
+                                     .not_run = mc_rj_int(s, "not_run", 0)};
+    return s != NULL;
 }

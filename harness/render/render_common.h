@@ -3,7 +3,8 @@
  * group (JUnit suites, summaries), whose transcript a rendering shows, the failure block
  * ("FILE:LINE:COL: step N (LABEL)", expected, got, why, required by, because) that the text
  * and JUnit renderings print alike, escaping for XML 1.0 text and attributes, and the ANSI
- * colours of the text renderings.
+ * colours of the text renderings, the filter that keeps a report's or a scenario's text from
+ * driving a terminal, and the outcome counts of a report.
  * Everything reads the report leniently (report_read.h): a missing key is an absent line, never
  * a crash.
  */
@@ -12,6 +13,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "lib/buf.h"
 #include "render/render.h"
@@ -45,6 +47,10 @@ bool mc_render_is_bad(const char *outcome);
        because:  ...
    Nothing when the scenario has no `failure`. */
 void mc_render_failure_block(const json_t *scenario, const char *indent, struct mc_buf *out);
+/* The scenario's warnings (soft steps below MUST that failed, docs/report-format.md), each as
+   a failure block led by "warning (soft check, LEVEL, not a failure): "; nothing if none. */
+void mc_render_warnings_block(const json_t *scenario, const char *indent, struct mc_buf *out);
+size_t mc_render_warning_count(const json_t *scenario);
 
 /* "FILE:LINE:COL" of the failing step (FILE alone for an implicit step), appended to out. */
 void mc_render_failure_at(const json_t *scenario, struct mc_buf *out);
@@ -66,6 +72,20 @@ const char *mc_render_color(const char *name, bool on);
 /* The length of the colour sequence s[0..len) starts with (one mc_render_color gives), else 0:
    a filter that escapes every other control sequence lets these pass. */
 size_t mc_render_color_at(const char *s, size_t len);
+
+/* Writes s[0..len) for a terminal. A report or a scenario may come from anyone: control
+   characters in its strings (an ESC starting a terminal sequence, a CR, a tab, C1 controls
+   in UTF-8) are written as \xHH, so showing them never drives the terminal; a newline stays,
+   and so do our own colour sequences (mc_render_color) when `color` is on. */
+void mc_render_terminal_write(FILE *out, const char *s, size_t len, bool color);
+
+/* The scenarios of a report counted by outcome, as the report lists them. */
+struct mc_render_counts {
+    long long total, pass, fail, deviation, error, skip, not_run;
+};
+void mc_render_count_outcomes(const json_t *report, struct mc_render_counts *out);
+/* The same counts as the report's own `summary` says them; false when it has none. */
+bool mc_render_summary_counts(const json_t *report, struct mc_render_counts *out);
 
 /* A duration or time in seconds as a decimal ("0.005912"); negative, NaN or infinite -> 0. */
 void mc_render_seconds(struct mc_buf *out, double s);

@@ -154,6 +154,10 @@ static void write_summary_line(FILE *f, const json_t *sc)
     mc_html_text(f, mc_rj_str(sc, "id", "?"));
     fputs("</code> ", f);
     mc_html_text(f, mc_rj_str(sc, "title", ""));
+    size_t warnings = json_array_size(mc_rj_arr(sc, "warnings"));
+    if (warnings)
+        fprintf(f, " <span class=\"badge warned\">%zu warning%s</span>", warnings,
+                warnings == 1 ? "" : "s");
     fputs(" <span class=\"meta\">", f);
     mc_html_text(f, mc_rj_str(sc, "level", ""));
     fputs("</span></summary>\n", f);
@@ -221,12 +225,16 @@ static void write_problem(FILE *f, const json_t *sc)
     fputs("</div>\n", f);
 }
 
-static void write_failure(FILE *f, const json_t *sc)
+/* A failed step object (the failure, or a warning): where, why, expected and got. */
+static void write_failed_step(FILE *f, const json_t *sc, const json_t *fail, bool warning)
 {
-    const json_t *fail = mc_rj_obj(sc, "failure");
-    if (!fail)
-        return;
-    fputs("<section class=\"failure\">\n<h4>Failing step: ", f);
+    if (warning) {
+        fputs("<section class=\"failure warning\">\n<h4>Warning, soft check (", f);
+        mc_html_text(f, mc_rj_str(fail, "level", "?"));
+        fputs(", not a failure): ", f);
+    } else {
+        fputs("<section class=\"failure\">\n<h4>Failing step: ", f);
+    }
     mc_html_text(f, mc_rj_str(fail, "label", "(unnamed step)"));
     fputs(" ", f);
     mc_html_badge(f, mc_rj_str(fail, "outcome", "?"));
@@ -262,6 +270,17 @@ static void write_failure(FILE *f, const json_t *sc)
         fputs("</p>\n", f);
     }
     fputs("</section>\n", f);
+}
+
+static void write_failure(FILE *f, const json_t *sc)
+{
+    const json_t *fail = mc_rj_obj(sc, "failure");
+    if (fail)
+        write_failed_step(f, sc, fail, false);
+    size_t i;
+    const json_t *w;
+    json_array_foreach(mc_rj_arr(sc, "warnings"), i, w) if (json_is_object(w))
+        write_failed_step(f, sc, w, true);
 }
 
 static bool shows_wire(const json_t *sc, const struct mc_render_options *opts)

@@ -181,6 +181,13 @@ static void system_out(struct mc_buf *b, const json_t *sc, const char *outcome,
                       mc_rj_str(sc, "reason", "?"));
         mc_render_failure_block(sc, "", &text);
     }
+    if (mc_render_warning_count(sc)) { /* soft checks below MUST: shown, never a <failure> */
+        if (text.len)
+            mc_buf_append_char(&text, '\n');
+        mc_buf_printf(&text, "%zu warning(s): soft checks below MUST failed\n",
+                      mc_render_warning_count(sc));
+        mc_render_warnings_block(sc, "", &text);
+    }
     if (mc_render_wants_transcript(sc, opts->transcripts)) {
         if (text.len)
             mc_buf_append_char(&text, '\n');

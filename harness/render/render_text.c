@@ -33,37 +33,12 @@ static const char *c(const struct text *t, const char *name)
     return mc_render_color(name, t->color);
 }
 
-/* Is s[0..len) at an ESC one of our own colour sequences? Its length, else 0. */
-static size_t own_color(const struct text *t, const char *s, size_t len)
-{
-    return t->color ? mc_render_color_at(s, len) : 0;
-}
-
-/* Writes what was gathered. A report may come from anyone: control characters in its strings
-   (an ESC starting a terminal sequence, a CR, C1 controls) are written as \xHH, so rendering
-   a report never drives the terminal; only our colour sequences pass, when colour is on. */
+/* Writes what was gathered, through the terminal filter (render_common.h): a report may come
+   from anyone, and rendering it must never drive the terminal; only our colour sequences
+   pass, when colour is on. */
 static void text_flush(struct text *t)
 {
-    const char *s = t->b.data ? t->b.data : "";
-    size_t len = t->b.len;
-    for (size_t i = 0; i < len;) {
-        unsigned char ch = (unsigned char)s[i];
-        size_t own = ch == 0x1b ? own_color(t, s + i, len - i) : 0;
-        bool c1 = ch == 0xc2 && i + 1 < len && (unsigned char)s[i + 1] >= 0x80 &&
-                  (unsigned char)s[i + 1] <= 0x9f;
-        if (own) {
-            fwrite(s + i, 1, own, t->out);
-            i += own;
-        } else if ((ch < 0x20 && ch != '\n') || ch == 0x7f || c1) {
-            fprintf(t->out, "\\x%02x", ch);
-            if (c1)
-                fprintf(t->out, "\\x%02x", (unsigned char)s[i + 1]);
-            i += c1 ? 2 : 1;
-        } else {
-            fputc(ch, t->out);
-            i++;
-        }
-    }
+    mc_render_terminal_write(t->out, t->b.data, t->b.len, t->color);
     mc_buf_reset(&t->b);
 }
 
@@ -213,6 +188,11 @@ static void text_scenario(struct text *t, const json_t *sc, bool listing)
     struct mc_buf b = {0};
     if (strcmp(outcome, "fail") == 0 || strcmp(outcome, "deviation") == 0)
         mc_render_failure_block(sc, "    ", &b);
+    if (mc_render_warning_count(sc)) {
+        mc_buf_append_str(&b, c(t, "yellow"));
+        mc_render_warnings_block(sc, "    ", &b);
+        mc_buf_append_str(&b, c(t, "reset"));
+    }
     if (!listing && mc_render_wants_transcript(sc, t->transcripts)) {
         struct mc_transcript_style style = {.indent = TEXT_TRANSCRIPT_INDENT, .color = t->color};
         mc_render_transcript(sc, &style, &b);
@@ -351,19 +331,34 @@ static void text_notes(struct text *t)
     }
 }
 
+/* A note when the report's own summary disagrees with the scenarios it lists (a hand-edited
+   report): the counts shown are always those of the scenarios listed above them, so the
+   rendering never contradicts itself (docs/decisions.md). */
+static void text_summary_note(struct text *t, const struct mc_render_counts *listed)
+{
+    struct mc_render_counts said;
+    if (!mc_render_summary_counts(t->report, &said) || memcmp(&said, listed, sizeof said) == 0)
+        return;
+    mc_buf_printf(&t->b,
+                  "%snote:%s the report's summary says otherwise (%lld scenario(s): %lld passed, "
+                  "%lld failed, %lld known deviation(s), %lld error(s), %lld skipped, %lld not "
+                  "run); the counts here are of the scenarios it lists\n",
+                  c(t, "yellow"), c(t, "reset"), said.total, said.pass, said.fail, said.deviation,
+                  said.error, said.skip, said.not_run);
+}
+
 static void text_summary(struct text *t, bool listing)
 {
     const json_t *report = t->report, *summary = mc_rj_obj(report, "summary");
     const json_t *run = mc_rj_obj(report, "run");
-    long long total = mc_rj_int(summary, "total", 0);
-    long long pass = mc_rj_int(summary, "pass", 0), fail = mc_rj_int(summary, "fail", 0);
-    long long dev = mc_rj_int(summary, "deviation", 0), err = mc_rj_int(summary, "error", 0);
-    long long skip = mc_rj_int(summary, "skip", 0), not_run = mc_rj_int(summary, "not_run", 0);
+    struct mc_render_counts n;
+    mc_render_count_outcomes(report, &n);
     if (listing) {
         mc_buf_printf(&t->b,
                       "\n%lld scenario(s) against %s: %lld would run, %lld would be skipped, %lld "
                       "could not be tested, %lld would fail (a promise not kept)\n",
-                      total, target_name(report), not_run, skip, err, fail);
+                      n.total, target_name(report), n.not_run, n.skip, n.error, n.fail);
+        text_summary_note(t, &n);
         text_skips(t, summary);
         text_errors(t, summary);
         return;
@@ -371,10 +366,20 @@ static void text_summary(struct text *t, bool listing)
     mc_buf_printf(&t->b,
                   "\n%lld scenario(s) against %s in %.1f s: %s%lld passed%s, %s%lld failed%s, %lld "
                   "known deviation(s), %s%lld error(s)%s, %lld skipped, %lld not run\n",
-                  total, target_name(report), mc_rj_num(report, "duration_s", 0), c(t, "green"),
-                  pass, c(t, "reset"), fail ? c(t, "red") : "", fail, fail ? c(t, "reset") : "",
-                  dev, err ? c(t, "red") : "", err, err ? c(t, "reset") : "", skip, not_run);
-    text_breakdown(t, summary);
+                  n.total, target_name(report), mc_rj_num(report, "duration_s", 0), c(t, "green"),
+                  n.pass, c(t, "reset"), n.fail ? c(t, "red") : "", n.fail,
+                  n.fail ? c(t, "reset") : "", n.deviation, n.error ? c(t, "red") : "", n.error,
+                  n.error ? c(t, "reset") : "", n.skip, n.not_run);
+    text_summary_note(t, &n);
+    long long warned = mc_rj_int(summary, "warned", 0);
+    if (warned)
+        mc_buf_printf(&t->b,
+                      "%s%lld scenario(s) with warnings%s: soft checks below MUST failed (shown "
+                      "above as \"warning (soft check ...)\"; they do not change the exit "
+                      "status)\n",
+                      c(t, "yellow"), warned, c(t, "reset"));
+    if (summary)
+        text_breakdown(t, summary);
     text_skips(t, summary);
     text_errors(t, summary);
     text_notes(t);

@@ -2,8 +2,9 @@
 # browser-test.sh MAILCONFORM SOURCE_DIR — the report browser (`serve --http ADDR --reports DIR`),
 # checked with curl: it lists the reports of its folder with the counts of each report's
 # summary, serves a report's JSON byte for byte and its HTML rendering, compares two reports
-# (one scenario broken in the second: one new failure, named), answers only GET/HEAD,
-# only under a loopback Host name, never a file outside its folder (.., encoded slashes, a
+# (one scenario broken in the second: one new failure, named; 400 without both), refuses to
+# parse a report over its rendering limit (a sparse 300 MiB file: listed as too large, 422),
+# answers other methods than GET/HEAD with 405 and Allow, only under a loopback Host name, never a file outside its folder (.., encoded slashes, a
 # symbolic link, a hidden or non-JSON name), and refuses a non-loopback address unless told.
 # Then in headless chromium (when installed; CI installs it): the list and a report page load
 # with their script run under the browser's own security headers, and the counts show.
@@ -39,6 +40,9 @@ echo '{"not": "a report"}' >"$WORK/reports/broken.json"
 echo '{"token": "TOPSECRET-4711"}' >"$WORK/outside/secret.json"
 ln -s "$WORK/outside/secret.json" "$WORK/reports/link.json"
 cp "$REPORT" "$WORK/reports/.hidden.json"
+# A report over the browser's rendering limit (256 MiB): a sparse file, nothing on disk.
+truncate -s 300M "$WORK/reports/huge.json"
+touch -d '2000-01-01' "$WORK/reports/huge.json"
 
 "$MC" serve --http 127.0.0.1:0 --reports "$WORK/reports" >"$WORK/out" 2>&1 &
 pid=$!
@@ -58,6 +62,9 @@ grep -q 'href="/report/run-a.json"' "$WORK/body" || fail "the list does not link
 grep -q 'not a report' "$WORK/body" || fail "the list does not say broken.json is no report"
 grep -q 'hidden' "$WORK/body" && fail "the list shows a hidden file"
 grep -q 'link.json' "$WORK/body" && fail "the list shows a symbolic link"
+# shellcheck disable=SC2016 # the backquotes are the page's text
+grep -q 'data-too-large="314572800">300 MiB, too large to render here: use `mailconform report`' "$WORK/body" ||
+    fail "the list does not say huge.json is too large to render"
 for key in total pass fail skip error; do
     want=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["summary"][sys.argv[2]])' "$REPORT" "$key")
     grep -q "data-count=\"$key\">$want<" "$WORK/body" || fail "the list does not show $key = $want"
@@ -69,6 +76,12 @@ ok "the list"
 [ "$(code "${url}report/run-a.json")" = 200 ] || fail "report/run-a.json did not answer 200: $(head -c 300 "$WORK/body")"
 grep -qi '<html' "$WORK/body" || fail "report/run-a.json is not HTML"
 [ "$(code "${url}report/broken.json")" = 422 ] || fail "report/broken.json is not refused as no report"
+if [ "$(code "${url}report/huge.json")" != 422 ] || ! grep -q 'too large to render here' "$WORK/body"; then
+    fail "report/huge.json is not refused as too large"
+fi
+if [ "$(code "${url}diff?old=run-a.json&new=huge.json")" != 422 ] || ! grep -q 'too large to render here' "$WORK/body"; then
+    fail "diff with huge.json is not refused as too large"
+fi
 ok "raw and rendered reports"
 
 # The comparison: run-a against itself, then against run-b.
@@ -79,7 +92,9 @@ grep -q 'data-count="new_failure">1<' "$WORK/body" || fail "diff a b does not co
 grep -q "data-category=\"new_failure\"><td><code>$broken<" "$WORK/body" || fail "diff a b does not name $broken"
 grep -q 'href="/report/run-b.json#sc-' "$WORK/body" || fail "diff a b does not link into the report"
 [ "$(code "${url}diff?old=run-a.json&new=..%2foutside%2fsecret.json")" = 404 ] || fail "diff reached outside"
-[ "$(code "${url}diff?old=run-a.json")" = 400 ] || [ "$(code "${url}diff?old=run-a.json")" = 404 ] || fail "diff without new answered"
+[ "$(code "${url}diff?old=run-a.json")" = 400 ] || fail "diff without new did not answer 400"
+[ "$(code "${url}diff?new=run-a.json")" = 400 ] || fail "diff without old did not answer 400"
+[ "$(code "${url}diff")" = 400 ] || fail "diff without a query did not answer 400"
 ok "the comparison names the broken scenario ($broken)"
 
 # Confinement.
@@ -95,8 +110,11 @@ done
 ok "paths are confined to the folder"
 
 # Methods and Host.
-c=$(code -X POST "$url")
-[ "$c" = 405 ] || [ "$c" = 501 ] || fail "POST answered $c"
+for m in POST PUT DELETE OPTIONS PATCH; do
+    c=$(curl -s -o "$WORK/body" -D "$WORK/headers" -w '%{http_code}' -X "$m" "${url}report/run-a.json")
+    [ "$c" = 405 ] || fail "$m answered $c, not 405"
+    grep -qi '^Allow: GET, HEAD' "$WORK/headers" || fail "$m: the 405 has no Allow: GET, HEAD"
+done
 [ "$(code -H 'Host: attacker.example' "$url")" = 400 ] || fail "a foreign Host name was answered"
 [ "$(code -H 'Host: localhost:1' "$url")" = 200 ] || fail "localhost was refused"
 [ "$(code -H 'Host: LocalHost' "$url")" = 200 ] || fail "LocalHost (names are case-insensitive) was refused"
@@ -122,7 +140,7 @@ if command -v chromium >/dev/null; then
     before=$failures
     total=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["summary"]["total"])' "$REPORT")
     chromium_dump "$url" >"$WORK/list.dom" || fail "chromium could not load the list"
-    grep -q 'id="report-count">3<' "$WORK/list.dom" || fail "chromium: the list does not count its 3 files"
+    grep -q 'id="report-count">4<' "$WORK/list.dom" || fail "chromium: the list does not count its 4 files"
     chromium_dump "${url}report/run-a.json#outcome=pass" >"$WORK/report.dom" || fail "chromium could not load a report"
     grep -q 'data-script="ready"' "$WORK/report.dom" || fail "chromium: the report's script did not run (policy?)"
     grep -q "id=\"total-count\">$total<" "$WORK/report.dom" || fail "chromium: the report does not show $total scenarios"

@@ -127,6 +127,22 @@ live-as-saved) # one printer: the console's transcripts are report --format text
     cmp -s "$tmp/live" "$tmp/saved" ||
         fail "the live transcript differs from the saved one: $(diff "$tmp/live" "$tmp/saved" | head -20)"
     ;;
+terminal-escape) # a scenario's text never drives the terminal: its ESC sequences show as \xHH
+    ESCAPE=$SRC/tests/data/scenarios-explain/terminal-escape.json
+    for args in "--no-run $ESCAPE" "$ESCAPE"; do
+        # shellcheck disable=SC2086 # the words are the arguments
+        "$MC" explain $args --color always >"$OUT" 2>&1 || fail "explain $args failed"
+        ! grep -q "$(printf '\033')]" "$OUT" || fail "an ESC ] sequence reached the output (explain $args)"
+        ! grep -q "$(printf '\007')" "$OUT" || fail "a BEL reached the output (explain $args)"
+        ! grep -q "$(printf '\033')\\[2J" "$OUT" || fail "an ESC [2J reached the output (explain $args)"
+        output_has 'title: +A title that tries to retitle the terminal \\x1b\]0;x\\x07 and to ring \\x07$'
+        output_has 'description \\x1b\[2J and why'
+        output_has 'why: +NOOP answers \+OK \\x1b\]0;y\\x07 in the'
+        grep -q "$(printf '\033')\\[1mexplain\.terminal-escape$(printf '\033')\\[0m" "$OUT" ||
+            fail "our own colour sequences did not pass (explain $args)"
+    done
+    output_has '^explain\.terminal-escape: .*PASS'
+    ;;
 bad-args) # the loader's FILE:LINE:COLUMN error, exit 2, nothing run
     mc 2 explain "$SRC/tests/data/scenarios-bad/bad-values.json"
     output_has 'bad-values\.json:6:12: level: .MUTS. is not'

@@ -3,7 +3,7 @@
 # starts in a private directory and stops at exit.
 set(MC_EXPLAIN_SCRIPT ${CMAKE_CURRENT_SOURCE_DIR}/explain-test.sh)
 foreach(case static live-embedded live-badpeer transcript-all transcript-none live-as-saved cuts
-             bad-args)
+             terminal-escape bad-args)
   add_test(NAME explain.${case}
            COMMAND bash ${MC_EXPLAIN_SCRIPT} ${case} ${MC_CLI} ${MC_SRC} $<TARGET_FILE:badpeer>)
   set_tests_properties(explain.${case} PROPERTIES TIMEOUT 120 LABELS explain)

@@ -7,7 +7,10 @@
 #
 # WHY_FRAGMENT is text the first failing scenario's failure.why must contain ("-": no check).
 # Each FIELD=TEXT names a report field that must contain TEXT, as the report writes it (escapes
-# included): got= the first failing scenario's failure.got, greeting= the first probe's greeting.
+# included): got= the first failing scenario's failure.got, greeting= the first probe's greeting,
+# warning= the whys of the scenario's warnings (soft steps below MUST that failed), last_step=
+# the outcome of its last step (a soft step's failure lets the later steps run). With an
+# expected exit 0 they apply to the first scenario.
 # The peer prints its port (never a fixed one); the URL scheme is the first session's endpoint
 # (submission://) or else its protocol.
 # Checks: exit status, wall-clock bound (a hang check, not a performance test), CPU time well
@@ -83,9 +86,21 @@ scenarios = report["scenarios"]
 if not scenarios:
     sys.exit("the report has no scenario")
 bad = [s for s in scenarios if s["outcome"] not in ("pass", "skip", "deviation")]
+
+def check_fields(s):
+    for spec in sys.argv[4:]:
+        field, text = spec.split("=", 1)
+        value = {"got": lambda: (s["failure"] or {}).get("got"),
+                 "greeting": lambda: report["capabilities"][0]["greeting"],
+                 "warning": lambda: "\n".join(w["why"] or "" for w in s["warnings"]),
+                 "last_step": lambda: s["steps"][-1]["outcome"]}[field]() or ""
+        if text not in value:
+            sys.exit(f"{s['id']}: {field} {value!r} lacks {text!r}")
+
 if want_rc == 0:
     if bad:
         sys.exit(f"{bad[0]['id']}: {bad[0]['outcome']}: {bad[0]['failure'] or bad[0]['reason']}")
+    check_fields(scenarios[0])
     sys.exit(0)
 if not bad:
     sys.exit("every scenario passed; a failure was expected")
@@ -103,12 +118,7 @@ if s["failure"] is None:
 why = s["failure"]["why"] or ""
 if want_why != "-" and want_why not in why:
     sys.exit(f"{s['id']}: failure.why {why!r} lacks {want_why!r}")
-for spec in sys.argv[4:]:
-    field, text = spec.split("=", 1)
-    value = {"got": lambda: s["failure"]["got"],
-             "greeting": lambda: report["capabilities"][0]["greeting"]}[field]() or ""
-    if text not in value:
-        sys.exit(f"{s['id']}: {field} {value!r} lacks {text!r}")
+check_fields(s)
 print(f"{s['id']}: {s['outcome']} at {s['failure']['label']!r}: {why}")
 EOF
 echo "ok [$mode, $(basename "$scenario")]: exit $rc in ${elapsed_ms} ms, ${cpu_ms} ms of CPU"

@@ -64,6 +64,26 @@ mc_peer_test(slowloris slowloris pop3-stat-ok.json 1 "no complete reply within")
 # The connection goes away mid-dialogue.
 mc_peer_test(early-close early-close pop3-stat-ok.json 1 "closed the connection")
 
+# A server that answers with its last words and resets the connection: the failure shows the
+# words (IMAP BYE, RFC 9051 7.1.5; POP3 -ERR; SMTP 421, RFC 5321 3.8) as `got` and in `why`,
+# not a bare "connection reset by peer". An IMAP BYE that is the last line before the close is
+# the reply; a close on the next command names the reply before it.
+mc_peer_test_fields(imap-bye-reset imap-bye-reset imap-login-noop.json 1
+                    "got '* BYE too many errors, closing', and then closed the connection"
+                    "got=* BYE too many errors, closing")
+mc_peer_test_fields(pop3-err-reset pop3-err-reset pop3-stat-ok.json 1
+                    "got '-ERR [SYS/TEMP] maildrop locked, closing'"
+                    "got=-ERR [SYS/TEMP] maildrop locked, closing")
+mc_peer_test_fields(pop3-err-reset.next pop3-err-reset pop3-err-then-noop.json 1
+                    "maildrop locked, closing'"
+                    "got=-ERR [SYS/TEMP] maildrop locked, closing")
+# "BAD, or BYE and close" is expressible: the BYE before the close is the reply, status BYE.
+mc_peer_test(imap-bye-reset.bad-or-bye imap-bye-reset imap-bad-or-bye.json 0 -)
+mc_peer_test(good-imap.bad-or-bye good-imap imap-bad-or-bye.json 1
+             "the reply matched none of the 2 alternatives of any_of")
+mc_peer_test_fields(smtp-421-reset smtp-421-reset smtp-ehlo.json 1
+                    "got '421 4.3.2 badpeer shutting down'" "got=421 4.3.2 badpeer shutting down")
+
 # Framing broken on purpose: every size bounded, every line end checked.
 mc_peer_test(garbage garbage pop3-stat-ok.json 1 "exceeds")
 mc_peer_test(bare-lf bare-lf pop3-stat-ok.json 1 "bare LF")
@@ -147,3 +167,21 @@ mc_peer_test(good-imap.login-noop good-imap imap-login-noop.json 0 -)
 mc_peer_bounded_test(imap-flood.bounded imap-flood imap-login-noop.json 1 MC_SYN_REPLY_MEMORY_MAX
                      true 384 90)
 mc_peer_bounded_test(imap-literal.intact imap-literal imap-big-literal.json 0 - true 448 90)
+
+# Scenario-format constructs, each against a mailbox that does it right and one that does not
+# (docs/scenario-format.md): "track" follows message numbers through EXPUNGE responses, and a
+# server that numbers them as if nothing had moved leaves the tracked message alive;
+# "untagged_shared" lets one FETCH line carry both the body and the \Seen it set; a "soft"
+# step below MUST that fails is a warning (exit 0, shown in the report) and the steps after it
+# run; a soft MUST step fails the scenario, the steps after it still run.
+mc_peer_test(good-imap.track imap-mailbox imap-track-expunge.json 0 -)
+mc_peer_test(track.stale-expunge imap-stale-expunge imap-track-expunge.json 1
+             "to match '^0$'; it is '2'")
+mc_peer_test(good-imap.shared imap-mailbox imap-shared-seen.json 0 -)
+mc_peer_test(shared.seen-unsaid imap-seen-unsaid imap-shared-seen.json 1
+             "untagged_shared: a line other patterns matched would do")
+mc_peer_test_fields(good-imap.soft imap-mailbox imap-soft-seen.json 0 - last_step=pass)
+mc_peer_test_fields(soft.should-warns imap-seen-unsaid imap-soft-seen.json 0 -
+                    "warning=untagged_shared" last_step=pass)
+mc_peer_test_fields(soft.must-fails imap-seen-unsaid imap-soft-must-seen.json 1
+                    "untagged_shared" last_step=pass)

@@ -239,6 +239,32 @@ text-summary) # the text rendering of a saved report shows the run's summary num
     expect 0 "$MC" report --color always "$W/r.json"
     has "$W/out" $'\033\\[31m'
     ;;
+summary-edited) # text and TAP count the scenarios they list, whatever the report's summary says
+    failing_report "$W/r.json" # 1 pass, 1 fail, 1 skip
+    $PY - "$W/r.json" "$W" <<'PYEOF'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+gone = dict(doc); del gone["summary"]
+json.dump(gone, open(sys.argv[2] + "/no-summary.json", "w"))
+doc["summary"].update({"fail": 0, "pass": 2})
+json.dump(doc, open(sys.argv[2] + "/lying.json", "w"))
+PYEOF
+    counts='3 scenario\(s\) against [^:]*(in [0-9.]+ s)?: 1 passed, 1 failed, 0 known deviation\(s\), 0 error\(s\), 1 skipped, 0 not run'
+    for r in r no-summary lying; do
+        expect 0 "$MC" report --color never -o "$W/$r.txt" "$W/$r.json"
+        has "$W/$r.txt" "^$counts\$"
+        has "$W/$r.txt" '^FAIL +peer\.pop3\.stat-ok'
+        expect 0 "$MC" report --format tap -o "$W/$r.tap" "$W/$r.json"
+        has "$W/$r.tap" "^# $counts\$"
+    done
+    for r in r no-summary; do
+        lacks "$W/$r.txt" 'summary says otherwise'
+        lacks "$W/$r.tap" 'summary says otherwise'
+    done
+    has "$W/lying.txt" "^note: the report's summary says otherwise \(3 scenario\(s\): 2 passed, 0 failed,"
+    has "$W/lying.tap" "^# note: the report's summary says otherwise \(3 scenario\(s\): 2 passed, 0 failed,"
+    lacks "$W/no-summary.txt" '^by level:'
+    ;;
 bad-report) # a file that is not a report this mailconform reads: exit 2, the file and the reason
     printf '{"format": "mailconform-report", "format_version": 1, "scenarios": [' >"$W/cut.json"
     expect 2 "$MC" report "$W/cut.json"

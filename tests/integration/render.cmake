@@ -5,7 +5,7 @@
 # Debian's tap-parser (TAP 14); see docs/decisions.md.
 set(MC_RENDER_SCRIPT ${CMAKE_CURRENT_SOURCE_DIR}/render-test.sh)
 foreach(case junit-fail junit-error junit-escape junit-schema-strict tap-prove tap14-parser
-             text-summary bad-report outfile run-no-report run-render-fails)
+             text-summary summary-edited bad-report outfile run-no-report run-render-fails)
   add_test(NAME render.${case}
            COMMAND bash ${MC_RENDER_SCRIPT} ${case} ${MC_CLI} ${MC_SRC} $<TARGET_FILE:badpeer>)
   set_tests_properties(render.${case} PROPERTIES TIMEOUT 120 LABELS render)

@@ -9,9 +9,11 @@
  * that never ends, silence, an early close, garbage, bare LF line ends, a 4 GiB literal, mixed
  * SMTP reply codes, a reply dripped one byte at a time, a STARTTLS go-ahead or a greeting with
  * the wrong code, TLS demanded but STARTTLS hidden, untagged lines sent forever as fast as the
- * socket takes them). The tests then check that the harness fails the step with the right
- * reason, within its deadline, and never crashes, hangs or allocates what a hostile peer
- * announces. One mode is correct but heavy: it answers FETCH with one literal of
+ * socket takes them, EXPUNGE responses numbered as if nothing had moved, a FETCH BODY[] that
+ * does not report the \Seen it set, a last reply (IMAP BYE, POP3 -ERR, SMTP 421) followed by a
+ * reset). The tests then check that the harness fails the step with the right reason, within
+ * its deadline, and never crashes, hangs or allocates what a hostile peer announces. One mode
+ * is correct but heavy: it answers FETCH with one literal of
  * --literal-size octets, for the benchmark and test of reading a big literal
  * (tools/bench-imap-literal).
  *
@@ -43,6 +45,7 @@
 #define PEER_PLAIN_AFTER_STARTTLS_MS 300   /* smtp-starttls-plain: its wait before plain text */
 #define PEER_DRIP_INTERVAL_MS 200          /* slowloris: one octet every so often */
 #define PEER_HUGE_LITERAL "4294967295"     /* 2^32 - 1: must be refused, not allocated */
+#define PEER_LAST_WORDS_PAUSE_MS 100       /* *-last-words: lets its last line reach the client */
 #define PEER_FLOOD_LINE "* 1 EXISTS\r\n"   /* what imap-flood sends forever */
 #define PEER_FLOOD_BLOCK (64u * 1024u)     /* octets per send while flooding */
 /* imap-literal's literal: this 64-octet unit over and over, so that a pattern can check every
@@ -68,6 +71,10 @@ struct peer {
     struct mc_buf in;    /* bytes received, not yet cut into lines */
     bool logged_in;      /* IMAP: LOGIN was answered */
     size_t literal_size; /* imap-literal: octets of the FETCH literal */
+    /* imap-mailbox and its faulty twins: a selected INBOX of PEER_BOX_MESSAGES messages. */
+    unsigned box_uid[8];
+    bool box_deleted[8];
+    size_t box_count;
 };
 
 /* Sends everything, or gives up quietly: a client that stopped reading is not our problem. */
@@ -374,6 +381,110 @@ static bool imap_offers_starttls(struct peer *p, const char *line)
     return imap_logindisabled(p, line, "* CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED\r\n");
 }
 
+/* --- a small IMAP mailbox (imap-mailbox): message numbers that shift on EXPUNGE --- */
+
+#define PEER_BOX_MESSAGES 4 /* messages in INBOX at SELECT, UIDs 11..14 */
+#define PEER_BOX_FIRST_UID 11
+#define PEER_BOX_BODY "Subject: peer\r\n\r\nhello\r\n"
+
+/* Which way a mailbox mode breaks RFC 9051 (none for the control). */
+enum box_fault {
+    BOX_CORRECT,
+    BOX_STALE_EXPUNGE, /* EXPUNGE responses give numbers from before the expunge began */
+    BOX_SEEN_UNSAID,   /* FETCH BODY[] sets \Seen but does not report it (6.4.5 SHOULD) */
+};
+
+/* "n" of "FETCH n ..." or "STORE n ...": 1..box_count, else 0. */
+static size_t box_number(const struct peer *p, const char *args)
+{
+    char *end;
+    unsigned long n = strtoul(args, &end, 10);
+    return end != args && *end == ' ' && n >= 1 && n <= p->box_count ? (size_t)n : 0;
+}
+
+static bool box_expunge(struct peer *p, const char *tag, enum box_fault fault)
+{
+    struct mc_buf out = {0};
+    size_t kept = 0;
+    for (size_t i = 0; i < p->box_count; i++) {
+        if (!p->box_deleted[i]) {
+            p->box_uid[kept] = p->box_uid[i];
+            p->box_deleted[kept++] = false;
+            continue;
+        }
+        /* RFC 9051 7.5.1: each number as the mailbox stands after the previous expunge. */
+        size_t number = fault == BOX_STALE_EXPUNGE ? i + 1 : kept + 1;
+        mc_buf_printf(&out, "* %zu EXPUNGE\r\n", number);
+    }
+    p->box_count = kept;
+    bool ok = imap_reply(p, out.data ? out.data : "", tag, "OK EXPUNGE done");
+    mc_buf_free(&out);
+    return ok;
+}
+
+static bool box_fetch(struct peer *p, const char *tag, const char *args, enum box_fault fault)
+{
+    size_t n = box_number(p, args);
+    const char *items = strchr(args, ' ');
+    struct mc_buf out = {0};
+    if (n && strcmp(items, " (UID)") == 0) {
+        mc_buf_printf(&out, "* %zu FETCH (UID %u)\r\n", n, p->box_uid[n - 1]);
+    } else if (n && strcmp(items, " (BODY[])") == 0) {
+        mc_buf_printf(&out, "* %zu FETCH (%sBODY[] {%zu}\r\n%s)\r\n", n,
+                      fault == BOX_SEEN_UNSAID ? "" : "FLAGS (\\Seen) ", strlen(PEER_BOX_BODY),
+                      PEER_BOX_BODY);
+    } else {
+        return imap_reply(p, "", tag, "BAD FETCH n (UID) or n (BODY[]) only");
+    }
+    bool ok = imap_reply(p, out.data, tag, "OK FETCH done");
+    mc_buf_free(&out);
+    return ok;
+}
+
+static bool imap_box(struct peer *p, const char *line, enum box_fault fault)
+{
+    char tag[64];
+    if (!imap_tag(line, tag, sizeof tag))
+        return peer_say(p, "* BAD no tag\r\n");
+    const char *cmd = line + strlen(tag) + 1;
+    if (peer_verb_is(cmd, "SELECT")) {
+        p->box_count = PEER_BOX_MESSAGES;
+        for (size_t i = 0; i < PEER_BOX_MESSAGES; i++) {
+            p->box_uid[i] = PEER_BOX_FIRST_UID + (unsigned)i;
+            p->box_deleted[i] = false;
+        }
+        return imap_reply(p, "* 4 EXISTS\r\n* OK [UIDVALIDITY 1] ok\r\n", tag,
+                          "OK [READ-WRITE] SELECT done");
+    }
+    if (peer_verb_is(cmd, "FETCH"))
+        return box_fetch(p, tag, cmd + 6, fault);
+    if (peer_verb_is(cmd, "STORE")) {
+        size_t n = box_number(p, cmd + 6);
+        if (!n || !strstr(cmd, "+FLAGS.SILENT (\\Deleted)"))
+            return imap_reply(p, "", tag, "BAD STORE n +FLAGS.SILENT (\\Deleted) only");
+        p->box_deleted[n - 1] = true;
+        return imap_reply(p, "", tag, "OK STORE done");
+    }
+    if (peer_verb_is(cmd, "EXPUNGE"))
+        return box_expunge(p, tag, fault);
+    return imap_good(p, line);
+}
+
+static bool imap_mailbox(struct peer *p, const char *line)
+{
+    return imap_box(p, line, BOX_CORRECT);
+}
+
+static bool imap_stale_expunge(struct peer *p, const char *line)
+{
+    return imap_box(p, line, BOX_STALE_EXPUNGE);
+}
+
+static bool imap_seen_unsaid(struct peer *p, const char *line)
+{
+    return imap_box(p, line, BOX_SEEN_UNSAID);
+}
+
 /* Untagged lines as fast as the client takes them, until it goes away (or stops reading for
    PEER_SEND_TIMEOUT_S): an endless reply the harness must bound. */
 static bool imap_flood_forever(struct peer *p)
@@ -531,6 +642,50 @@ static bool submission_offers_starttls(struct peer *p, const char *line)
     return submission_demands_tls(p, line, true);
 }
 
+/* --- Last words: a reply that announces the end, then the connection reset --- */
+
+/* Says `words`, then resets the connection (SO_LINGER 0: RST, not FIN), as a server does that
+   closes with the client's bytes unread: the client sees "connection reset by peer", and the
+   harness must show the words, not the reset. */
+static bool peer_last_words(struct peer *p, const char *words)
+{
+    peer_say(p, words);
+    poll(NULL, 0, PEER_LAST_WORDS_PAUSE_MS);
+    struct linger now = {.l_onoff = 1, .l_linger = 0};
+    setsockopt(p->fd, SOL_SOCKET, SO_LINGER, &now, sizeof now);
+    return false;
+}
+
+/* IMAP: CAPABILITY, LOGIN and LOGOUT as good-imap; any other command is answered with an
+   untagged BYE and no tagged reply (RFC 9051 7.1.5: the server is about to close). */
+static bool imap_bye_reset(struct peer *p, const char *line)
+{
+    char tag[64];
+    if (!imap_tag(line, tag, sizeof tag))
+        return imap_good(p, line);
+    const char *cmd = line + strlen(tag) + 1;
+    if (peer_verb_is(cmd, "CAPABILITY") || peer_verb_is(cmd, "LOGIN") ||
+        peer_verb_is(cmd, "LOGOUT"))
+        return imap_good(p, line);
+    return peer_last_words(p, "* BYE too many errors, closing\r\n");
+}
+
+/* POP3: STAT answered with -ERR, then the connection reset. */
+static bool pop3_err_reset(struct peer *p, const char *line)
+{
+    if (peer_verb_is(line, "STAT"))
+        return peer_last_words(p, "-ERR [SYS/TEMP] maildrop locked, closing\r\n");
+    return pop3_good(p, line);
+}
+
+/* SMTP: EHLO answered with 421 (RFC 5321 3.8: the service is closing), then the reset. */
+static bool smtp_421_reset(struct peer *p, const char *line)
+{
+    if (peer_verb_is(line, "EHLO"))
+        return peer_last_words(p, "421 4.3.2 badpeer shutting down\r\n");
+    return smtp_good(p, line);
+}
+
 static const struct peer_mode peer_modes[] = {
     {"good-pop3", "+OK ready\r\n", pop3_good, "a minimal correct POP3 server"},
     {"wrong-status", "+OK ready\r\n", pop3_wrong_status, "POP3, STAT answers -ERR"},
@@ -556,6 +711,12 @@ static const struct peer_mode peer_modes[] = {
      "IMAP, LOGINDISABLED with STARTTLS"},
     {"imap-flood", "* OK ready\r\n", imap_flood, "IMAP, after LOGIN untagged lines forever"},
     {"imap-literal", "* OK ready\r\n", imap_literal, "IMAP, FETCH sends --literal-size octets"},
+    {"imap-mailbox", "* OK ready\r\n", imap_mailbox,
+     "IMAP, a 4-message INBOX: SELECT, FETCH, STORE, EXPUNGE done right"},
+    {"imap-stale-expunge", "* OK ready\r\n", imap_stale_expunge,
+     "IMAP, EXPUNGE responses numbered as before the expunge"},
+    {"imap-seen-unsaid", "* OK ready\r\n", imap_seen_unsaid,
+     "IMAP, FETCH BODY[] does not report the \\Seen it sets"},
     {"good-smtp", "220 badpeer ESMTP\r\n", smtp_good, "a minimal correct SMTP server"},
     {"smtp-mixed-codes", "220 badpeer ESMTP\r\n", smtp_mixed_codes, "SMTP, EHLO mixes 250/251"},
     {"smtp-starttls-250", "220 badpeer ESMTP\r\n", smtp_starttls_250,
@@ -569,6 +730,11 @@ static const struct peer_mode peer_modes[] = {
      "SMTP, 530 STARTTLS first, STARTTLS not offered"},
     {"submission-offers-starttls", "220 badpeer ESMTP\r\n", submission_offers_starttls,
      "SMTP, 530 STARTTLS first, STARTTLS offered"},
+    {"imap-bye-reset", "* OK ready\r\n", imap_bye_reset,
+     "IMAP, after LOGIN any command gets * BYE, then a reset"},
+    {"pop3-err-reset", "+OK ready\r\n", pop3_err_reset, "POP3, STAT gets -ERR, then a reset"},
+    {"smtp-421-reset", "220 badpeer ESMTP\r\n", smtp_421_reset,
+     "SMTP, EHLO gets 421, then a reset"},
 };
 
 static const struct peer_mode *peer_mode_find(const char *name)

@@ -284,7 +284,7 @@ START_TEST(good_every_step_kind)
 {
     struct mc_scenario *s = load_good("every-step-kind.json");
     ck_assert_int_eq(s->level, MC_LEVEL_SHOULD);
-    ck_assert_ptr_null(s->rfc.items[0].section);
+    ck_assert_str_eq(s->rfc.items[0].section, "4.1.1");
     ck_assert_int_eq(s->users, 3);
     ck_assert_uint_eq(s->require_count, 4);
     ck_assert_uint_eq(s->session_count, 4);
@@ -492,9 +492,10 @@ static char *write_file(const char *rel, const char *data, size_t len)
     return mc_buf_steal(&p);
 }
 
-static const char *const header = "{\"id\": \"t.x\", \"title\": \"t\", \"description\": \"d\", "
-                                  "\"rfc\": [{\"rfc\": 1}], \"level\": \"MAY\", "
-                                  "\"sessions\": {\"a\": {\"protocol\": \"pop3\"}}, ";
+static const char *const header =
+    "{\"id\": \"t.x\", \"title\": \"t\", \"description\": \"d\", "
+    "\"rfc\": [{\"rfc\": 1, \"section\": \"1\"}], \"level\": \"MAY\", "
+    "\"sessions\": {\"a\": {\"protocol\": \"pop3\"}}, ";
 
 /* Every complete scenario shown in docs/scenario-format.md loads. */
 START_TEST(docs_examples_load)
@@ -637,7 +638,8 @@ START_TEST(variables_across_sessions)
     mc_buf_printf(
         &text,
         "{\"id\": \"t.x\", \"title\": \"t\", \"description\": \"d\", \"rfc\": [{\"rfc\": "
-        "1}], \"level\": \"MAY\", \"users\": 2, \"sessions\": {\"a\": {\"protocol\": "
+        "1, \"section\": \"1\"}], \"level\": \"MAY\", \"users\": 2, \"sessions\": {\"a\": "
+        "{\"protocol\": "
         "\"pop3\"}, \"b\": {\"protocol\": \"imap\", \"user\": 2}}, \"steps\": ["
         "{\"session\": \"a\", \"send\": \"UIDL 1\", \"expect\": {\"lines\": [\"(?<u>\\\\S+)$\"]}},"
         "{\"session\": \"b\", \"send\": \"X ${u} ${user2} ${address1} ${password} $${host} "
@@ -737,7 +739,8 @@ START_TEST(errors_list_protocols_from_the_tables)
     make_tmpdir();
     static const char text[] =
         "{\"id\": \"t.x\", \"title\": \"t\", \"description\": \"d\",\n"
-        "\"rfc\": [{\"rfc\": 1}], \"level\": \"MAY\", \"requires\": [\"nntp:X\"],\n"
+        "\"rfc\": [{\"rfc\": 1, \"section\": \"1\"}], \"level\": \"MAY\", \"requires\": "
+        "[\"nntp:X\"],\n"
         "\"sessions\": {\"i\": {\"protocol\": \"imap\"}, \"s\": {\"protocol\": \"smtp\"},\n"
         "  \"l\": {\"protocol\": \"lmtp\", \"tls\": \"implicit\"}},\n"
         "\"steps\": [{\"session\": \"i\", \"send\": \"NOOP\", \"expect\": {\"class\": 2}},\n"
@@ -747,7 +750,7 @@ START_TEST(errors_list_protocols_from_the_tables)
     struct mc_buf err = {0};
     ck_assert_ptr_null(mc_scenario_load(path, &err));
     assert_errors(path, err.data,
-                  "2:51: requires[0]: 'nntp:X' is not PROTOCOL:CAPABILITY (pop3, imap, smtp or "
+                  "2:67: requires[0]: 'nntp:X' is not PROTOCOL:CAPABILITY (pop3, imap, smtp or "
                   "lmtp, e.g. \"imap:IDLE\", \"smtp:AUTH=PLAIN\") or endpoint:NAME\n"
                   "4:36: sessions.l.tls: lmtp has no implicit TLS port: use \"starttls\" or "
                   "\"none\"\n"

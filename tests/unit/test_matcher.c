@@ -498,8 +498,9 @@ START_TEST(test_closed_set)
           LINES("* 3 EXPUNGE", "* 1 EXPUNGE", "* 5 FETCH (FLAGS ())", "* 9 EXISTS"));
     ck_assert(!check(&imap));
     ck_assert_str_eq(why.data, "unexpected untagged line 3 of 4: '* 5 FETCH (FLAGS ())' is not "
-                               "the line of a pattern of untagged or untagged_in_order and "
-                               "matches no pattern of untagged_may (and 1 more unexpected)");
+                               "the line of a pattern of untagged, untagged_in_order or "
+                               "untagged_shared and matches no pattern of untagged_may (and 1 "
+                               "more unexpected)");
     /* A duplicate of an expected line is unexpected too: each pattern accounts for one line. */
     reply(MC_REPLY_FINAL, "OK", true, "A9 OK NOOP completed",
           LINES("* 3 EXPUNGE", "* 1 EXPUNGE", "* 1 EXPUNGE"));
@@ -524,6 +525,54 @@ START_TEST(test_closed_set_empty_may)
     ck_assert(check(&imap));
     reply(MC_REPLY_FINAL, "OK", true, "A1 OK", LINES("anything"));
     ck_assert(!check(&imap));
+}
+END_TEST
+
+START_TEST(test_shared_one_line_two_patterns)
+{
+    /* RFC 3501 6.4.5: the FETCH that returns BODY[] also reports the \Seen flag it set, on
+       one line. `untagged` needs two lines; `untagged_shared` lets both patterns use it. */
+    const char *fetch = "* 1 FETCH (FLAGS (\\Seen) BODY[] {5}\r\nhello)";
+    reply(MC_REPLY_FINAL, "OK", true, "A5 OK FETCH completed", LINES(fetch));
+    e.lines = PATTERNS("BODY\\[\\] \\{5\\}", "FLAGS \\([^)]*\\\\Seen");
+    ck_assert(!check(&imap));
+    ck_assert_why("expected 2 distinct untagged lines");
+    e.lines.count = 0;
+    e.lines_shared = PATTERNS("BODY\\[\\] \\{5\\}", "FLAGS \\((?<flags>[^)]*\\\\Seen)");
+    ck_assert(check(&imap));
+    assert_var("flags", "\\Seen");
+    /* And with `untagged` taking the line too. */
+    e.lines = PATTERNS("^\\* 1 FETCH ");
+    ck_assert(check(&imap));
+}
+END_TEST
+
+START_TEST(test_shared_can_fail)
+{
+    /* The server forgot to report \Seen: the shared pattern finds no line. */
+    reply(MC_REPLY_FINAL, "OK", true, "A5 OK FETCH completed",
+          LINES("* 1 FETCH (BODY[] {5}\r\nhello)"));
+    e.lines_shared = PATTERNS("BODY\\[\\]", "FLAGS \\([^)]*\\\\Seen");
+    ck_assert(!check(&imap));
+    ck_assert_why("expected an untagged line matching 'FLAGS \\([^)]*\\\\Seen' "
+                  "(untagged_shared: a line other patterns matched would do); the untagged "
+                  "lines were:");
+    /* Waiting (await) for shared patterns waits for them too. */
+    ck_assert(!mc_expect_lines_arrived(&e, &r, vars, NULL));
+}
+END_TEST
+
+START_TEST(test_shared_closed_set)
+{
+    /* A shared pattern accounts for the first line it matches, not for a second one. */
+    e.lines_shared = PATTERNS("FLAGS");
+    e.lines_may_given = true;
+    reply(MC_REPLY_FINAL, "OK", true, "A1 OK", LINES("* 1 FETCH (FLAGS ())"));
+    ck_assert(check(&imap));
+    reply(MC_REPLY_FINAL, "OK", true, "A1 OK",
+          LINES("* 1 FETCH (FLAGS ())", "* 2 FETCH (FLAGS ())"));
+    ck_assert(!check(&imap));
+    ck_assert_why("unexpected untagged line 2 of 2");
 }
 END_TEST
 
@@ -859,6 +908,9 @@ static Suite *matcher_suite(void)
     tcase_add_test(lines, test_too_many_lines);
     tcase_add_test(lines, test_catastrophic_backtracking);
     tcase_add_test(lines, test_lines_arrived);
+    tcase_add_test(lines, test_shared_one_line_two_patterns);
+    tcase_add_test(lines, test_shared_can_fail);
+    tcase_add_test(lines, test_shared_closed_set);
     TCase *alternatives = tcase_create("any_of");
     tcase_add_checked_fixture(alternatives, setup, teardown);
     tcase_add_test(alternatives, test_any_of_one_alternative_suffices);
