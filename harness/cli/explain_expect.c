@@ -207,6 +207,19 @@ static void line_clauses(const struct mc_expect *e, const struct mc_protocol *p,
         push(lines, indent, &b);
         pattern_list(&e->lines_none, indent, lines);
     }
+    if (e->lines_each.count) {
+        mc_buf_printf(&b,
+                      "each of the %s that matches one of these adds the values of its named "
+                      "groups to lists (one value per line):",
+                      data_lines(p));
+        push(lines, indent, &b);
+        pattern_list(&e->lines_each, indent, lines);
+    }
+    if (e->checks.count) {
+        mc_buf_append_str(&b, "then these relations between the captured values must hold:");
+        push(lines, indent, &b);
+        pattern_list(&e->checks, indent, lines);
+    }
     if (e->multiline >= 0) {
         mc_buf_append_str(&b, e->multiline ? "the reply is read as multi-line: a body ended by a "
                                              "line holding a single \".\""
@@ -358,6 +371,8 @@ static void collect_expect(const struct mc_expect *e, struct mc_strv *names)
     collect_patterns(&e->lines_shared, names);
     collect_patterns(&e->lines_may, names);
     collect_patterns(&e->lines_none, names);
+    collect_patterns(&e->lines_each, names);
+    collect_patterns(&e->checks, names);
     for (size_t i = 0; i < e->captured_count; i++) {
         collect_name(e->captured[i].name, strlen(e->captured[i].name), names);
         collect_text(e->captured[i].pattern, names);
@@ -385,7 +400,7 @@ static bool expect_captures(const struct mc_expect *e, const char *name)
     struct mc_patterns match = {&match_item, e->match ? 1 : 0};
     if (patterns_capture(&match, name) || patterns_capture(&e->lines, name) ||
         patterns_capture(&e->lines_in_order, name) || patterns_capture(&e->lines_shared, name) ||
-        patterns_capture(&e->lines_may, name))
+        patterns_capture(&e->lines_may, name) || patterns_capture(&e->lines_each, name))
         return true;
     for (size_t i = 0; i < e->any_of_count; i++)
         if (expect_captures(&e->any_of[i], name))
@@ -424,6 +439,20 @@ static void describe_var(const struct mc_scenario *sc, size_t i, const char *nam
     } else if (strcmp(name, "run_id") == 0) {
         mc_buf_append_str(b, "12 hex digits, new for each run of the scenario, so that parallel "
                              "runs never find each other's mail");
+    } else if (strcmp(name, "fixtures") == 0) {
+        mc_buf_printf(b, "how many messages fixtures delivered before the first step (%d)",
+                      sc->fixture_messages);
+    } else if (strcmp(name, "tag") == 0) {
+        mc_buf_append_str(b, "the tag of this step's IMAP command");
+    } else if (strcmp(name, "nul") == 0) {
+        mc_buf_append_str(b, "one NUL octet");
+    } else if (strcmp(name, "reply_octets") == 0 || strcmp(name, "reply_lines") == 0) {
+        mc_buf_append_str(b, name[6] == 'o' ? "the octets of this reply's data lines, a CRLF "
+                                              "counted for each"
+                                            : "how many data lines this reply has");
+    } else if (st->has_expect && patterns_capture(&st->expect.lines_each, name)) {
+        mc_buf_append_str(b, "the list this step collects: one value per line its pattern "
+                             "matches");
     } else {
         for (size_t k = i; k-- > 0;) {
             if (sc->steps[k].has_expect && expect_captures(&sc->steps[k].expect, name)) {
@@ -434,7 +463,11 @@ static void describe_var(const struct mc_scenario *sc, size_t i, const char *nam
                 return;
             }
         }
-        mc_buf_append_str(b, "captured by an earlier step");
+        if (st->has_expect && expect_captures(&st->expect, name))
+            mc_buf_printf(b, "captured from this step's reply, by the named group (?<%s>...)",
+                          name);
+        else
+            mc_buf_append_str(b, "captured by an earlier step");
     }
 }
 

@@ -246,8 +246,8 @@ static void ld_sessions(struct ld *ld, json_t *v)
 
 static void ld_builtins(struct ld *ld)
 {
-    static const char *const names[] = {"user", "password", "address", "domain",
-                                        "host", "run_id",   NULL};
+    static const char *const names[] = {"user",   "password", "address", "domain",   "host",
+                                        "run_id", "tag",      "nul",     "fixtures", NULL};
     for (size_t i = 0; names[i]; i++)
         mc_strv_push_str(&ld->builtins, names[i]);
     for (int u = 1; u <= ld->s->users; u++) {
@@ -332,6 +332,8 @@ struct mc_scenario *mc_scenario_load(const char *path, struct mc_buf *errors)
     mc_ld_flush_errors(&ld);
     mc_jsonpos_free(pos);
     mc_strv_free(&ld.builtins);
+    mc_strv_free(&ld.lists);
+    mc_strv_free(&ld.step_lists);
     mc_strv_free(&ld.captures);
     mc_strv_free(&ld.maybe_captures);
     mc_ld_track_free(&ld);

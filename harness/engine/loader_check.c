@@ -467,7 +467,9 @@ static void ld_var_seen(const char *name, size_t len, void *arg)
     char *n = mc_xstrndup(name, len);
     mc_vars_set(c->seen, n, "", 0);
     int tracked = mc_ld_track_session(c->ld, n);
-    if (c->ld->sessionless && ld_is_session_builtin(n) && !ld_is_capture(c->ld, n))
+    if (mc_ld_tag_misused(c->ld, c->path, n))
+        ; /* reported */
+    else if (c->ld->sessionless && ld_is_session_builtin(n) && !ld_is_capture(c->ld, n))
         ld_push_once(&c->no_session, n);
     else if (tracked >= 0 && tracked != c->ld->step_session)
         ld_push_once(&c->elsewhere, n);

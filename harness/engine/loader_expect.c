@@ -19,12 +19,15 @@
 #include "engine/loader_internal.h"
 
 static const char *const ld_generic_keys[] = {"ok",     "continuation", "match", "not_match",
-                                              "any_of", "captured",     NULL};
+                                              "any_of", "captured",     "check", NULL};
 /* Fewer would not be a choice: one alternative is just an expectation. */
 #define LD_ANY_OF_MIN 2
 static const char *const ld_line_prefixes[] = {"lines", "untagged", NULL};
 /* In the order of `sets` in ld_expect_object. */
-static const char *const ld_line_suffixes[] = {"", "_in_order", "_may", "_none", "_shared", NULL};
+static const char *const ld_line_suffixes[] = {"",        "_in_order", "_may", "_none",
+                                               "_shared", "_each",     NULL};
+#define LD_SUFFIX_NONE 3
+#define LD_SUFFIX_EACH 5
 /* The statuses of an IMAP tagged reply (RFC 9051 7.1). */
 static const char *const ld_tagged_words[] = {"OK", "NO", "BAD", NULL};
 
@@ -327,6 +330,12 @@ static void ld_alternative_keys(struct ld *ld, json_t *v, const char *path,
                         "an alternative cannot hold alternatives of its own: list them all in "
                         "the outer any_of");
     }
+    if (json_object_get(v, "check")) {
+        mc_ld_path_key(p, path, "check");
+        mc_ld_error_key(ld, p,
+                        "'check' relates the values of the whole step: put it beside any_of, "
+                        "not in an alternative");
+    }
     if (json_object_get(v, "multiline") && (!proto || ld_fits_multiline(proto))) {
         mc_ld_path_key(p, path, "multiline");
         mc_ld_error_key(ld, p,
@@ -344,6 +353,12 @@ void mc_ld_expect(struct ld *ld, json_t *v, const char *path, const struct mc_se
         char p[LD_PATH_MAX];
         mc_ld_path_key(p, path, "any_of");
         ld_any_of(ld, f, p, ss, e, groups, maybe);
+    }
+    f = json_is_object(v) ? json_object_get(v, "check") : NULL;
+    if (f) {
+        char p[LD_PATH_MAX];
+        mc_ld_path_key(p, path, "check");
+        mc_ld_checks(ld, f, p, e, groups);
     }
 }
 
@@ -411,15 +426,23 @@ static void ld_expect_object(struct ld *ld, json_t *v, const char *path,
         const char *prefix = ld_line_prefixes[i];
         if (proto && strcmp(proto->lines_key, prefix) != 0)
             continue;
-        struct mc_patterns *sets[] = {&e->lines, &e->lines_in_order, &e->lines_may, &e->lines_none,
-                                      &e->lines_shared};
+        struct mc_patterns *sets[] = {&e->lines,      &e->lines_in_order, &e->lines_may,
+                                      &e->lines_none, &e->lines_shared,   &e->lines_each};
         for (size_t k = 0; ld_line_suffixes[k]; k++) {
             char key[32];
             snprintf(key, sizeof key, "%s%s", prefix, ld_line_suffixes[k]);
             mc_ld_path_key(p, path, key);
             if (!(f = json_object_get(v, key)) || sets[k]->items)
                 continue;
-            ld_patterns(ld, f, p, sets[k], k == 3 ? NULL : groups);
+            if (k == LD_SUFFIX_EACH && alternative) {
+                mc_ld_error_key(ld, p,
+                                "'%s' collects lists for the whole step: put it beside any_of, "
+                                "not in an alternative",
+                                key);
+                continue;
+            }
+            struct mc_strv *into = k == LD_SUFFIX_EACH ? &ld->step_lists : groups;
+            ld_patterns(ld, f, p, sets[k], k == LD_SUFFIX_NONE ? NULL : into);
             if (k == 2)
                 e->lines_may_given = true;
         }

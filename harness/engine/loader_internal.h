@@ -63,6 +63,8 @@ struct ld {
     int step_session;              /* the session of the step being checked, -1: none */
     struct ld_tracked *tracked;    /* names of "track" so far (loader_track.c) */
     size_t tracked_count;
+    struct mc_strv lists;      /* captures that hold lists (lines_each) after the steps so far */
+    struct mc_strv step_lists; /* the lists the step being checked collects */
 };
 
 /* A message a step named with "track": its ${name} is a number in that session only. */
@@ -142,6 +144,17 @@ void mc_ld_steps(struct ld *ld, json_t *steps);
    `maybe`. */
 void mc_ld_expect(struct ld *ld, json_t *v, const char *path, const struct mc_session_spec *ss,
                   struct mc_expect *out, struct mc_strv *groups, struct mc_strv *maybe);
+/* loader_relate.c: "check" relations, the lists of lines_each, and the ${tag} and
+   ${literal:...} forms, which only some steps can use. */
+void mc_ld_checks(struct ld *ld, json_t *v, const char *path, struct mc_expect *e,
+                  const struct mc_strv *groups);
+/* After a step: its lists join ld->lists, and names it captured as single values leave it. */
+void mc_ld_lists_after_step(struct ld *ld, const struct mc_strv *groups);
+/* Errors for ${tag} outside an IMAP step (called by mc_ld_check_vars for each name). */
+bool mc_ld_tag_misused(struct ld *ld, const char *path, const char *name);
+/* Whether `text` uses the function ${name:...}. */
+bool mc_ld_uses_function(const char *text, const char *name);
+bool mc_ld_session_is_imap(const struct mc_session_spec *ss);
 /* Sets the defaults of an expectation nobody wrote (ok -1, multiline -1, ...). */
 void mc_ld_expect_defaults(struct mc_expect *e);
 

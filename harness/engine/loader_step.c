@@ -57,8 +57,10 @@ static void ld_message(struct ld *ld, json_t *v, const char *path, struct mc_ste
     for (size_t i = 0; i < 3; i++) {
         json_t *f = json_object_get(v, fields[i]);
         mc_ld_path_key(p, path, fields[i]);
-        if (f && mc_ld_string(ld, f, p, LD_STR_ONE_LINE, slots[i]))
-            mc_ld_check_vars(ld, p, *slots[i], strlen(*slots[i]));
+        if (f && mc_ld_string(ld, f, p, LD_STR_ONE_LINE, slots[i]) &&
+            mc_ld_check_vars(ld, p, *slots[i], strlen(*slots[i])) &&
+            mc_ld_uses_function(*slots[i], "literal"))
+            mc_ld_error(ld, p, "${literal:...} holds a line break: it has no place in a header");
     }
     json_t *body = json_object_get(v, "body");
     json_t *lines = json_object_get(v, "body_lines");
@@ -195,8 +197,14 @@ static void ld_action(struct ld *ld, json_t *v, const char *path, struct mc_step
     switch (st->kind) {
     case MC_STEP_SEND:
         if (!json_is_string(v) || !strpbrk(json_string_value(v), "\r\n")) {
-            if (mc_ld_string(ld, v, path, 0, &st->text))
-                mc_ld_check_vars(ld, path, st->text, strlen(st->text));
+            if (mc_ld_string(ld, v, path, 0, &st->text) &&
+                mc_ld_check_vars(ld, path, st->text, strlen(st->text)) &&
+                mc_ld_uses_function(st->text, "literal") && ss && ss->proto &&
+                !mc_ld_session_is_imap(ss))
+                mc_ld_error(ld, path,
+                            "${literal:...} is an IMAP literal (RFC 9051 4.3): session '%s' is "
+                            "%s",
+                            ss->name, proto->name);
         } else {
             mc_ld_error(ld, path,
                         "must be one line: the harness ends it with CRLF (use send_raw to send "
@@ -390,6 +398,7 @@ static void ld_step(struct ld *ld, json_t *v, const char *path, struct mc_step *
     struct mc_strv groups = {0}, maybe = {0};
     ld_step_extras(ld, v, path, st, &groups, &maybe);
     ld_step_soft_track(ld, v, path, st, &groups, &maybe);
+    mc_ld_lists_after_step(ld, &groups);
     ld->step_session = -1;
     /* Captures become visible to the steps after this one. */
     for (size_t i = 0; i < groups.count; i++)

@@ -18,6 +18,9 @@
  * is the exception by design: each of its patterns needs some line, any line, taken or not
  * (one IMAP FETCH line carries both BODY[] and the \Seen flag it set).
  *
+ * "lines_each" lists and "check" relations come last, once everything else holds
+ * (matcher_relate.c): a relation between values means nothing while the reply is wrong.
+ *
  * "any_of" alternatives are checked one by one, each with its own captures, after every check
  * beside them has passed; the first that holds adds its captures to the step's. When none
  * holds, the explanation gives each alternative's first mismatch on a line of its own, and the
@@ -34,6 +37,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "engine/matcher_relate.h"
 #include "engine/regex.h"
 
 /* Line sets cost patterns x lines regex runs plus an assignment over the same graph; both
@@ -414,6 +418,8 @@ static bool check_closed(struct lineset *ls, const struct mc_expect *e)
         rc = ls->line_pat[l] != MC_LINE_NONE || ls->blocked[l] || ls->shared_owned[l] ? 1 : 0;
         for (size_t k = 0; rc == 0 && k < e->lines_may.count; k++)
             rc = mc_rx_match(&m->rx, &may[k], line->ptr, line->len);
+        if (rc == 0) /* a line a lines_each pattern collects is accounted for */
+            rc = mc_relate_line_collected(&m->rx, m->key, e, line->ptr, line->len);
         if (rc == 0 && unexpected++ == 0)
             first = l;
     }
@@ -430,6 +436,8 @@ static bool check_closed(struct lineset *ls, const struct mc_expect *e)
                   " is not the line of a pattern of %s, %s_in_order or %s_shared and matches no "
                   "pattern of %s_may",
                   m->key, m->key, m->key, m->key);
+    if (e->lines_each.count)
+        mc_buf_printf(m->rx.why, " or %s_each", m->key);
     if (unexpected > 1)
         mc_buf_printf(m->rx.why, " (and %zu more unexpected)", unexpected - 1);
     return false;
@@ -694,10 +702,16 @@ bool mc_expect_check(const struct mc_expect *e, const struct mc_protocol *proto,
     struct mc_buf scratch = {0};
     struct matcher m;
     matcher_init(&m, proto, vars, local, why ? why : &scratch, true);
+    struct mc_collected lists = {0};
     bool ok = check_expect(&m, e, proto, r, vars) &&
-              (e->any_of_count == 0 || check_any_of(&m, e, proto, r, vars, local));
-    if (ok)
+              (e->any_of_count == 0 || check_any_of(&m, e, proto, r, vars, local)) &&
+              mc_relate_collect(&m.rx, m.key, e, &r->data, &lists) &&
+              mc_relate_checks(&m.rx, e, &lists, r);
+    if (ok) {
         mc_rx_ctx_commit(&m.rx, vars);
+        mc_collected_commit(&lists, vars);
+    }
+    mc_collected_free(&lists);
     mc_rx_ctx_done(&m.rx);
     mc_buf_free(&scratch);
     return ok;

@@ -64,8 +64,13 @@ static bool check_reply(struct mc_srun *r, struct mc_op *op, struct mc_buf *why)
 {
     const struct mc_reply *rep = &op->s->reply;
     const struct mc_step *st = current_step(r);
-    if (op->check == MC_CHECK_STEP && st && st->has_expect)
+    if (op->check == MC_CHECK_STEP && st && st->has_expect) {
+        if (op->s->proto->current_tag) { /* ${tag}: the command this reply answers */
+            const char *tag = op->s->proto->current_tag(op->s->pst);
+            mc_vars_set(op->s->local, "tag", tag ? tag : "", tag ? strlen(tag) : 0);
+        }
         return mc_expect_check(&st->expect, op->s->proto, rep, r->vars, op->s->local, why);
+    }
     return check_default(op->check == MC_CHECK_STEP ? op->fallback : op->check, rep, why);
 }
 
@@ -373,6 +378,18 @@ static void on_reply(struct mc_srun *r, struct mc_op *op)
     if (op->kind == MC_OP_AUTH) {
         auth_reply(r, op);
         return;
+    }
+    if (op->check == MC_CHECK_LITERAL && op->s->reply.kind == MC_REPLY_CONTINUATION) {
+        mc_srun_op_done(r, true, NULL); /* "+": the octets go next */
+        return;
+    }
+    if (op->check == MC_CHECK_LITERAL) {
+        /* A final reply instead of "+": the octets and the rest of the line are not sent, and
+           the reply is the step's to judge (a server may refuse a command before its literal,
+           RFC 9051 7.5). The ops left are the line's other pieces. */
+        op->check = MC_CHECK_STEP;
+        op->fallback = MC_CHECK_ANY;
+        r->op_index = r->op_count - 1;
     }
     struct mc_buf why = {0};
     bool ok = check_reply(r, op, &why);

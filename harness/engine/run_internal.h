@@ -49,6 +49,9 @@ enum mc_op_check {
     MC_CHECK_POSITIVE,     /* a positive final reply (or positive greeting) */
     MC_CHECK_CONTINUATION, /* a continuation request */
     MC_CHECK_ANY,          /* any complete reply */
+    MC_CHECK_LITERAL,      /* a line ending in an IMAP literal's "{n}": a continuation request
+                              lets the next piece go; a final reply ends the step, judged like
+                              MC_CHECK_STEP */
 };
 
 enum mc_op_kind {

@@ -93,12 +93,40 @@ void mc_srun_build_open_ops(struct mc_srun *r, const struct mc_step *st)
     ops_open_session(r, s, r->res->session_tls[st->session], MC_CHECK_POSITIVE);
 }
 
-/* Expands ${vars} of a step's text; on error the step fails before anything is sent. */
-static bool expand(struct mc_srun *r, struct mc_session *s, const char *in, size_t len,
-                   struct mc_buf *out)
+/* What an expansion heard of its ${function:...} forms. */
+struct expand_calls {
+    struct mc_srun *r;
+    size_t *literal_ends; /* depth 0 ${literal:...}: where each "{n}" ends in the output */
+    size_t literal_count;
+};
+
+/* A function whose argument holds a secret (a password in ${base64:...}) gives an encoded
+   secret: it is masked in the transcript like the secret itself (engine/redact.h). */
+static void expand_heard(const struct mc_vars_call *c, void *ctx)
+{
+    struct expand_calls *e = ctx;
+    if (e->r->redact && c->len && mc_redactor_hits(e->r->redact, c->arg, c->arg_len) &&
+        !(c->name_len == 7 && memcmp(c->name, "literal", 7) == 0))
+        mc_redactor_add(e->r->redact, c->result, c->len, "[redacted: encodes a password]");
+    if (c->depth == 0 && c->name_len == 7 && memcmp(c->name, "literal", 7) == 0) {
+        const char *crlf = memchr(c->result, '\r', c->len);
+        e->literal_ends = mc_xrealloc(e->literal_ends, (e->literal_count + 1) * sizeof(size_t));
+        e->literal_ends[e->literal_count++] = c->at + (size_t)(crlf ? crlf - c->result : 0);
+    }
+}
+
+/* Expands ${vars} of a step's text; on error the step fails before anything is sent. `calls`
+   (may be NULL) hears of the ${function:...} forms. */
+static bool expand_calls(struct mc_srun *r, struct mc_session *s, const char *in, size_t len,
+                         struct mc_buf *out, struct expand_calls *calls)
 {
     struct mc_buf err = {0};
-    int rc = mc_vars_expand(r->vars, s ? s->local : NULL, in, len, MC_EXPAND_TEXT, out, &err);
+    struct expand_calls own = {.r = r};
+    struct expand_calls *c = calls ? calls : &own;
+    struct mc_expand_hooks hooks = {expand_heard, c};
+    int rc = mc_vars_expand_hooked(r->vars, s ? s->local : NULL, in, len, MC_EXPAND_TEXT, out, &err,
+                                   &hooks);
+    free(own.literal_ends);
     if (rc != 0) {
         struct mc_op *op = op_add(r, MC_OP_SLEEP, s);
         if (op) { /* an op that fails at once with the reason */
@@ -108,6 +136,28 @@ static bool expand(struct mc_srun *r, struct mc_session *s, const char *in, size
     }
     mc_buf_free(&err);
     return rc == 0;
+}
+
+static bool expand(struct mc_srun *r, struct mc_session *s, const char *in, size_t len,
+                   struct mc_buf *out)
+{
+    return expand_calls(r, s, in, len, out, NULL);
+}
+
+/* ${tag}: the tag of the step's IMAP command; for a new command, the one it is about to get. */
+static void set_tag_var(struct mc_session *s, bool next)
+{
+    if (!s || !s->proto->current_tag)
+        return;
+    struct mc_buf tag = {0};
+    if (next && s->proto->next_tag) {
+        s->proto->next_tag(s->pst, &tag);
+    } else {
+        const char *t = s->proto->current_tag(s->pst);
+        mc_buf_append_str(&tag, t ? t : "");
+    }
+    mc_vars_set(s->local, "tag", tag.data ? tag.data : "", tag.len);
+    mc_buf_free(&tag);
 }
 
 static void ops_login(struct mc_srun *r, struct mc_session *s)
@@ -252,6 +302,7 @@ void mc_srun_build_fixture_ops(struct mc_srun *r)
 
 static void ops_raw(struct mc_srun *r, struct mc_session *s, const struct mc_step *st)
 {
+    set_tag_var(s, false); /* the raw bytes write their own tag: ${tag} is the last one */
     struct mc_op *op = op_add(r, MC_OP_RAW, s);
     if (!op)
         return;
@@ -282,14 +333,28 @@ static void ops_close(struct mc_srun *r, struct mc_session *s, const struct mc_s
     op_add(r, MC_OP_EXPECT_CLOSE, s);
 }
 
+/* A line with ${literal:...} goes in pieces, as an IMAP client sends a synchronizing literal
+   (RFC 9051 4.3, 7.5): up to "{n}", then, after the server's "+", the octets and the rest of
+   the line. A final reply instead of the "+" ends the step and is judged by its expect. */
 static void ops_send(struct mc_srun *r, struct mc_session *s, const struct mc_step *st)
 {
     struct mc_buf line = {0};
-    if (expand(r, s, st->text, strlen(st->text), &line))
-        op_add_exchange(r, s, st->new_command ? MC_EX_COMMAND : MC_EX_CONTINUE, line.data, line.len,
-                        MC_CHECK_STEP);
+    struct expand_calls calls = {.r = r};
+    set_tag_var(s, st->new_command);
+    if (expand_calls(r, s, st->text, strlen(st->text), &line, &calls)) {
+        enum mc_exchange ex = st->new_command ? MC_EX_COMMAND : MC_EX_CONTINUE;
+        size_t from = 0;
+        for (size_t i = 0; i < calls.literal_count; i++) {
+            size_t end = calls.literal_ends[i];
+            op_add_exchange(r, s, ex, line.data + from, end - from, MC_CHECK_LITERAL);
+            ex = MC_EX_CONTINUE;
+            from = end + 2; /* after the CRLF */
+        }
+        op_add_exchange(r, s, ex, line.data + from, line.len - from, MC_CHECK_STEP);
+    }
     if (r->op_count)
         r->ops[r->op_count - 1].fallback = MC_CHECK_ANY;
+    free(calls.literal_ends);
     mc_buf_free(&line);
 }
 

@@ -84,6 +84,10 @@ static void set_builtin_vars(struct mc_srun *r)
     r->res->run_id = mc_xstrdup(id);
     mc_vars_set(r->vars, "run_id", id, strlen(id));
     mc_vars_set(r->vars, "domain", t->domain, strlen(t->domain));
+    mc_vars_set(r->vars, "nul", "", 1); /* one NUL octet, for ${base64:${nul}${user}...} */
+    char fixtures[16];
+    snprintf(fixtures, sizeof fixtures, "%d", r->sc->fixture_messages);
+    mc_vars_set(r->vars, "fixtures", fixtures, strlen(fixtures));
     if (t->endpoint_count)
         mc_vars_set(r->vars, "host", t->endpoints[0].host, strlen(t->endpoints[0].host));
     for (int i = 0; i < r->sc->users; i++) {

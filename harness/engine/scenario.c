@@ -95,6 +95,8 @@ void mc_expect_free(struct mc_expect *e)
     patterns_free(&e->lines_shared);
     patterns_free(&e->lines_may);
     patterns_free(&e->lines_none);
+    patterns_free(&e->lines_each);
+    patterns_free(&e->checks);
     for (size_t i = 0; i < e->captured_count; i++) {
         free(e->captured[i].name);
         free(e->captured[i].pattern);

@@ -73,6 +73,13 @@ struct mc_expect {
     int multiline;                      /* POP3: -1 infer, 0 no, 1 yes (passed to the framer) */
     struct mc_captured_check *captured; /* every one must hold */
     size_t captured_count;
+    /* "lines_each": tried on every data line; each named group collects, as a list variable,
+       the values of all the lines its pattern matched (relation.h). Such lines also count as
+       accounted for by a closed set (lines_may). */
+    struct mc_patterns lines_each;
+    /* "check": relations between captured values (relation.h), all of which must hold once
+       every other check passed; they see this step's own captures and lists. */
+    struct mc_patterns checks;
     /* "any_of": besides every check above, at least one of these alternatives must hold (the
        first that does gives its captures). An alternative has no any_of and no multiline. */
     struct mc_expect *any_of;

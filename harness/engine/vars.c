@@ -10,6 +10,10 @@
  * anything else is itself (so regex anchors such as "^a$" or "(a$|b)" need no escaping). A
  * `${` that is never closed, or that encloses something other than a name, is an error rather
  * than text: it is almost always a typo that would otherwise silently match nothing.
+ * `${function:argument}` (vars_func.c: base64, literal) expands its argument like any text,
+ * ${...} forms nested inside it included, then transforms the bytes; the argument ends at the
+ * `}` that balances the opening `${`. A variable that holds a list (collected by a lines_each
+ * pattern) expands to its values joined by commas.
  *
  * In MC_EXPAND_REGEX mode each value is quoted byte by byte instead of with \Q...\E, because a
  * value containing "\E" would end the quoted span early. Letters, digits and '_' stay as they
@@ -25,8 +29,9 @@
 
 struct mc_var {
     char *name;
-    char *value; /* NUL after value[len] */
+    char *value; /* NUL after value[len]; for a list, its values joined by commas */
     size_t len;
+    struct mc_strv *list; /* NULL: a single value */
 };
 
 struct mc_vars {
@@ -47,6 +52,9 @@ void mc_vars_free(struct mc_vars *v)
     for (size_t i = 0; i < v->count; i++) {
         free(v->items[i].name);
         free(v->items[i].value);
+        if (v->items[i].list)
+            mc_strv_free(v->items[i].list);
+        free(v->items[i].list);
     }
     free(v->items);
     free(v);
@@ -90,6 +98,10 @@ void mc_vars_set(struct mc_vars *v, const char *name, const char *value, size_t 
         free(v->items[at].value);
         v->items[at].value = copy;
         v->items[at].len = value ? len : 0;
+        if (v->items[at].list)
+            mc_strv_free(v->items[at].list);
+        free(v->items[at].list);
+        v->items[at].list = NULL;
         return;
     }
     if (v->count == v->cap) {
@@ -100,7 +112,35 @@ void mc_vars_set(struct mc_vars *v, const char *name, const char *value, size_t 
     v->items[at].name = mc_xstrdup(name);
     v->items[at].value = copy;
     v->items[at].len = value ? len : 0;
+    v->items[at].list = NULL;
     v->count++;
+}
+
+void mc_vars_set_list(struct mc_vars *v, const char *name, const struct mc_strv *values)
+{
+    struct mc_buf joined = {0};
+    for (size_t i = 0; i < values->count; i++) {
+        if (i)
+            mc_buf_append_char(&joined, ',');
+        mc_buf_append(&joined, values->items[i].ptr, values->items[i].len);
+    }
+    mc_vars_set(v, name, joined.data ? joined.data : "", joined.len);
+    mc_buf_free(&joined);
+    bool found;
+    size_t at = vars_find(v, name, strlen(name), &found);
+    struct mc_strv *copy = mc_xcalloc(1, sizeof *copy);
+    for (size_t i = 0; i < values->count; i++)
+        mc_strv_push(copy, values->items[i].ptr, values->items[i].len);
+    v->items[at].list = copy;
+}
+
+const struct mc_strv *mc_vars_get_list(const struct mc_vars *v, const char *name)
+{
+    if (!v)
+        return NULL;
+    bool found;
+    size_t at = vars_find(v, name, strlen(name), &found);
+    return found ? v->items[at].list : NULL;
 }
 
 static const struct mc_var *vars_lookup(const struct mc_vars *v, const char *name, size_t len)
@@ -139,17 +179,51 @@ enum vars_token {
     VARS_TOKEN_REFERENCE, /* "${name}" */
     VARS_TOKEN_UNCLOSED,  /* "${" without '}' */
     VARS_TOKEN_BAD_NAME,  /* "${...}" whose content is not a name */
+    VARS_TOKEN_FUNCTION,  /* "${name:argument}": name span, then the argument's */
 };
 
+/* The end of the argument of a function whose text starts at in[from]: the index of the `}` that
+   balances the opening `${` (nested `${` open more), or len when there is none. */
+static size_t vars_argument_end(const char *in, size_t len, size_t from)
+{
+    size_t depth = 1;
+    for (size_t k = from; k < len; k++) {
+        if (in[k] == '$' && k + 1 < len && in[k + 1] == '$') {
+            k++; /* "$$" is a dollar, never an opening */
+        } else if (in[k] == '$' && k + 1 < len && in[k + 1] == '{') {
+            depth++;
+            k++;
+        } else if (in[k] == '}' && --depth == 0) {
+            return k;
+        }
+    }
+    return len;
+}
+
 /* Classifies the '$' at in[i]; for a reference or bad name, sets the name span and the length
-   of the whole token. */
-static enum vars_token vars_scan(const char *in, size_t len, size_t i, size_t *name_at,
-                                 size_t *name_len, size_t *token_len)
+   of the whole token; for a function, also the argument span (arg_at, arg_len). */
+static enum vars_token vars_scan_call(const char *in, size_t len, size_t i, size_t *name_at,
+                                      size_t *name_len, size_t *token_len, size_t *arg_at,
+                                      size_t *arg_len)
 {
     if (i + 1 >= len || (in[i + 1] != '{' && in[i + 1] != '$'))
         return VARS_TOKEN_LITERAL;
     if (in[i + 1] == '$')
         return VARS_TOKEN_DOLLAR;
+    size_t k = i + 2;
+    while (k < len && vars_name_char(in[k]))
+        k++;
+    if (k < len && in[k] == ':' && k > i + 2 && vars_name_start(in[i + 2])) {
+        size_t end = vars_argument_end(in, len, k + 1);
+        if (end >= len)
+            return VARS_TOKEN_UNCLOSED;
+        *name_at = i + 2;
+        *name_len = k - (i + 2);
+        *arg_at = k + 1;
+        *arg_len = end - (k + 1);
+        *token_len = end + 1 - i;
+        return VARS_TOKEN_FUNCTION;
+    }
     const char *close = memchr(in + i + 2, '}', len - (i + 2));
     if (!close)
         return VARS_TOKEN_UNCLOSED;
@@ -157,8 +231,8 @@ static enum vars_token vars_scan(const char *in, size_t len, size_t i, size_t *n
     *name_len = (size_t)(close - (in + i + 2));
     *token_len = *name_len + 3;
     bool ok = *name_len > 0 && vars_name_start(in[*name_at]);
-    for (size_t k = 1; ok && k < *name_len; k++)
-        ok = vars_name_char(in[*name_at + k]);
+    for (size_t c = 1; ok && c < *name_len; c++)
+        ok = vars_name_char(in[*name_at + c]);
     return ok ? VARS_TOKEN_REFERENCE : VARS_TOKEN_BAD_NAME;
 }
 
@@ -194,10 +268,62 @@ static void vars_err_excerpt(struct mc_buf *err, const char *s, size_t len)
         mc_buf_append_str(err, "...");
 }
 
-int mc_vars_expand(const struct mc_vars *v, const struct mc_vars *local, const char *in, size_t len,
-                   enum mc_expand_mode mode, struct mc_buf *out, struct mc_buf *err)
+/* What one expansion shares down its nested function arguments. */
+struct vars_expansion {
+    const struct mc_vars *v, *local;
+    const struct mc_expand_hooks *hooks;
+    struct mc_buf *err;
+};
+
+static int vars_expand_at(const struct vars_expansion *x, const char *in, size_t len,
+                          enum mc_expand_mode mode, unsigned depth, struct mc_buf *out);
+
+/* ${name:argument}: the argument expanded as text, transformed, then written in `mode`. */
+static int vars_expand_call(const struct vars_expansion *x, const char *in, size_t name_at,
+                            size_t name_len, size_t arg_at, size_t arg_len,
+                            enum mc_expand_mode mode, unsigned depth, struct mc_buf *out)
 {
-    size_t start_len = out->len;
+    if (depth + 1 > MC_VARS_CALL_DEPTH_MAX) {
+        mc_buf_printf(x->err, "${...:...} forms nested more than %d deep", MC_VARS_CALL_DEPTH_MAX);
+        return -1;
+    }
+    if (!mc_vars_func_known(in + name_at, name_len)) {
+        mc_buf_append_str(x->err, "unknown function '");
+        vars_err_excerpt(x->err, in + name_at, name_len);
+        mc_buf_append_str(x->err, "' in \"${");
+        vars_err_excerpt(x->err, in + name_at, name_len);
+        mc_buf_printf(x->err, ":...}\" (the functions are %s)", MC_VARS_FUNC_NAMES);
+        return -1;
+    }
+    struct mc_buf arg = {0}, result = {0};
+    int rc = vars_expand_at(x, in + arg_at, arg_len, MC_EXPAND_TEXT, depth + 1, &arg);
+    if (rc == 0) {
+        mc_vars_func_apply(in + name_at, name_len, arg.data ? arg.data : "", arg.len, &result);
+        size_t at = out->len;
+        if (mode == MC_EXPAND_REGEX)
+            vars_quote_regex(out, result.data ? result.data : "", result.len);
+        else
+            mc_buf_append(out, result.data ? result.data : "", result.len);
+        if (x->hooks && x->hooks->call) {
+            struct mc_vars_call c = {.name = in + name_at,
+                                     .name_len = name_len,
+                                     .arg = arg.data ? arg.data : "",
+                                     .arg_len = arg.len,
+                                     .result = out->data + at,
+                                     .at = at,
+                                     .len = out->len - at,
+                                     .depth = depth};
+            x->hooks->call(&c, x->hooks->ctx);
+        }
+    }
+    mc_buf_free(&arg);
+    mc_buf_free(&result);
+    return rc;
+}
+
+static int vars_expand_at(const struct vars_expansion *x, const char *in, size_t len,
+                          enum mc_expand_mode mode, unsigned depth, struct mc_buf *out)
+{
     size_t i = 0;
     while (i < len) {
         const char *dollar = memchr(in + i, '$', len - i);
@@ -206,8 +332,9 @@ int mc_vars_expand(const struct mc_vars *v, const struct mc_vars *local, const c
         i += run;
         if (i >= len)
             break;
-        size_t name_at = 0, name_len = 0, token_len = 0;
-        enum vars_token t = vars_scan(in, len, i, &name_at, &name_len, &token_len);
+        size_t name_at = 0, name_len = 0, token_len = 0, arg_at = 0, arg_len = 0;
+        enum vars_token t =
+            vars_scan_call(in, len, i, &name_at, &name_len, &token_len, &arg_at, &arg_len);
         const struct mc_var *var;
         switch (t) {
         case VARS_TOKEN_LITERAL:
@@ -219,28 +346,33 @@ int mc_vars_expand(const struct mc_vars *v, const struct mc_vars *local, const c
             i += 2;
             break;
         case VARS_TOKEN_UNCLOSED:
-            mc_buf_printf(err,
+            mc_buf_printf(x->err,
                           "unterminated \"${\" at offset %zu (no closing '}'; write $$ for "
                           "a literal $)",
                           i);
-            goto fail;
+            return -1;
         case VARS_TOKEN_BAD_NAME:
-            mc_buf_append_str(err, "invalid variable name in \"${");
-            vars_err_excerpt(err, in + name_at, name_len);
-            mc_buf_printf(err,
+            mc_buf_append_str(x->err, "invalid variable name in \"${");
+            vars_err_excerpt(x->err, in + name_at, name_len);
+            mc_buf_printf(x->err,
                           "}\" at offset %zu (a name is letters, digits and _, not starting "
                           "with a digit)",
                           i);
-            goto fail;
+            return -1;
+        case VARS_TOKEN_FUNCTION:
+            if (vars_expand_call(x, in, name_at, name_len, arg_at, arg_len, mode, depth, out))
+                return -1;
+            i += token_len;
+            break;
         case VARS_TOKEN_REFERENCE:
-            var = vars_lookup(local, in + name_at, name_len);
+            var = vars_lookup(x->local, in + name_at, name_len);
             if (!var)
-                var = vars_lookup(v, in + name_at, name_len);
+                var = vars_lookup(x->v, in + name_at, name_len);
             if (!var) {
-                mc_buf_append_str(err, "unknown variable ${");
-                mc_buf_append(err, in + name_at, name_len);
-                mc_buf_append_char(err, '}');
-                goto fail;
+                mc_buf_append_str(x->err, "unknown variable ${");
+                mc_buf_append(x->err, in + name_at, name_len);
+                mc_buf_append_char(x->err, '}');
+                return -1;
             }
             if (mode == MC_EXPAND_REGEX)
                 vars_quote_regex(out, var->value, var->len);
@@ -251,7 +383,16 @@ int mc_vars_expand(const struct mc_vars *v, const struct mc_vars *local, const c
         }
     }
     return 0;
-fail:
+}
+
+int mc_vars_expand_hooked(const struct mc_vars *v, const struct mc_vars *local, const char *in,
+                          size_t len, enum mc_expand_mode mode, struct mc_buf *out,
+                          struct mc_buf *err, const struct mc_expand_hooks *hooks)
+{
+    size_t start_len = out->len;
+    struct vars_expansion x = {v, local, hooks, err};
+    if (vars_expand_at(&x, in, len, mode, 0, out) == 0)
+        return 0;
     /* Leave `out` as it was: a half-expanded string must never be used by mistake. */
     out->len = start_len;
     if (out->data)
@@ -259,18 +400,26 @@ fail:
     return -1;
 }
 
-void mc_vars_each_reference(const char *in, void (*fn)(const char *name, size_t len, void *ctx),
-                            void *ctx)
+int mc_vars_expand(const struct mc_vars *v, const struct mc_vars *local, const char *in, size_t len,
+                   enum mc_expand_mode mode, struct mc_buf *out, struct mc_buf *err)
 {
-    size_t len = strlen(in);
+    return mc_vars_expand_hooked(v, local, in, len, mode, out, err, NULL);
+}
+
+/* Walks the ${...} forms of in[0..len): references to `ref`, function names to `fn` (either may
+   be NULL), arguments of functions recursively. */
+static void vars_walk(const char *in, size_t len,
+                      void (*ref)(const char *name, size_t len, void *ctx),
+                      void (*fn)(const char *name, size_t len, void *ctx), void *ctx)
+{
     size_t i = 0;
     while (i < len) {
         const char *dollar = memchr(in + i, '$', len - i);
         if (!dollar)
             return;
         i = (size_t)(dollar - in);
-        size_t name_at = 0, name_len = 0, token_len = 0;
-        switch (vars_scan(in, len, i, &name_at, &name_len, &token_len)) {
+        size_t name_at = 0, name_len = 0, token_len = 0, arg_at = 0, arg_len = 0;
+        switch (vars_scan_call(in, len, i, &name_at, &name_len, &token_len, &arg_at, &arg_len)) {
         case VARS_TOKEN_LITERAL:
             i += 1;
             break;
@@ -282,10 +431,29 @@ void mc_vars_each_reference(const char *in, void (*fn)(const char *name, size_t 
         case VARS_TOKEN_BAD_NAME:
             i += token_len;
             break;
+        case VARS_TOKEN_FUNCTION:
+            if (fn)
+                fn(in + name_at, name_len, ctx);
+            vars_walk(in + arg_at, arg_len, ref, fn, ctx);
+            i += token_len;
+            break;
         case VARS_TOKEN_REFERENCE:
-            fn(in + name_at, name_len, ctx);
+            if (ref)
+                ref(in + name_at, name_len, ctx);
             i += token_len;
             break;
         }
     }
+}
+
+void mc_vars_each_reference(const char *in, void (*fn)(const char *name, size_t len, void *ctx),
+                            void *ctx)
+{
+    vars_walk(in, strlen(in), fn, NULL, ctx);
+}
+
+void mc_vars_each_function(const char *in, void (*fn)(const char *name, size_t len, void *ctx),
+                           void *ctx)
+{
+    vars_walk(in, strlen(in), NULL, fn, ctx);
 }

@@ -29,6 +29,9 @@
 /* Largest literal accepted. RFC 9051 4.3 allows up to 2^63-1 octets (number64); this is a
    harness safety limit, checked before a single octet is stored. */
 #define IMAP_LITERAL_MAX (64u * 1024u * 1024u)
+/* Tags of the commands the harness sends: "A0001", "A0002", ... (RFC 9051 2.2.1: any string of
+   ASTRING-CHARs but "+", unique per command). */
+#define IMAP_TAG_FORMAT "A%04u"
 /* Digits of a literal length worth reading: number64 has at most 19 (RFC 9051 9). */
 #define IMAP_LITERAL_DIGITS_MAX 19
 
@@ -107,7 +110,7 @@ static void imap_begin(struct mc_proto_state *st, enum mc_exchange ex, const cha
             size_t first = line ? mc_syn_first_line_len(line, len) : 0;
             mc_buf_append(&st->tag, line ? line : "", mc_syn_token_len(line ? line : "", first));
         } else {
-            mc_buf_printf(&st->tag, "A%04u", ++st->tag_counter);
+            mc_buf_printf(&st->tag, IMAP_TAG_FORMAT, ++st->tag_counter);
             mc_buf_printf(wire, "%s ", st->tag.data);
         }
         break;
@@ -358,6 +361,11 @@ static const char *imap_current_tag(const struct mc_proto_state *st)
     return st && st->tag.len ? st->tag.data : NULL;
 }
 
+static void imap_next_tag(const struct mc_proto_state *st, struct mc_buf *out)
+{
+    mc_buf_printf(out, IMAP_TAG_FORMAT, (st ? st->tag_counter : 0) + 1);
+}
+
 /* Atoms from s[pos..len) up to `stop` (or the end), upper-cased into out. */
 static void imap_push_atoms(const char *s, size_t len, size_t pos, char stop, struct mc_strv *out)
 {
@@ -554,6 +562,7 @@ const struct mc_protocol mc_proto_imap = {
     .feed_line = imap_feed_line,
     .feed_literal = imap_feed_literal,
     .current_tag = imap_current_tag,
+    .next_tag = imap_next_tag,
     .capability_command = "CAPABILITY",
     .capabilities = imap_capabilities,
     .greeting_capabilities = imap_greeting_capabilities,

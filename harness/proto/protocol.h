@@ -155,6 +155,9 @@ struct mc_protocol {
 
     /* The tag of the command in progress ("A0003"), or NULL for untagged protocols. */
     const char *(*current_tag)(const struct mc_proto_state *st);
+    /* Appends the tag the next new command will carry ("A0004"); NULL for untagged protocols.
+       (A scenario's ${tag} names it before the command is written.) */
+    void (*next_tag)(const struct mc_proto_state *st, struct mc_buf *out);
 
     /* --- the short dialogues every scenario needs --- */
 

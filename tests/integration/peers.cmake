@@ -35,6 +35,19 @@ mc_peer_test(good-pop3.wait good-pop3 pop3-wait-between.json 0 -)
 # A well-formed but wrong answer: the matcher says what it expected.
 mc_peer_test(wrong-status wrong-status pop3-stat-ok.json 1 "expected a positive reply")
 
+# Values in relation (expect.check): a maildrop whose numbers disagree fails, saying which
+# values; shape-only patterns would pass each of these.
+mc_peer_test(pop3-maildrop pop3-maildrop pop3-relations.json 0 -)
+mc_peer_test(pop3-stat-miscount pop3-stat-miscount pop3-relations.json 1
+             "expected sum(\${size}) == \${total}: \${size} = [23, 35], sum is 58; \${total} is 59")
+mc_peer_test(pop3-uidl-twice pop3-uidl-twice pop3-relations.json 1
+             "values 1 and 2 are both 'id-1'")
+mc_peer_test(pop3-list-size-wrong pop3-list-size-wrong pop3-relations.json 1
+             "expected \${reply_octets} == \${size2}: \${reply_octets} is 35; \${size2} is 36")
+
+# ${literal:...}: a final reply instead of "+" ends the command; nothing more is sent.
+mc_peer_test(good-imap.literal-refused good-imap imap-literal-refused.json 0 -)
+
 # A NUL breaks the status line's grammar (RFC 2449 3), and the report keeps every byte of the
 # line, escaped: the NUL and what follows it in `got`, a control character in the greeting.
 mc_peer_test_fields(nul-status nul-status pop3-stat-ok.json 1 "octet 0x00 (NUL) at offset 7"

@@ -29,6 +29,10 @@ SCHEMA_CANNOT_CATCH = {
         "${variables} used before a step captures them or never defined, named groups that hide "
         "built-ins, and PCRE2 patterns that do not compile: cross-references between steps and "
         "a PCRE2 compile, which a schema cannot do (it leaves the ${...} syntax to the loader too)",
+    "encoding.json":
+        "${literal:...} on a non-IMAP session, ${tag} on a step without an IMAP session, unknown "
+        "or too deeply nested ${function:...} forms: they depend on which session a step names "
+        "and on the ${...} syntax, which the schema leaves to the loader",
 }
 
 LINT_CLEAN = 0  # mailconform lint: all files clean

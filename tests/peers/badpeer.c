@@ -142,6 +142,95 @@ static bool pop3_wrong_status(struct peer *p, const char *line)
     return pop3_good(p, line);
 }
 
+/* A maildrop of two messages (the second has a line that starts with ".", byte-stuffed when
+   sent), told consistently by pop3-maildrop, or with one number wrong: STAT's total, a UIDL
+   id given twice, a LIST size that is not the octets RETR sends. Scenarios that relate the
+   numbers (expect.check) must catch each lie; scenarios that check shapes pass them all. */
+enum pop3_lie { POP3_TRUTHFUL, POP3_STAT_TOTAL, POP3_UIDL_TWICE, POP3_LIST_SIZE };
+
+static const char *const pop3_messages[] = {
+    "Subject: one\r\n\r\nhello\r\n",
+    "Subject: two\r\n\r\n.dot-stuffed\r\nbye\r\n",
+};
+#define POP3_MESSAGES (sizeof pop3_messages / sizeof pop3_messages[0])
+
+static size_t pop3_size(size_t i, enum pop3_lie lie)
+{
+    return strlen(pop3_messages[i]) + (lie == POP3_LIST_SIZE && i == 1 ? 1 : 0);
+}
+
+/* The message number of "VERB n", or 0 when there is none or it is out of range. */
+static size_t pop3_number(const char *line)
+{
+    const char *sp = strchr(line, ' ');
+    long n = sp ? strtol(sp + 1, NULL, 10) : 0;
+    return n >= 1 && (size_t)n <= POP3_MESSAGES ? (size_t)n : 0;
+}
+
+static bool pop3_maildrop_lie(struct peer *p, const char *line, enum pop3_lie lie)
+{
+    char buf[256];
+    size_t n = pop3_number(line);
+    if (peer_verb_is(line, "STAT")) {
+        size_t total = lie == POP3_STAT_TOTAL ? 1 : 0;
+        for (size_t i = 0; i < POP3_MESSAGES; i++)
+            total += pop3_size(i, lie); /* LIST and STAT agree, even when both lie */
+        snprintf(buf, sizeof buf, "+OK %zu %zu\r\n", POP3_MESSAGES, total);
+        return peer_say(p, buf);
+    }
+    if (peer_verb_is(line, "LIST") && !strchr(line, ' ')) {
+        bool ok = peer_say(p, "+OK scan listing follows\r\n");
+        for (size_t i = 0; ok && i < POP3_MESSAGES; i++) {
+            snprintf(buf, sizeof buf, "%zu %zu\r\n", i + 1, pop3_size(i, lie));
+            ok = peer_say(p, buf);
+        }
+        return ok && peer_say(p, ".\r\n");
+    }
+    if (peer_verb_is(line, "LIST") && n) {
+        snprintf(buf, sizeof buf, "+OK %zu %zu\r\n", n, pop3_size(n - 1, lie));
+        return peer_say(p, buf);
+    }
+    if (peer_verb_is(line, "UIDL") && !strchr(line, ' ')) {
+        bool ok = peer_say(p, "+OK unique-id listing follows\r\n");
+        for (size_t i = 0; ok && i < POP3_MESSAGES; i++) {
+            snprintf(buf, sizeof buf, "%zu id-%zu\r\n", i + 1, lie == POP3_UIDL_TWICE ? 1 : i + 1);
+            ok = peer_say(p, buf);
+        }
+        return ok && peer_say(p, ".\r\n");
+    }
+    if (peer_verb_is(line, "RETR") && n) {
+        const char *m = pop3_messages[n - 1];
+        bool ok = peer_say(p, "+OK message follows\r\n");
+        for (const char *l = m; ok && *l; l = strstr(l, "\r\n") + 2) {
+            if (*l == '.')
+                ok = peer_say(p, "."); /* byte-stuffing, RFC 1939 3 */
+            ok = ok && peer_send(p, l, (size_t)(strstr(l, "\r\n") + 2 - l));
+        }
+        return ok && peer_say(p, ".\r\n");
+    }
+    return pop3_good(p, line);
+}
+
+static bool pop3_maildrop(struct peer *p, const char *line)
+{
+    return pop3_maildrop_lie(p, line, POP3_TRUTHFUL);
+}
+
+static bool pop3_stat_miscount(struct peer *p, const char *line)
+{
+    return pop3_maildrop_lie(p, line, POP3_STAT_TOTAL);
+}
+
+static bool pop3_uidl_twice(struct peer *p, const char *line)
+{
+    return pop3_maildrop_lie(p, line, POP3_UIDL_TWICE);
+}
+
+static bool pop3_list_size_wrong(struct peer *p, const char *line)
+{
+    return pop3_maildrop_lie(p, line, POP3_LIST_SIZE);
+}
+
 /* STAT answered by a status line with a NUL inside: what follows the NUL must still be seen. */
 static bool pop3_nul_status(struct peer *p, const char *line)
 {
@@ -602,6 +691,12 @@ static const struct peer_mode peer_modes[] = {
     {"wrong-status", "+OK ready\r\n", pop3_wrong_status, "POP3, STAT answers -ERR"},
     {"no-terminator", "+OK ready\r\n", pop3_no_terminator, "POP3, CAPA never ends"},
     {"nul-status", "+OK ready\x01\r\n", pop3_nul_status, "POP3, STAT answers -ERR with a NUL"},
+    {"pop3-maildrop", "+OK ready\r\n", pop3_maildrop, "POP3, two messages told consistently"},
+    {"pop3-stat-miscount", "+OK ready\r\n", pop3_stat_miscount,
+     "POP3, STAT's total is one more than the sizes"},
+    {"pop3-uidl-twice", "+OK ready\r\n", pop3_uidl_twice, "POP3, UIDL gives one id twice"},
+    {"pop3-list-size-wrong", "+OK ready\r\n", pop3_list_size_wrong,
+     "POP3, LIST's size is not what RETR sends"},
     {"silence", "+OK ready\r\n", peer_silence, "greets, then never answers"},
     {"early-close", "+OK ready\r\n", peer_early_close, "greets, closes at the first command"},
     {"no-greeting", NULL, peer_silence, "accepts and says nothing"},
