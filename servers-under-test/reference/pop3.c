@@ -6,7 +6,8 @@
  * synced: the snapshot of the login for the whole session) and UPDATE, entered only by QUIT,
  * where exactly the messages marked with DELE are removed. A session that ends any other way
  * removes nothing (RFC 1939 6). A second POP3 session on the same maildrop is refused with
- * [IN-USE] (RFC 2449 8.1.2). AUTH runs any SASL mechanism of harness/lib/sasl_server (RFC
+ * [IN-USE] (RFC 2449 8.1.2); a refusal of the credentials with [AUTH], announced as
+ * AUTH-RESP-CODE (RFC 3206). AUTH runs any SASL mechanism of harness/lib/sasl_server (RFC
  * 5034), challenge by challenge, base64 on the wire. Every reply follows RFC 1939 3: "+OK" or
  * "-ERR", one line, or a multi-line body byte-stuffed and ended by ".".
  */
@@ -121,7 +122,8 @@ static size_t maildrop_size(const struct pop3 *p, uint32_t *count)
 static void capa(struct rs_session *s, struct pop3 *p)
 {
     struct mc_buf b = {0};
-    mc_buf_append_str(&b, "TOP\r\nUIDL\r\nRESP-CODES\r\nPIPELINING\r\n");
+    /* AUTH-RESP-CODE: every refusal of the user's credentials carries [AUTH] (RFC 3206 6) */
+    mc_buf_append_str(&b, "TOP\r\nUIDL\r\nRESP-CODES\r\nAUTH-RESP-CODE\r\nPIPELINING\r\n");
     mc_buf_append_str(&b, "EXPIRE NEVER\r\n");
     if (p->state == POP3_AUTHORIZATION) {
         mc_buf_append_str(&b, "USER\r\n");
