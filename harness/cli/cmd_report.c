@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "lib/outfile.h"
 #include "cli/report_cmd.h"
+#include "lib/outfile.h"
 #include "render/render.h"
 #include "render/report_read.h"
 
