@@ -30,8 +30,6 @@
 #include "lib/base64.h"
 #include "lib/utf8.h"
 
-#define REPORT_FORMAT "mailconform-report"
-#define REPORT_FORMAT_VERSION 1
 /* Relative times are rounded to microseconds; 15 significant digits then print them exactly
    ("0.0123", not "0.012299999999999999") for anything below ~30 years. */
 #define REPORT_US_PER_S 1000000.0
@@ -39,13 +37,9 @@
 /* Absolute times are written as 0000-01-01 .. 9999-12-31 (four-digit years, RFC 3339). */
 #define REPORT_EPOCH_MAX 253402300799.0
 
-#ifndef MC_VERSION
-#define MC_VERSION "unknown"
-#endif
-
 /* ---- small jansson helpers: allocation failure aborts, as everywhere in the harness ---- */
 
-static json_t *jx(json_t *v)
+json_t *mc_report_jx(json_t *v)
 {
     if (!v) {
         fputs("mailconform: out of memory (report)\n", stderr);
@@ -54,17 +48,17 @@ static json_t *jx(json_t *v)
     return v;
 }
 
-static void jset(json_t *obj, const char *key, json_t *v)
+void mc_report_jset(json_t *obj, const char *key, json_t *v)
 {
-    if (json_object_set_new(obj, key, jx(v)) != 0) {
+    if (json_object_set_new(obj, key, mc_report_jx(v)) != 0) {
         fputs("mailconform: out of memory (report)\n", stderr);
         abort();
     }
 }
 
-static void jpush(json_t *arr, json_t *v)
+void mc_report_jpush(json_t *arr, json_t *v)
 {
-    if (json_array_append_new(arr, jx(v)) != 0) {
+    if (json_array_append_new(arr, mc_report_jx(v)) != 0) {
         fputs("mailconform: out of memory (report)\n", stderr);
         abort();
     }
@@ -105,7 +99,7 @@ static bool bytes_are_text(const char *data, size_t len)
 }
 
 /* A string for people: NULL becomes null, ill-formed bytes become U+FFFD. */
-static json_t *json_text(const char *s)
+json_t *mc_report_text(const char *s)
 {
     if (!s)
         return json_null();
@@ -134,23 +128,23 @@ static json_t *json_text(const char *s)
 static void set_bytes(json_t *obj, const char *data, size_t len)
 {
     if (!data || !len) {
-        jset(obj, "text", json_string(""));
+        mc_report_jset(obj, "text", json_string(""));
         return;
     }
     if (bytes_are_text(data, len)) {
-        jset(obj, "text", json_stringn(data, len));
+        mc_report_jset(obj, "text", json_stringn(data, len));
         return;
     }
     struct mc_buf b = {0};
     mc_base64_encode(data, len, &b);
-    jset(obj, "base64", json_stringn(b.data ? b.data : "", b.len));
+    mc_report_jset(obj, "base64", json_stringn(b.data ? b.data : "", b.len));
     mc_buf_free(&b);
 }
 
 /* ---- times ---- */
 
 /* Seconds relative to something (a scenario's start, a step's start): a number, to 1 us. */
-static json_t *json_seconds(double s)
+json_t *mc_report_seconds(double s)
 {
     if (!isfinite(s) || s > REPORT_SECONDS_MAX || s < -REPORT_SECONDS_MAX)
         s = 0;
@@ -159,7 +153,7 @@ static json_t *json_seconds(double s)
 }
 
 /* Seconds since the epoch as "2026-11-23T10:00:00.123Z" (UTC, milliseconds). */
-static json_t *json_iso_time(double epoch)
+json_t *mc_report_time(double epoch)
 {
     if (!isfinite(epoch) || epoch < 0 || epoch > REPORT_EPOCH_MAX)
         epoch = 0;
@@ -179,12 +173,11 @@ static json_t *json_iso_time(double epoch)
 
 /* The scenario module's names, or NULL for a value outside its enum (then the report is
    refused rather than written with a name that does not exist). */
-static const char *level_name(int level)
+const char *mc_report_level(int level)
 {
     return level >= MC_LEVEL_MUST && level <= MC_LEVEL_MAY ? mc_level_name((enum mc_level)level)
                                                            : NULL;
 }
-#define REPORT_LEVEL_COUNT 3
 
 static const char *tls_name(enum mc_tls_mode mode)
 {
@@ -213,26 +206,26 @@ static bool outcome_valid(enum mc_outcome o)
 
 static json_t *rfc_refs_json(const struct mc_rfc_refs *refs)
 {
-    json_t *arr = jx(json_array());
+    json_t *arr = mc_report_jx(json_array());
     for (size_t i = 0; i < refs->count; i++)
-        jpush(arr, json_pack("{s:i, s:o}", "rfc", refs->items[i].rfc, "section",
-                             jx(json_text(refs->items[i].section))));
+        mc_report_jpush(arr, json_pack("{s:i, s:o}", "rfc", refs->items[i].rfc, "section",
+                                       mc_report_jx(mc_report_text(refs->items[i].section))));
     return arr;
 }
 
 static json_t *strings_json(char *const *items, size_t count)
 {
-    json_t *arr = jx(json_array());
+    json_t *arr = mc_report_jx(json_array());
     for (size_t i = 0; i < count; i++)
-        jpush(arr, json_text(items[i]));
+        mc_report_jpush(arr, mc_report_text(items[i]));
     return arr;
 }
 
-static json_t *strv_json(const struct mc_strv *v)
+json_t *mc_report_strv(const struct mc_strv *v)
 {
-    json_t *arr = jx(json_array());
+    json_t *arr = mc_report_jx(json_array());
     for (size_t i = 0; i < v->count; i++)
-        jpush(arr, json_text(v->items[i].ptr));
+        mc_report_jpush(arr, mc_report_text(v->items[i].ptr));
     return arr;
 }
 
@@ -243,14 +236,14 @@ static json_t *session_ref(const struct mc_scenario *sc, int session)
         return json_null();
     if (session < 0 || (size_t)session >= sc->session_count)
         return NULL;
-    return json_text(sc->sessions[session].name);
+    return mc_report_text(sc->sessions[session].name);
 }
 
 /* The sessions as they ran: the TLS mode the transport chose (engine/transport.h). */
 static json_t *sessions_json(const struct mc_scenario_result *sr, struct mc_buf *err)
 {
     const struct mc_scenario *sc = sr->scenario;
-    json_t *arr = jx(json_array());
+    json_t *arr = mc_report_jx(json_array());
     for (size_t i = 0; i < sc->session_count; i++) {
         const struct mc_session_spec *ss = &sc->sessions[i];
         const char *tls = tls_name(sr->session_tls ? sr->session_tls[i] : ss->tls);
@@ -260,14 +253,15 @@ static json_t *sessions_json(const struct mc_scenario_result *sr, struct mc_buf 
                             sc->file, sc->id, i);
             return NULL;
         }
-        json_t *o = jx(json_object());
-        jset(o, "name", json_text(ss->name));
-        jset(o, "protocol", json_string(ss->proto->name));
-        jset(o, "tls", json_string(tls));
-        jset(o, "endpoint", json_text(ss->endpoint));
-        jset(o, "user", json_integer(ss->user));
-        jset(o, "adapted", json_text(sr->session_adapted ? sr->session_adapted[i] : NULL));
-        jpush(arr, o);
+        json_t *o = mc_report_jx(json_object());
+        mc_report_jset(o, "name", mc_report_text(ss->name));
+        mc_report_jset(o, "protocol", json_string(ss->proto->name));
+        mc_report_jset(o, "tls", json_string(tls));
+        mc_report_jset(o, "endpoint", mc_report_text(ss->endpoint));
+        mc_report_jset(o, "user", json_integer(ss->user));
+        mc_report_jset(o, "adapted",
+                       mc_report_text(sr->session_adapted ? sr->session_adapted[i] : NULL));
+        mc_report_jpush(arr, o);
     }
     return arr;
 }
@@ -296,10 +290,10 @@ static int transcript_check(const struct mc_scenario_result *sr, struct mc_buf *
 json_t *mc_report_transcript_entry(const struct mc_scenario_result *sr, size_t i)
 {
     const struct mc_transcript_entry *e = &sr->transcript[i];
-    json_t *o = jx(json_object());
-    jset(o, "t", json_seconds(e->t));
-    jset(o, "session", session_ref(sr->scenario, e->session));
-    jset(o, "dir", json_string(dir_name(e->dir)));
+    json_t *o = mc_report_jx(json_object());
+    mc_report_jset(o, "t", mc_report_seconds(e->t));
+    mc_report_jset(o, "session", session_ref(sr->scenario, e->session));
+    mc_report_jset(o, "dir", json_string(dir_name(e->dir)));
     set_bytes(o, e->data, e->len);
     return o;
 }
@@ -330,7 +324,7 @@ static json_t *step_json(const struct mc_scenario_result *sr, size_t pos, struct
 
     if (!problem && !outcome_valid(st->outcome))
         problem = "bad outcome";
-    if (!problem && !level_name(level))
+    if (!problem && !mc_report_level(level))
         problem = "bad level";
     if (!problem && st->transcript_first > sr->transcript_count)
         problem = "transcript range out of bounds";
@@ -351,25 +345,26 @@ static json_t *step_json(const struct mc_scenario_result *sr, size_t pos, struct
         return NULL;
     }
 
-    json_t *o = jx(json_object());
-    jset(o, "index", json_integer(st->index));
-    jset(o, "label", json_text(st->label));
-    jset(o, "line", spec ? json_integer(spec->line) : json_null());
-    jset(o, "column", spec ? json_integer(spec->column) : json_null());
-    jset(o, "session", session);
-    jset(o, "outcome", json_string(mc_outcome_name(st->outcome)));
-    jset(o, "start_s", json_seconds(st->start));
-    jset(o, "duration_s", json_seconds(st->duration));
-    jset(o, "sent", json_text(st->sent));
-    jset(o, "expected", expected ? expected : json_null());
-    jset(o, "got", json_text(st->got));
-    jset(o, "why", json_text(st->why));
-    jset(o, "rationale", json_text(spec ? spec->why : NULL));
-    jset(o, "rfc", rfc_refs_json(rfc));
-    jset(o, "level", json_string(level_name(level)));
-    jset(o, "soft", json_boolean(st->soft));
-    jset(o, "transcript",
-         json_pack("[I, I]", (json_int_t)st->transcript_first, (json_int_t)st->transcript_count));
+    json_t *o = mc_report_jx(json_object());
+    mc_report_jset(o, "index", json_integer(st->index));
+    mc_report_jset(o, "label", mc_report_text(st->label));
+    mc_report_jset(o, "line", spec ? json_integer(spec->line) : json_null());
+    mc_report_jset(o, "column", spec ? json_integer(spec->column) : json_null());
+    mc_report_jset(o, "session", session);
+    mc_report_jset(o, "outcome", json_string(mc_outcome_name(st->outcome)));
+    mc_report_jset(o, "start_s", mc_report_seconds(st->start));
+    mc_report_jset(o, "duration_s", mc_report_seconds(st->duration));
+    mc_report_jset(o, "sent", mc_report_text(st->sent));
+    mc_report_jset(o, "expected", expected ? expected : json_null());
+    mc_report_jset(o, "got", mc_report_text(st->got));
+    mc_report_jset(o, "why", mc_report_text(st->why));
+    mc_report_jset(o, "rationale", mc_report_text(spec ? spec->why : NULL));
+    mc_report_jset(o, "rfc", rfc_refs_json(rfc));
+    mc_report_jset(o, "level", json_string(mc_report_level(level)));
+    mc_report_jset(o, "soft", json_boolean(st->soft));
+    mc_report_jset(
+        o, "transcript",
+        json_pack("[I, I]", (json_int_t)st->transcript_first, (json_int_t)st->transcript_count));
     return o;
 }
 
@@ -391,11 +386,11 @@ static json_t *failed_step_json(size_t pos, const json_t *step)
     static const char *const keys[] = {"label",     "session",  "line", "column",
                                        "outcome",   "expected", "got",  "why",
                                        "rationale", "rfc",      "level"};
-    json_t *f = jx(json_object());
-    jset(f, "position", json_integer((json_int_t)pos));
-    jset(f, "step", json_deep_copy(json_object_get(step, "index")));
+    json_t *f = mc_report_jx(json_object());
+    mc_report_jset(f, "position", json_integer((json_int_t)pos));
+    mc_report_jset(f, "step", json_deep_copy(json_object_get(step, "index")));
     for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
-        jset(f, keys[k], json_deep_copy(json_object_get(step, keys[k])));
+        mc_report_jset(f, keys[k], json_deep_copy(json_object_get(step, keys[k])));
     return f;
 }
 
@@ -414,11 +409,11 @@ static json_t *failure_json(const struct mc_scenario_result *sr, const json_t *s
 /* Every warning (a soft step below MUST that failed), in step order. */
 static json_t *warnings_json(const struct mc_scenario_result *sr, const json_t *steps)
 {
-    json_t *arr = jx(json_array());
+    json_t *arr = mc_report_jx(json_array());
     for (size_t pos = 0; pos < sr->step_count; pos++) {
         const json_t *step = json_array_get(steps, pos);
         if (step_is_warning(&sr->steps[pos], step))
-            jpush(arr, failed_step_json(pos, step));
+            mc_report_jpush(arr, failed_step_json(pos, step));
     }
     return arr;
 }
@@ -430,49 +425,49 @@ json_t *mc_report_scenario(const struct mc_scenario_result *sr, size_t pos, stru
         mc_report_error(err, "report: scenario result %zu has no scenario", pos);
         return NULL;
     }
-    if (!outcome_valid(sr->outcome) || !level_name((int)sc->level)) {
+    if (!outcome_valid(sr->outcome) || !mc_report_level((int)sc->level)) {
         mc_report_error(err, "report: %s: scenario %s: bad outcome or level", sc->file, sc->id);
         return NULL;
     }
     if (transcript_check(sr, err) != 0)
         return NULL;
 
-    json_t *o = jx(json_object());
-    jset(o, "id", json_text(sc->id));
-    jset(o, "title", json_text(sc->title));
-    jset(o, "file", json_text(sc->file));
-    jset(o, "level", json_string(level_name((int)sc->level)));
-    jset(o, "rfc", rfc_refs_json(&sc->rfc));
-    jset(o, "tags", strings_json(sc->tags, sc->tag_count));
-    jset(o, "requires", strings_json(sc->requires, sc->require_count));
-    jset(o, "description", json_text(sc->description));
-    jset(o, "outcome", json_string(mc_outcome_name(sr->outcome)));
-    jset(o, "reason", json_text(sr->reason));
-    jset(o, "cause", json_text(mc_cause_name(sr->cause)));
-    jset(o, "hint", json_text(sr->hint));
-    jset(o, "run_id", json_text(sr->run_id));
-    jset(o, "started", json_iso_time(sr->started));
-    jset(o, "duration_s", json_seconds(sr->duration));
-    jset(o, "users", strings_json(sr->users, sr->user_count));
+    json_t *o = mc_report_jx(json_object());
+    mc_report_jset(o, "id", mc_report_text(sc->id));
+    mc_report_jset(o, "title", mc_report_text(sc->title));
+    mc_report_jset(o, "file", mc_report_text(sc->file));
+    mc_report_jset(o, "level", json_string(mc_report_level((int)sc->level)));
+    mc_report_jset(o, "rfc", rfc_refs_json(&sc->rfc));
+    mc_report_jset(o, "tags", strings_json(sc->tags, sc->tag_count));
+    mc_report_jset(o, "requires", strings_json(sc->requires, sc->require_count));
+    mc_report_jset(o, "description", mc_report_text(sc->description));
+    mc_report_jset(o, "outcome", json_string(mc_outcome_name(sr->outcome)));
+    mc_report_jset(o, "reason", mc_report_text(sr->reason));
+    mc_report_jset(o, "cause", mc_report_text(mc_cause_name(sr->cause)));
+    mc_report_jset(o, "hint", mc_report_text(sr->hint));
+    mc_report_jset(o, "run_id", mc_report_text(sr->run_id));
+    mc_report_jset(o, "started", mc_report_time(sr->started));
+    mc_report_jset(o, "duration_s", mc_report_seconds(sr->duration));
+    mc_report_jset(o, "users", strings_json(sr->users, sr->user_count));
 
     json_t *sessions = sessions_json(sr, err);
     if (!sessions)
         goto fail;
-    jset(o, "sessions", sessions);
+    mc_report_jset(o, "sessions", sessions);
 
-    json_t *steps = jx(json_array());
-    jset(o, "steps", steps);
+    json_t *steps = mc_report_jx(json_array());
+    mc_report_jset(o, "steps", steps);
     for (size_t i = 0; i < sr->step_count; i++) {
         json_t *step = step_json(sr, i, err);
         if (!step)
             goto fail;
-        jpush(steps, step);
+        mc_report_jpush(steps, step);
     }
-    jset(o, "failure", failure_json(sr, steps));
-    jset(o, "warnings", warnings_json(sr, steps));
+    mc_report_jset(o, "failure", failure_json(sr, steps));
+    mc_report_jset(o, "warnings", warnings_json(sr, steps));
 
-    jset(o, "transcript_truncated", json_boolean(sr->transcript_truncated));
-    jset(o, "transcript", json_array()); /* its entries are written one by one */
+    mc_report_jset(o, "transcript_truncated", json_boolean(sr->transcript_truncated));
+    mc_report_jset(o, "transcript", json_array()); /* its entries are written one by one */
     return o;
 
 fail:
@@ -492,353 +487,6 @@ json_t *mc_report_scenario_json(const struct mc_scenario_result *sr, struct mc_b
         return NULL;
     json_t *entries = json_object_get(o, "transcript");
     for (size_t i = 0; i < sr->transcript_count; i++)
-        jpush(entries, mc_report_transcript_entry(sr, i));
+        mc_report_jpush(entries, mc_report_transcript_entry(sr, i));
     return o;
-}
-
-/* ---- summary ---- */
-
-struct counts {
-    size_t total;
-    size_t n[MC_OUTCOME_COUNT];
-};
-
-struct proto_counts {
-    const char *name;
-    struct counts c;
-};
-
-struct rfc_counts {
-    int rfc;
-    struct counts c;
-};
-
-struct summary {
-    struct counts all;
-    struct counts level[REPORT_LEVEL_COUNT];
-    struct proto_counts *protos;
-    size_t proto_count;
-    struct rfc_counts *rfcs;
-    size_t rfc_count;
-};
-
-static void counts_add(struct counts *c, enum mc_outcome o)
-{
-    c->total++;
-    c->n[o]++;
-}
-
-static json_t *counts_json(const struct counts *c)
-{
-    json_t *o = jx(json_object());
-    jset(o, "total", json_integer((json_int_t)c->total));
-    for (int k = 0; k < MC_OUTCOME_COUNT; k++)
-        jset(o, mc_outcome_name((enum mc_outcome)k), json_integer((json_int_t)c->n[k]));
-    return o;
-}
-
-static void summary_add_protocol(struct summary *s, const char *name, enum mc_outcome o)
-{
-    for (size_t i = 0; i < s->proto_count; i++) {
-        if (!strcmp(s->protos[i].name, name)) {
-            counts_add(&s->protos[i].c, o);
-            return;
-        }
-    }
-    s->protos = mc_xrealloc(s->protos, (s->proto_count + 1) * sizeof *s->protos);
-    s->protos[s->proto_count] = (struct proto_counts){.name = name};
-    counts_add(&s->protos[s->proto_count++].c, o);
-}
-
-static void summary_add_rfc(struct summary *s, int rfc, enum mc_outcome o)
-{
-    for (size_t i = 0; i < s->rfc_count; i++) {
-        if (s->rfcs[i].rfc == rfc) {
-            counts_add(&s->rfcs[i].c, o);
-            return;
-        }
-    }
-    s->rfcs = mc_xrealloc(s->rfcs, (s->rfc_count + 1) * sizeof *s->rfcs);
-    s->rfcs[s->rfc_count] = (struct rfc_counts){.rfc = rfc};
-    counts_add(&s->rfcs[s->rfc_count++].c, o);
-}
-
-static bool int_seen(const int *v, size_t n, int x)
-{
-    for (size_t i = 0; i < n; i++)
-        if (v[i] == x)
-            return true;
-    return false;
-}
-
-/* A scenario counts once under each protocol its sessions use and once under each RFC that it
-   or one of its steps cites. Called only for scenarios mc_report_scenario accepted. */
-static void summary_add(struct summary *s, const struct mc_scenario_result *sr)
-{
-    const struct mc_scenario *sc = sr->scenario;
-    counts_add(&s->all, sr->outcome);
-    counts_add(&s->level[sc->level], sr->outcome);
-
-    for (size_t i = 0; i < sc->session_count; i++) {
-        const char *name = sc->sessions[i].proto->name;
-        bool seen = false;
-        for (size_t j = 0; j < i && !seen; j++)
-            seen = !strcmp(sc->sessions[j].proto->name, name);
-        if (!seen)
-            summary_add_protocol(s, name, sr->outcome);
-    }
-
-    size_t cap = sc->rfc.count, n = 0;
-    for (size_t i = 0; i < sc->step_count; i++)
-        cap += sc->steps[i].rfc.count;
-    int *rfcs = mc_xcalloc(cap ? cap : 1, sizeof *rfcs);
-    for (size_t i = 0; i < sc->rfc.count; i++)
-        if (!int_seen(rfcs, n, sc->rfc.items[i].rfc))
-            rfcs[n++] = sc->rfc.items[i].rfc;
-    for (size_t i = 0; i < sc->step_count; i++)
-        for (size_t j = 0; j < sc->steps[i].rfc.count; j++)
-            if (!int_seen(rfcs, n, sc->steps[i].rfc.items[j].rfc))
-                rfcs[n++] = sc->steps[i].rfc.items[j].rfc;
-    for (size_t i = 0; i < n; i++)
-        summary_add_rfc(s, rfcs[i], sr->outcome);
-    free(rfcs);
-}
-
-static int proto_cmp(const void *a, const void *b)
-{
-    return strcmp(((const struct proto_counts *)a)->name, ((const struct proto_counts *)b)->name);
-}
-
-static int rfc_cmp(const void *a, const void *b)
-{
-    int x = ((const struct rfc_counts *)a)->rfc, y = ((const struct rfc_counts *)b)->rfc;
-    return (x > y) - (x < y);
-}
-
-/* Skips grouped by their reason, most frequent first: what the target lacks. */
-static json_t *skip_reasons_json(const struct mc_run_result *run)
-{
-    json_t *counts = jx(json_object());
-    for (size_t i = 0; i < run->scenario_count; i++) {
-        const struct mc_scenario_result *sr = &run->scenarios[i];
-        if (sr->outcome != MC_OUTCOME_SKIP)
-            continue;
-        const char *key = sr->reason ? sr->reason : "";
-        json_t *n = json_object_get(counts, key);
-        jset(counts, key, json_integer(n ? json_integer_value(n) + 1 : 1));
-    }
-    json_t *arr = jx(json_array());
-    while (json_object_size(counts)) {
-        const char *key, *best = NULL;
-        json_t *v;
-        json_int_t most = -1;
-        json_object_foreach(counts, key, v)
-        {
-            if (json_integer_value(v) > most) {
-                most = json_integer_value(v);
-                best = key;
-            }
-        }
-        jpush(arr, json_pack("{s:o, s:I}", "reason", jx(json_text(best)), "count", most));
-        json_object_del(counts, best);
-    }
-    json_decref(counts);
-    return arr;
-}
-
-/* Errors counted by cause: what the tester must fix. */
-static json_t *error_causes_json(const struct mc_run_result *run)
-{
-    size_t n[MC_CAUSE_COUNT] = {0};
-    for (size_t i = 0; i < run->scenario_count; i++)
-        if (run->scenarios[i].outcome == MC_OUTCOME_ERROR &&
-            (unsigned)run->scenarios[i].cause < MC_CAUSE_COUNT)
-            n[run->scenarios[i].cause]++;
-    json_t *o = jx(json_object());
-    for (int k = 1; k < MC_CAUSE_COUNT; k++)
-        if (n[k])
-            jset(o, mc_cause_name((enum mc_cause)k), json_integer((json_int_t)n[k]));
-    return o;
-}
-
-/* Keys are sorted (protocols by name, RFCs by number) so that two runs of different scenario
-   selections list them in the same order. */
-static json_t *summary_json(const struct mc_run_result *run)
-{
-    struct summary s = {0};
-    for (size_t i = 0; i < run->scenario_count; i++)
-        summary_add(&s, &run->scenarios[i]);
-    if (s.proto_count)
-        qsort(s.protos, s.proto_count, sizeof *s.protos, proto_cmp);
-    if (s.rfc_count)
-        qsort(s.rfcs, s.rfc_count, sizeof *s.rfcs, rfc_cmp);
-
-    json_t *o = counts_json(&s.all);
-    json_t *by_protocol = jx(json_object());
-    for (size_t i = 0; i < s.proto_count; i++)
-        jset(by_protocol, s.protos[i].name, counts_json(&s.protos[i].c));
-    jset(o, "by_protocol", by_protocol);
-
-    json_t *by_level = jx(json_object());
-    for (int l = 0; l < REPORT_LEVEL_COUNT; l++)
-        jset(by_level, level_name(l), counts_json(&s.level[l]));
-    jset(o, "by_level", by_level);
-
-    json_t *by_rfc = jx(json_object());
-    for (size_t i = 0; i < s.rfc_count; i++) {
-        char key[16];
-        snprintf(key, sizeof key, "%d", s.rfcs[i].rfc);
-        jset(by_rfc, key, counts_json(&s.rfcs[i].c));
-    }
-    jset(o, "by_rfc", by_rfc);
-    jset(o, "skip_reasons", skip_reasons_json(run));
-    jset(o, "error_causes", error_causes_json(run));
-    size_t warned = 0;
-    for (size_t i = 0; i < run->scenario_count; i++)
-        warned += run->scenarios[i].warnings > 0;
-    jset(o, "warned", json_integer((json_int_t)warned));
-
-    free(s.protos);
-    free(s.rfcs);
-    return o;
-}
-
-/* ---- the document and its file ---- */
-
-static json_t *capabilities_json(const struct mc_run_result *run)
-{
-    json_t *arr = jx(json_array());
-    for (size_t i = 0; i < run->probe_count; i++) {
-        const struct mc_capability_probe *p = &run->probes[i];
-        json_t *o = jx(json_object());
-        jset(o, "endpoint", json_text(p->endpoint));
-        jset(o, "protocol", json_text(p->protocol));
-        jset(o, "greeting", json_text(p->greeting));
-        jset(o, "plain", strv_json(&p->plain));
-        jset(o, "after_tls", strv_json(&p->after_tls));
-        jset(o, "after_login", strv_json(&p->after_login));
-        jset(o, "error", json_text(p->error));
-        jpush(arr, o);
-    }
-    return arr;
-}
-
-static json_t *problem_json(const char *aspect, const struct mc_problem *p)
-{
-    return json_pack("{s:s, s:s, s:o, s:o}", "aspect", aspect, "cause", mc_cause_name(p->cause),
-                     "why", jx(json_text(p->why)), "hint", jx(json_text(p->hint)));
-}
-
-/* What each endpoint is, whether it could be used, its TLS as the probe saw it, and the
-   probe's dialogue with it. */
-static json_t *endpoints_json(const struct mc_run_result *run)
-{
-    json_t *arr = jx(json_array());
-    for (size_t i = 0; i < run->probe_count; i++) {
-        const struct mc_capability_probe *p = &run->probes[i];
-        json_t *o = jx(json_object());
-        jset(o, "name", json_text(p->endpoint));
-        jset(o, "protocol", json_text(p->protocol));
-        jset(o, "host", json_text(p->host));
-        jset(o, "port", json_integer(p->port));
-        jset(o, "tls", json_string(p->implicit_tls ? "implicit" : "none"));
-        jset(o, "auth_required", json_boolean(p->auth_required));
-        jset(o, "promised", strv_json(&p->promised));
-        json_t *tls = json_null();
-        if (p->tls_checked)
-            tls = jx(json_pack(
-                "{s:b, s:o, s:o, s:o, s:o}", "verified", p->tls_verified, "version",
-                jx(json_text(p->tls_version)), "subject", jx(json_text(p->tls_subject)), "expires",
-                jx(json_text(p->tls_expires)), "verify_error", jx(json_text(p->tls_verify_error))));
-        jset(o, "tls_seen", tls);
-        json_t *problems = jx(json_array());
-        if (p->unusable.cause)
-            jpush(problems, problem_json("endpoint", &p->unusable));
-        if (p->starttls.cause)
-            jpush(problems, problem_json("starttls", &p->starttls));
-        if (p->login.cause)
-            jpush(problems, problem_json("login", &p->login));
-        jset(o, "problems", problems);
-        /* The probe's dialogue, for a replay to answer the probe as the server did. */
-        const struct mc_scenario_result *d = &p->dialogue;
-        json_t *dialogue = jx(json_array());
-        for (size_t k = 0; k < d->transcript_count; k++)
-            jpush(dialogue, mc_report_transcript_entry(d, k));
-        jset(o, "transcript_truncated", json_boolean(d->transcript_truncated));
-        jset(o, "transcript", dialogue);
-        jpush(arr, o);
-    }
-    return arr;
-}
-
-static json_t *retired_json(const struct mc_run_result *run)
-{
-    json_t *arr = jx(json_array());
-    for (size_t i = 0; i < run->retired_count; i++)
-        jpush(arr, json_pack("{s:o, s:s, s:o}", "user", jx(json_text(run->retired[i].user)),
-                             "cause", mc_cause_name(run->retired[i].cause), "why",
-                             jx(json_text(run->retired[i].why))));
-    return arr;
-}
-
-static json_t *deviations_json(const struct mc_run_result *run)
-{
-    json_t *arr = jx(json_array());
-    for (size_t i = 0; i < run->deviation_count; i++) {
-        const struct mc_deviation_use *d = &run->deviations[i];
-        jpush(arr, json_pack("{s:o, s:o, s:I, s:I, s:b}", "scenario", jx(json_text(d->scenario)),
-                             "reason", jx(json_text(d->reason)), "applied", (json_int_t)d->applied,
-                             "passed", (json_int_t)d->passed, "stale",
-                             d->passed > 0 && d->applied == 0));
-    }
-    return arr;
-}
-
-/* A JSON object given as text by the command line, or null. */
-static json_t *json_object_text(const char *text)
-{
-    json_t *v = text ? json_loads(text, 0, NULL) : NULL;
-    if (v && !json_is_object(v)) {
-        json_decref(v);
-        v = NULL;
-    }
-    return v ? v : json_null();
-}
-
-static json_t *run_json(const struct mc_run_result *run)
-{
-    json_t *o = jx(json_object());
-    jset(o, "verdict", json_text(run->verdict));
-    jset(o, "verdict_text", json_text(run->verdict_text));
-    jset(o, "exit_status", run->verdict ? json_integer(run->exit_status) : json_null());
-    jset(o, "stopped", json_text(run->stopped));
-    jset(o, "signal", run->stop_signal ? json_integer(run->stop_signal) : json_null());
-    jset(o, "options", json_object_text(run->options_json));
-    jset(o, "scenario_set", json_object_text(run->scenario_set_json));
-    return o;
-}
-
-json_t *mc_report_header(const struct mc_run_result *run)
-{
-    json_t *root = jx(json_object());
-    jset(root, "format", json_string(REPORT_FORMAT));
-    jset(root, "format_version", json_integer(REPORT_FORMAT_VERSION));
-    jset(root, "tool",
-         json_pack("{s:s, s:o}", "name", "mailconform", "version",
-                   jx(json_text(run->tool_version ? run->tool_version : MC_VERSION))));
-    jset(root, "target",
-         json_pack("{s:o, s:o, s:o}", "name", jx(json_text(run->target_name)), "source",
-                   jx(json_text(run->target_source)), "domain", jx(json_text(run->target_domain))));
-    jset(root, "started", json_iso_time(run->started));
-    jset(root, "finished", json_iso_time(run->finished));
-    jset(root, "duration_s", json_seconds(run->finished - run->started));
-    jset(root, "jobs", json_integer(run->jobs));
-    jset(root, "run", run_json(run));
-    jset(root, "summary", summary_json(run));
-    jset(root, "endpoints", endpoints_json(run));
-    jset(root, "capabilities", capabilities_json(run));
-    jset(root, "retired_users", retired_json(run));
-    jset(root, "deviations", deviations_json(run));
-    jset(root, "scenarios", json_array()); /* written one by one */
-    return root;
 }
