@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "lib/buf.h"
+
 /* Exit codes (docs/cli.md). */
 #define MC_EXIT_OK 0       /* everything tested passed / the files are clean */
 #define MC_EXIT_FAILURES 1 /* at least one violation */
@@ -29,6 +31,11 @@ void mc_cli_color_init(enum mc_color mode, FILE *f);
 const char *mc_cli_color(const char *name); /* "red" "green" "yellow" "cyan" "dim" "bold" "reset" */
 int mc_cli_parse_color(const char *s, enum mc_color *out);
 long mc_cli_number(const char *s, long min, long max, bool *ok);
+/* The options `run` and `explain` share, parsed once: --step-timeout MS (1 ms to an hour) and
+   --color WHEN. false with what is wrong appended to err. */
+#define MC_CLI_STEP_TIMEOUT_MAX_MS 3600000L
+bool mc_cli_step_timeout_option(const char *arg, long *out, struct mc_buf *err);
+bool mc_cli_color_option(const char *arg, enum mc_color *out, struct mc_buf *err);
 /* Prints the space-separated `words` (a list taken from the protocol tables, say) as lines
    indented by `indent` spaces and at most MC_CLI_USAGE_WIDTH columns wide, where a word fits. */
 #define MC_CLI_USAGE_WIDTH 92 /* the width the usage texts are written for */

@@ -97,15 +97,15 @@ static bool parse_option(struct explain_cli *c, int ch, const char *arg)
         mc_strv_push_str(&c->sel.ids, arg);
         break;
     case OPT_STEP_TIMEOUT:
-        c->step_timeout = mc_cli_number(arg, 1, 3600000, &ok);
+    case OPT_COLOR: {
+        struct mc_buf err = {0};
+        ok = ch == OPT_COLOR ? mc_cli_color_option(arg, &c->color, &err)
+                             : mc_cli_step_timeout_option(arg, &c->step_timeout, &err);
         if (!ok)
-            fputs("mailconform explain: --step-timeout takes milliseconds, 1 to 3600000\n", stderr);
+            fprintf(stderr, "mailconform explain: %s\n", err.data);
+        mc_buf_free(&err);
         break;
-    case OPT_COLOR:
-        ok = mc_cli_parse_color(arg, &c->color) == 0;
-        if (!ok)
-            fputs("mailconform explain: --color takes auto, always or never\n", stderr);
-        break;
+    }
     default:
         return false; /* getopt has said what is wrong */
     }

@@ -241,15 +241,9 @@ static bool parse_option(struct run_cli *c, int ch, const char *arg, struct mc_b
             mc_buf_append_str(err, "--jobs takes a number from 1 to 1024");
         break;
     case OPT_STEP_TIMEOUT:
-        c->step_timeout = mc_cli_number(arg, 1, 3600000, &ok);
-        if (!ok)
-            mc_buf_append_str(err, "--step-timeout takes milliseconds, 1 to 3600000");
-        break;
+        return mc_cli_step_timeout_option(arg, &c->step_timeout, err);
     case OPT_COLOR:
-        ok = mc_cli_parse_color(arg, &c->color) == 0;
-        if (!ok)
-            mc_buf_append_str(err, "--color takes auto, always or never");
-        break;
+        return mc_cli_color_option(arg, &c->color, err);
     default:
         return false; /* getopt has said what is wrong */
     }

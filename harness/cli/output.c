@@ -77,3 +77,23 @@ void mc_cli_print_words(FILE *f, const char *words, int indent)
     if (col > 0)
         fputc('\n', f);
 }
+
+bool mc_cli_step_timeout_option(const char *arg, long *out, struct mc_buf *err)
+{
+    bool ok = true;
+    long ms = mc_cli_number(arg, 1, MC_CLI_STEP_TIMEOUT_MAX_MS, &ok);
+    if (ok)
+        *out = ms;
+    else
+        mc_buf_printf(err, "--step-timeout takes milliseconds, 1 to %ld",
+                      MC_CLI_STEP_TIMEOUT_MAX_MS);
+    return ok;
+}
+
+bool mc_cli_color_option(const char *arg, enum mc_color *out, struct mc_buf *err)
+{
+    if (mc_cli_parse_color(arg, out) == 0)
+        return true;
+    mc_buf_append_str(err, "--color takes auto, always or never");
+    return false;
+}
